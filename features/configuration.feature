@@ -1,0 +1,61 @@
+Feature: Configuration of the sync
+  Once authorized, the merchant chooses accounts, tax rate mapping, invoice
+  status, grouping period and schedule. The target says whether that makes
+  the sync configured; it never takes the partner's word for it.
+
+  Background:
+    Given a new merchant company
+    And the partner has started the sync flow
+
+  @CONF-1 @must
+  Scenario: Before configuration the sync is not configured
+    When the partner reads the configuration
+    Then the configuration is not configured
+
+  @CONF-2 @must
+  Scenario: A linked accounting connection offers choices
+    Given the merchant has authorized the accounting connection
+    When the partner reads the configuration
+    Then the configuration offers account, tax rate, invoice status and grouping period options
+
+  @CONF-3 @must
+  Scenario: Valid choices are stored and the sync is configured
+    Given the merchant has authorized the accounting connection
+    When the merchant configures the sync with valid choices
+    Then the next configuration read returns the merchant's choices
+    And the configuration is configured
+
+  @CONF-4 @must
+  Scenario: The target derives configured, whatever the request claims
+    Given the merchant has authorized the accounting connection
+    When the merchant posts a configuration that leaves a required account unselected and claims it is configured
+    Then the configuration is not configured
+
+  @CONF-5 @must
+  Scenario Outline: Invalid choices are refused and nothing is stored
+    Given the merchant has authorized the accounting connection
+    When the merchant posts a configuration with <invalid choice>
+    Then the answer is a 400 ErrorMessage with validation errors
+    And the stored configuration is unchanged
+
+    Examples:
+      | invalid choice                           |
+      | syncHour 24                              |
+      | syncHour -1                              |
+      | a frequency that is not offered          |
+      | time zone "Mars/Olympus_Mons"            |
+      | an account that is not offered           |
+      | an invoice status that is not offered    |
+      | a grouping period that is not offered    |
+
+  @CONF-6 @must
+  Scenario: The schedule defaults to midnight UTC
+    Given the merchant has authorized the accounting connection
+    When the merchant configures the sync without syncHour and timeZone
+    Then the schedule's syncHour is 0 and its timeZone is "Etc/UTC"
+
+  @CONF-7 @must
+  Scenario: Configuring before the accounting connection is linked is refused
+    When the merchant tries to configure the sync
+    Then the answer is refused with a 4xx ErrorMessage
+    And the configuration is not configured

@@ -1,0 +1,40 @@
+Feature: The merchant reviews the configuration
+  The same flow URL later opens the merchant's settings: enable or disable,
+  change the schedule and mappings, or de-authorize.
+
+  Background:
+    Given a merchant who is ready to sync
+
+  @REV-1 @must
+  Scenario: Starting the flow again keeps the configuration
+    When the partner asks for the sync flow URL again
+    Then the configuration still holds the merchant's choices
+    And the configuration is configured
+
+  @REV-2 @must
+  Scenario: Disabling keeps the configuration, enabling restores the sync
+    When the merchant disables the sync
+    Then the sync is disabled and still configured
+    When the merchant enables the sync again
+    Then the sync is enabled and configured
+
+  @REV-3 @must
+  Scenario Outline: A changed choice is stored and returned
+    When the merchant changes the <choice>
+    Then the configuration returns the changed <choice>
+
+    Examples:
+      | choice           |
+      | schedule         |
+      | sales account    |
+      | tax rate mapping |
+
+  @REV-4 @must
+  Scenario Outline: De-authorizing leaves the accounting connection unlinked
+    When the merchant de-authorizes the accounting connection with status "<status>"
+    Then the accounting connection is not Linked
+
+    Examples:
+      | status       |
+      | Deauthorized |
+      | Unlinked     |

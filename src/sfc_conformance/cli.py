@@ -1,0 +1,112 @@
+"""The ``sfc-conformance`` command.
+
+Exit codes (all subcommands):
+
+    0  every MUST rule holds (``run``), the merchant is ready (``readiness``),
+       or the sandbox stopped cleanly (``sandbox``)
+    1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready
+    2  usage error, or the target was unreachable / refused the key before any rule ran
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import SfcError
+from .sandbox.faults import FAULTS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise SystemExit(_fail(f"{message} (see sfc-conformance {self.prog.split()[-1]} --help)"))
+
+
+def _fail(message: str) -> int:
+    print(f"sfc-conformance: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sfc-conformance", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"sfc-conformance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sandbox = sub.add_parser("sandbox", help="serve the embedded sandbox on 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 picks a free one)")
+    sandbox.add_argument("--api-key", default=_env("SFC_API_KEY"),
+                         help="API key the sandbox accepts (env SFC_API_KEY; default: a new random key)")
+    sandbox.add_argument("--webhook-secret", default=_env("SFC_WEBHOOK_SECRET"),
+                         help="sign webhooks with this Standard Webhooks secret (env SFC_WEBHOOK_SECRET)")
+    sandbox.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
+                         help="break one rule on purpose, to see the suite catch it (repeatable)")
+    sandbox.add_argument("--rate-limit", type=int, default=None, metavar="N",
+                         help="answer 429 past N API calls a second")
+
+    from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
+    add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
+
+    from .readiness import add_readiness_arguments  # noqa: PLC0415
+    add_readiness_arguments(sub.add_parser("readiness", help="check one merchant's readiness (READY-1)"))
+    return parser
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import serve  # noqa: PLC0415
+
+    if not 0 <= args.port <= 65535:
+        return _fail(f"--port {args.port} is not a port number")
+    api_key = args.api_key or secrets.token_urlsafe(18)
+    try:
+        sandbox = serve.build(api_key, args.webhook_secret, args.fault)
+        sock = serve.bind(args.port)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot start the sandbox: {exc}")
+    sandbox.rate_limit.per_second = args.rate_limit
+    host, port = sock.getsockname()[:2]
+    shown_key = "(the key given with --api-key / SFC_API_KEY)" if args.api_key else api_key
+    print(f"sandbox listening on http://{host}:{port}", flush=True)
+    print(f"  base URL: http://{host}:{port}", flush=True)
+    print(f"  API key:  {shown_key}", flush=True)
+    if args.fault:
+        print(f"  faults:   {', '.join(args.fault)}", flush=True)
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        serve.serve(sandbox, sock)
+    except KeyboardInterrupt:
+        pass
+    print("sandbox stopped", flush=True)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    try:
+        if args.command == "sandbox":
+            return _sandbox(args)
+        if args.command == "run":
+            from .runner import run  # noqa: PLC0415
+            return run(args)
+        from .readiness import readiness  # noqa: PLC0415
+        return readiness(args)
+    except SfcError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

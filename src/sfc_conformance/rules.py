@@ -1,0 +1,119 @@
+"""The rules of the sync-flow profile, as data: id, level, source and the sentence a failure breaks.
+
+Each rule is checked by the scenarios tagged with its id in ``features/``;
+``tests/test_rule_coverage.py`` fails when a rule has no scenario or a
+scenario names an unknown rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+RULE_TAG = re.compile(r"^[A-Z]+-[0-9]+$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: str  # "MUST" or "SHOULD"
+    section: str
+    sentence: str
+
+    @property
+    def must(self) -> bool:
+        return self.level == "MUST"
+
+
+_TABLE = [
+    ('URL-1', 'MUST', 'Start URL (seed §1)',
+     'A valid start call answers 200 with `{"url": ...}`, an absolute http(s) URL.'),
+    ('URL-2', 'MUST', 'Start URL (seed §1)',
+     "The URL's query carries `otp` (six or more digits) and `merchantIdentifier` equal to the value sent, after decoding."),
+    ('URL-3', 'MUST', 'Start URL (seed §1)',
+     'Each start call issues a fresh OTP: two calls never return the same one.'),
+    ('URL-4', 'MUST', 'Start URL (seed §1)',
+     "With `redirectUrl=R` the URL's query carries `redirectUrl` equal to R after decoding; without it there is no `redirectUrl`."),
+    ('URL-5', 'SHOULD', 'Start URL (seed §1)',
+     'A `redirectUrl` with a `javascript:`, `data:` or `vbscript:` scheme is refused with 400 (the seed asks for an absolute URL but its own example is the bare host `app.codat.io`, so bare hosts stay accepted).'),
+    ('URL-6', 'MUST', 'Start URL (seed §1)',
+     'An unknown or malformed platform key, or a commerce key in the accounting slot, is refused with 400 or 404 and an `ErrorMessage`; never 2xx, never 5xx.'),
+    ('OTP-1', 'MUST', 'One-time password (seed §1, "One-time password")',
+     'The flow URL opened within 30 s of issue is not refused (not 401).'),
+    ('OTP-2', 'MUST', 'One-time password (seed §1, "One-time password")',
+     'Opened 30 s or more after issue it answers 401. Live checks allow network slack without leaving a blind band: valid when opened ≤ 28 s after *sending* the start call, refused when opened ≥ 31 s after *receiving* its answer; against a controllable clock the boundary is exact (29.999 s valid, 30.000 s refused).'),
+    ('OTP-3', 'MUST', 'One-time password (seed §1, "One-time password")',
+     'After expiry a new start call gives a URL that works (OTP-1 holds for it).'),
+    ('OTP-4', 'MUST', 'One-time password (seed §1, "One-time password")',
+     'The OTP is bound to its merchant: the same `otp` with another `merchantIdentifier`, or a changed digit, answers 401.'),
+    ('OTP-5', 'SHOULD', 'One-time password (seed §1, "One-time password")',
+     'The OTP is single use: a second open of the same URL answers 401.'),
+    ('OTP-6', 'SHOULD', 'One-time password (seed §1, "One-time password")',
+     'OTPs are unpredictable: over 20 calls, no repeats and no arithmetic progression.'),
+    ('KEY-1', 'MUST', 'API key (OAS `auth_header`)',
+     'Every API call without an `Authorization` header, with a wrong key, or with another scheme (`Bearer`) answers 401 with an `ErrorMessage` whose `statusCode` is 401, and changes nothing.'),
+    ('KEY-2', 'MUST', 'API key (OAS `auth_header`)',
+     'No response body, header or flow URL contains the API key.'),
+    ('LINK-1', 'MUST', 'Authorization (seed §2)',
+     'After the start call the company has one `Commerce` connection with `integrationKey` = commerce key and one `Accounting` connection with `integrationKey` = accounting key, both `PendingAuth`.'),
+    ('LINK-2', 'MUST', 'Authorization (seed §2)',
+     'Repeating the start call for the same company creates no further connections.'),
+    ('LINK-3', 'MUST', 'Authorization (seed §2)',
+     'After the merchant authorizes, that connection is `Linked`; `linkUrl` and `created` are present.'),
+    ('CONF-1', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     'Before configuration `configured` is false.'),
+    ('CONF-2', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     'Once the accounting connection is `Linked`, the configuration offers account options (`accountOptions`), tax rate options, invoice status options and grouping period options to choose from.'),
+    ('CONF-3', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     'A valid configuration posted is returned unchanged by the next GET (accounts, tax rate mapping, schedule, invoice status, grouping period) with `configured` true.'),
+    ('CONF-4', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     '`configured` is derived by the target: a configuration that leaves a `required` account without `selectedAccountId` stays `configured: false`, whatever the body claimed.'),
+    ('CONF-5', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     'Invalid choices are refused with 400 and `validation.errors`, and nothing is stored: `syncHour` outside 0–23, `selectedFrequency` not in `frequencyOptions`, a `timeZone` that is not an IANA zone, a `selectedAccountId` not among the `accountOptions`, a `selectedInvoiceStatus` or grouping period not among its options.'),
+    ('CONF-6', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     'Schedule defaults: no `syncHour` means 0; no `timeZone` means `Etc/UTC`.'),
+    ('CONF-7', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
+     'Configuring before the accounting connection is `Linked` is refused (4xx).'),
+    ('REV-1', 'MUST', 'Review (seed §4)',
+     'A start call for an already configured company keeps its configuration (`configured` stays true, choices unchanged).'),
+    ('REV-2', 'MUST', 'Review (seed §4)',
+     'Disabling sets `enable` false and keeps `configured` true; enabling again restores it.'),
+    ('REV-3', 'MUST', 'Review (seed §4)',
+     'A changed schedule, account or tax rate choice is stored and returned.'),
+    ('REV-4', 'MUST', 'Review (seed §4)',
+     'De-authorizing (PATCH `status` to `Deauthorized` or `Unlinked`) leaves the accounting connection not `Linked`.'),
+    ('DEL-1', 'MUST', 'Connection deleted (seed §4, caution)',
+     'When the merchant severs the accounting connection, every consumer subscribed to `connection.deleted` receives, within 10 s, one POST whose JSON is a `ConnectionWebhook`: `id` (uuid), `eventType` `connection.deleted`, `generatedDate`, `payload.referenceCompany.id` = the company, `payload.connection.id` = the connection.'),
+    ('DEL-2', 'MUST', 'Connection deleted (seed §4, caution)',
+     'After the deletion a requested sync does not succeed (an `ErrorMessage`, or a `SyncSummary` whose `syncStatusCode` is 4000 or more), and the latest sync status is not `Complete` for any sync after the deletion.'),
+    ('DEL-3', 'MUST', 'Connection deleted (seed §4, caution)',
+     "No further scheduled sync runs after the deletion (checked where the target's clock can be moved)."),
+    ('DEL-4', 'SHOULD', 'Connection deleted (seed §4, caution)',
+     'Deliveries are signed with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`); given the signing secret, the suite verifies each one and refuses a forged one.'),
+    ('READY-1', 'MUST', 'Readiness (seed §5)',
+     'A merchant is ready exactly when it has a `Linked` `Accounting` connection, a `Linked` `Commerce` connection, and a configuration with `enable` true and `configured` true. The suite names every unmet condition.'),
+    ('READY-2', 'MUST', 'Readiness (seed §5)',
+     '`GET /companies/{companyId}` answers the company; an unknown id answers 404 with an `ErrorMessage`.'),
+    ('READY-3', 'SHOULD', 'Readiness (seed §5)',
+     'The seed calls the flag `enabled`, the OAS `enable`. The suite reads `enable`, accepts `enabled` as an alias, and reports which one the target sent.'),
+    ('API-1', 'MUST', 'API contract (OAS)',
+     'Every 2xx JSON body validates against the contract (required fields, enums, uuid ids, date-time strings).'),
+    ('API-2', 'MUST', 'API contract (OAS)',
+     'JSON bodies are sent as `application/json`.'),
+    ('API-3', 'MUST', 'API contract (OAS)',
+     'Every 4xx/5xx body is an `ErrorMessage` whose `statusCode` equals the HTTP status.'),
+    ('API-4', 'MUST', 'API contract (OAS)',
+     'Paging: `page` and `pageSize` are honoured; `totalResults` is the true count; `_links.self` and `_links.current` are present, `_links.next` exactly when a later page exists; `page` < 1 or `pageSize` > 5000 answers 400.'),
+    ('API-5', 'MUST', 'API contract (OAS)',
+     'No input, valid or not, makes the target answer 5xx (fuzzed from the contract).'),
+    ('API-6', 'SHOULD', 'API contract (OAS)',
+     "A 429 carries `Retry-After`. The suite's own client retries 408/429/5xx with capped backoff, as Codat's SDKs do, and, unlike them, honours `Retry-After`."),
+    ('FLOW-1', 'MUST', "Embedded sandbox only (the flow's own pages)",
+     'Walking the flow pages (authorize, configure) leaves the same state the API steps do.'),
+    ('FLOW-2', 'MUST', "Embedded sandbox only (the flow's own pages)",
+     'At the end of the flow the merchant sees a success page, or is redirected (3xx `Location`) to `redirectUrl` when one was given.'),
+    ('FLOW-3', 'MUST', "Embedded sandbox only (the flow's own pages)",
+     'For a configured merchant the flow opens on the settings page, which shows the last and the next sync date-time; the next one follows the schedule (daily at `syncHour` in `timeZone`).'),
+]
+
+RULES: dict[str, Rule] = {rid: Rule(rid, level, section, sentence) for rid, level, section, sentence in _TABLE}

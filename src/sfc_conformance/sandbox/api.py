@@ -1,0 +1,159 @@
+"""The sandbox's JSON API: HTTP in, calls on :class:`SandboxState`, Codat JSON out.
+
+Every request passes the same gate: the API key (KEY-1), the optional rate
+limit (API-6), a bounded JSON body; every refusal leaves as an
+``ErrorMessage`` (API-3), and nothing a client sends may turn into a 5xx (API-5).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import math
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..clock import Clock
+from ..secrets import Secret
+from .errors import ApiError, bad_request
+from .state import SandboxState
+
+MAX_BODY = 1024 * 1024
+_NO_BODY = object()
+
+
+class RateLimit:
+    """At most ``per_second`` API calls in each second of the sandbox clock; off when None."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.per_second: int | None = None
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._window = 0
+        self._count = 0
+
+    def check(self) -> None:
+        if self.per_second is None:
+            return
+        now = self._clock.now().timestamp()
+        with self._lock:
+            window = math.floor(now)
+            if window != self._window:
+                self._window, self._count = window, 0
+            self._count += 1
+            if self._count > self.per_second:
+                retry = max(1, math.ceil(window + 1 - now))
+                raise ApiError(429, "You have made too many requests; retry later.",
+                               headers={"Retry-After": str(retry)})
+
+
+def error_response(error: ApiError, state: SandboxState) -> Response:
+    if "plain-text-errors" in state.faults:
+        return PlainTextResponse(error.message, status_code=error.status, headers=error.headers)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+async def read_json(request: Request, state: SandboxState) -> Any:
+    """The request's JSON body, ``None`` when empty; 400/413 when it cannot be read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, "The request body is larger than 1 MiB.")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_BODY:
+            raise ApiError(413, "The request body is larger than 1 MiB.")
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(bytes(raw), parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        if "crash-on-bad-json" in state.faults:
+            raise RuntimeError("fault: crash-on-bad-json") from exc
+        raise bad_request("The request body is not valid JSON.") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class Api:
+    def __init__(self, state: SandboxState, api_key: Secret, rate_limit: RateLimit) -> None:
+        self.state = state
+        self._expected = b"Basic " + base64.b64encode(api_key.reveal().encode())
+        self._api_key = api_key
+        self.rate_limit = rate_limit
+
+    def _authorized(self, request: Request) -> bool:
+        if "api-key-optional" in self.state.faults and "authorization" not in request.headers:
+            return True
+        given = request.headers.get("authorization", "").encode("latin-1", "replace")
+        return hmac.compare_digest(given, self._expected)
+
+    def endpoint(self, handler: Callable[..., Any], *, body: bool = False, status: int = 200
+                 ) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap ``handler(request_params..., base, [body])`` with the common gate."""
+
+        async def run(request: Request) -> Response:
+            try:
+                if not self._authorized(request):
+                    raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
+                self.rate_limit.check()
+                payload = await read_json(request, self.state) if body else _NO_BODY
+                args = dict(request.path_params)
+                result = await run_in_threadpool(handler, request, payload, **args)
+            except ApiError as error:
+                return error_response(error, self.state)
+            headers = {}
+            if "api-key-echoed" in self.state.faults:
+                headers["x-api-key-used"] = self._api_key.reveal()
+            if result is None:
+                return Response(status_code=204, headers=headers)
+            return JSONResponse(result, status_code=status, headers=headers)
+
+        return run
+
+    def routes(self) -> list[Route]:
+        s = self.state
+
+        def base(request: Request) -> str:
+            return str(request.base_url)
+
+        e = self.endpoint
+        return [
+            Route("/companies", e(lambda r, b: s.create_company(b, base(r)), body=True), methods=["POST"]),
+            Route("/companies/{companyId}", e(lambda r, b, companyId: s.get_company(companyId, base(r))),
+                  methods=["GET"]),
+            Route("/config/sync/commerce/{commerceKey}/{accountingKey}/start",
+                  e(lambda r, b, commerceKey, accountingKey: s.start_flow(
+                      commerceKey, accountingKey, dict(r.query_params), base(r))), methods=["GET"]),
+            Route("/companies/{companyId}/connections",
+                  e(lambda r, b, companyId: s.list_connections(
+                      companyId, r.query_params.get("page"), r.query_params.get("pageSize"), base(r))),
+                  methods=["GET"]),
+            Route("/companies/{companyId}/connections/{connectionId}/authorization",
+                  e(lambda r, b, companyId, connectionId: s.authorize(companyId, connectionId, b, base(r)),
+                    body=True), methods=["PUT"]),
+            Route("/companies/{companyId}/connections/{connectionId}",
+                  e(lambda r, b, companyId, connectionId: s.update_connection(companyId, connectionId, b, base(r)),
+                    body=True), methods=["PATCH"]),
+            Route("/companies/{companyId}/connections/{connectionId}",
+                  e(lambda r, b, companyId, connectionId: s.delete_connection(companyId, connectionId, base(r))),
+                  methods=["DELETE"]),
+            Route("/config/companies/{companyId}/sync/commerce",
+                  e(lambda r, b, companyId: s.get_configuration(companyId)), methods=["GET"]),
+            Route("/config/companies/{companyId}/sync/commerce",
+                  e(lambda r, b, companyId: s.set_configuration(companyId, b), body=True), methods=["POST"]),
+            Route("/webhooks", e(lambda r, b: s.add_webhook(b), body=True, status=201), methods=["POST"]),
+            Route("/companies/{companyId}/sync/commerce/latest",
+                  e(lambda r, b, companyId: s.request_sync(companyId, b, base(r)), body=True), methods=["POST"]),
+            Route("/companies/{companyId}/sync/commerce/syncs/latest/status",
+                  e(lambda r, b, companyId: s.latest_sync(companyId)), methods=["GET"]),
+        ]

@@ -1,0 +1,60 @@
+"""Assembling the sandbox: state, API, flow pages, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..clock import Clock, ManualClock
+from ..secrets import Secret
+from .api import Api, RateLimit, error_response
+from .errors import ApiError
+from .faults import Faults
+from .pages import FlowPages
+from .state import SandboxState
+from .webhooks import InlineDispatcher, ThreadDispatcher
+
+DEFAULT_API_KEY = "sandbox-api-key"
+
+
+class Sandbox:
+    """The embedded, Codat-like target.
+
+    ``Sandbox()`` is the in-process form: a :class:`ManualClock`, webhooks
+    posted inline.  :func:`sfc_conformance.sandbox.serve.serve` builds the
+    served form with real time and a delivery thread.
+    """
+
+    def __init__(self, *, api_key: str = DEFAULT_API_KEY, clock: Clock | None = None,
+                 webhook_secret: str | None = None, faults: Iterable[str] = (),
+                 threaded_webhooks: bool = False) -> None:
+        self.api_key = Secret(api_key)
+        self.clock: Clock = clock or ManualClock()
+        self.dispatcher = ThreadDispatcher() if threaded_webhooks else InlineDispatcher()
+        self.state = SandboxState(self.clock, Faults(faults), self.dispatcher.send,
+                                  Secret(webhook_secret) if webhook_secret else None)
+        self.rate_limit = RateLimit(self.clock)
+        if isinstance(self.clock, ManualClock):
+            self.clock.on_advance(self.state.tick)
+        api = Api(self.state, self.api_key, self.rate_limit)
+        self.app = Starlette(
+            routes=[*api.routes(), *FlowPages(self.state).routes()],
+            exception_handlers={HTTPException: self._http_error, Exception: self._crash},
+        )
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = {404: "No such endpoint.", 405: "This endpoint does not take that method."}.get(
+            exc.status_code, exc.detail)
+        return error_response(ApiError(exc.status_code, message), self.state)
+
+    async def _crash(self, request: Request, exc: Exception) -> Response:
+        # A bug, not a client error: say so honestly (API-5 tests hunt for these).
+        return error_response(ApiError(500, "The sandbox failed unexpectedly."), self.state)
+
+    def close(self) -> None:
+        self.dispatcher.close()

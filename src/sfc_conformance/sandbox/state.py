@@ -1,0 +1,441 @@
+"""The sandbox's state and every rule it enforces, behind one lock.
+
+Handlers in :mod:`.api` and :mod:`.pages` only translate HTTP to calls here,
+so an API step and a flow page that do the same thing change the same state
+the same way (FLOW-1).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import threading
+import uuid
+from datetime import datetime, timedelta
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from ..clock import Clock, isoformat
+from ..secrets import Secret
+from . import configuration
+from .errors import ApiError, bad_request, not_found
+from .faults import Faults
+from .model import (
+    CONNECTION_STATUSES,
+    LINKED,
+    Company,
+    Connection,
+    FlowSession,
+    OtpGrant,
+    SyncRecord,
+    Webhook,
+    new_id,
+)
+from .platforms import ACCOUNTING, COMMERCE, PLATFORM_KEY
+from .schedule import next_sync_after
+from .webhooks import Delivery, build_delivery
+
+OTP_LIFETIME = timedelta(seconds=30)
+FLOW_SESSION_LIFETIME = timedelta(hours=1)
+COMPANY_NAME = re.compile(r"^[A-Za-z0-9\s\-',&@.,?!\s]+$")
+UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+MAX_PAGE_SIZE = 5000
+MAX_TEXT = 2048
+REFUSED_REDIRECT_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+class SandboxState:
+    def __init__(self, clock: Clock, faults: Faults, dispatch: Callable[[Delivery], None],
+                 webhook_secret: Secret | None = None) -> None:
+        self.clock = clock
+        self._dispatch = dispatch
+        self.faults = faults
+        self.webhook_secret = webhook_secret
+        self.client_id = new_id()
+        self._lock = threading.RLock()
+        self._companies: dict[str, Company] = {}
+        self._grants: dict[str, OtpGrant] = {}
+        self._sessions: dict[str, FlowSession] = {}
+        self._webhooks: dict[str, Webhook] = {}
+        self._otp_counter = itertools.count(100000)
+
+    # -- companies ---------------------------------------------------------
+
+    def create_company(self, body: Any, base: str) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object with a `name`.")
+        name, description = body.get("name"), body.get("description")
+        if not isinstance(name, str) or not name.strip():
+            raise bad_request("`name` is required.")
+        if len(name) > 256 or not COMPANY_NAME.match(name):
+            raise bad_request("`name` may hold letters, digits, spaces and - ' , & @ . ? ! only, up to 256 characters.")
+        if description is not None and (not isinstance(description, str) or len(description) > MAX_TEXT):
+            raise bad_request("`description` must be a string of at most 2048 characters.")
+        with self._lock:
+            company = self._new_company(name, description)
+            return self._company_json(company, base)
+
+    def _new_company(self, name: str, description: str | None) -> Company:
+        company = Company(new_id(), name, description, self.clock.now())
+        self._companies[company.id] = company
+        return company
+
+    def get_company(self, company_id: str, base: str) -> dict[str, Any]:
+        with self._lock:
+            if "unknown-company-found" in self.faults and company_id not in self._companies:
+                return self._company_json(Company(company_id, "Unknown", None, self.clock.now()), base)
+            return self._company_json(self._company(company_id), base)
+
+    def _company(self, company_id: str) -> Company:
+        company = self._companies.get(company_id)
+        if company is None:
+            raise not_found(f"No company was found with ID {company_id[:64]}")
+        return company
+
+    def _company_json(self, company: Company, base: str) -> dict[str, Any]:
+        return company.to_json(base, [self._connection_json(c, base) for c in company.connections.values()])
+
+    def _connection_json(self, connection: Connection, base: str) -> dict[str, Any]:
+        return connection.to_json(base, with_integration_key="connection-missing-field" not in self.faults)
+
+    # -- start the flow (URL-*, OTP-*, LINK-1, LINK-2, REV-1) ---------------
+
+    def start_flow(self, commerce_key: str, accounting_key: str, params: dict[str, str], base: str) -> dict[str, str]:
+        commerce, accounting = self._platforms(commerce_key, accounting_key)
+        merchant = params.get("merchantIdentifier")
+        if not merchant:
+            raise bad_request("`merchantIdentifier` is required: pass the company id.")
+        if len(merchant) > 256:
+            raise bad_request("`merchantIdentifier` is too long.")
+        redirect = params.get("redirectUrl")
+        if redirect is not None:
+            self._check_redirect(redirect)
+        with self._lock:
+            company = self._merchant(merchant)
+            self._ensure_connection(company, commerce) if "no-commerce-connection" not in self.faults else None
+            self._ensure_connection(company, accounting)
+            if "start-resets-configuration" in self.faults:
+                company.choices = configuration.Choices()
+            grant = OtpGrant(self._fresh_otp(), company.id, merchant, commerce.key, accounting.key,
+                             redirect, self.clock.now())
+            self._grants[grant.otp] = grant
+        query = {"merchantIdentifier": merchant, "otp": grant.otp}
+        if redirect is not None and "redirect-dropped" not in self.faults:
+            query["redirectUrl"] = redirect
+        url = f"{base}sync-flow/{self.client_id}/{commerce.key}/{accounting.key}/start?{urlencode(query)}"
+        return {"url": url}
+
+    def _platforms(self, commerce_key: str, accounting_key: str) -> tuple[Any, Any]:
+        if "unknown-platform-accepted" in self.faults:
+            return COMMERCE["lqai"], ACCOUNTING["gbol"]
+        for slot, key in (("commerce", commerce_key), ("accounting", accounting_key)):
+            if not PLATFORM_KEY.match(key):
+                raise bad_request(f"{slot} platform key {key[:16]!r} is malformed: platform keys are four lower-case letters.")
+        if commerce_key not in COMMERCE:
+            raise not_found(f"No commerce platform has the key {commerce_key!r}.")
+        if accounting_key in COMMERCE:
+            raise bad_request(f"{accounting_key!r} is a commerce platform; the second key must be an accounting platform.")
+        if accounting_key not in ACCOUNTING:
+            raise not_found(f"No accounting platform has the key {accounting_key!r}.")
+        return COMMERCE[commerce_key], ACCOUNTING[accounting_key]
+
+    def _check_redirect(self, redirect: str) -> None:
+        if len(redirect) > MAX_TEXT:
+            raise bad_request("`redirectUrl` is too long.")
+        # Browsers ignore leading spaces and control characters before a scheme.
+        scheme_part = re.sub(r"[\x00-\x20]", "", redirect).lower()
+        if scheme_part.startswith(REFUSED_REDIRECT_SCHEMES) and "javascript-redirect-accepted" not in self.faults:
+            raise bad_request("`redirectUrl` must be a web address; javascript:, data: and vbscript: are refused.")
+
+    def _merchant(self, merchant: str) -> Company:
+        """The company a merchantIdentifier names: its id, or (Codat allows it) its name."""
+        if UUID_FORM.match(merchant):
+            return self._company(merchant.lower())
+        for company in self._companies.values():
+            if company.name == merchant:
+                return company
+        if not COMPANY_NAME.match(merchant):
+            raise bad_request("`merchantIdentifier` is neither a company id nor a valid company name.")
+        return self._new_company(merchant, None)
+
+    def _ensure_connection(self, company: Company, platform: Any) -> None:
+        existing = [c for c in company.connections.values() if c.platform.key == platform.key]
+        if existing and "duplicate-connections" not in self.faults:
+            return
+        connection = Connection(new_id(), company.id, platform, new_id(), self.clock.now())
+        company.connections[connection.id] = connection
+
+    def _fresh_otp(self) -> str:
+        if "otp-predictable" in self.faults:
+            return str(next(self._otp_counter))
+        while True:  # never hand out the same OTP twice (URL-3)
+            otp = f"{secrets.randbelow(10**6):06d}"
+            if otp not in self._grants:
+                return otp
+
+    # -- the merchant opens the flow URL (OTP-1..5) -------------------------
+
+    def open_flow(self, commerce_key: str, accounting_key: str, params: dict[str, str]) -> FlowSession:
+        refused = ApiError(401, "This sync flow link has expired or is not valid. Ask for a new one.")
+        otp, merchant = params.get("otp", ""), params.get("merchantIdentifier", "")
+        lifetime = OTP_LIFETIME * 2 if "otp-lasts-too-long" in self.faults else OTP_LIFETIME
+        with self._lock:
+            grant = self._grants.get(otp)
+            now = self.clock.now()
+            if grant is None or (grant.commerce_key, grant.accounting_key) != (commerce_key, accounting_key):
+                raise refused
+            if grant.merchant_identifier != merchant and "otp-not-bound" not in self.faults:
+                raise refused
+            if grant.used and "otp-reusable" not in self.faults:
+                raise refused
+            if now - grant.issued_at >= lifetime:
+                raise refused
+            grant.used = True
+            session = FlowSession(secrets.token_urlsafe(24), grant.company_id, grant.redirect_url,
+                                  now + FLOW_SESSION_LIFETIME)
+            self._sessions[session.token] = session
+            return session
+
+    def session(self, token: str) -> FlowSession:
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is None or self.clock.now() >= session.expires_at:
+                raise ApiError(401, "This sync flow session has ended. Open a new sync flow link.")
+            return session
+
+    # -- connections (LINK-3, REV-4, DEL-1) ---------------------------------
+
+    def list_connections(self, company_id: str, page_text: str | None, size_text: str | None,
+                         base: str) -> dict[str, Any]:
+        page = _integer_param("page", page_text, 1)
+        size = _integer_param("pageSize", size_text, 100)
+        if page < 1:
+            raise bad_request("`page` must be 1 or more.")
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise bad_request(f"`pageSize` must be from 1 to {MAX_PAGE_SIZE}.")
+        with self._lock:
+            company = self._company(company_id)
+            every = [self._connection_json(c, base) for c in company.connections.values()]
+        total = len(every) + (1 if "wrong-total-results" in self.faults else 0)
+        path = f"/companies/{company_id}/connections"
+        links = {"self": {"href": path}, "current": {"href": f"{path}?page={page}&pageSize={size}"}}
+        if page * size < len(every):
+            links["next"] = {"href": f"{path}?page={page + 1}&pageSize={size}"}
+        if page > 1:
+            links["previous"] = {"href": f"{path}?page={page - 1}&pageSize={size}"}
+        return {
+            "results": every[(page - 1) * size: page * size],
+            "pageNumber": page,
+            "pageSize": size,
+            "totalResults": total,
+            "_links": links,
+        }
+
+    def _connection(self, company: Company, connection_id: str) -> Connection:
+        connection = company.connections.get(connection_id)
+        if connection is None:
+            raise not_found(f"Data connection {connection_id[:64]} not found")
+        return connection
+
+    def authorize(self, company_id: str, connection_id: str, body: Any, base: str) -> dict[str, Any]:
+        if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+            raise bad_request("The authorization must be a JSON object of strings.")
+        with self._lock:
+            connection = self._connection(self._company(company_id), connection_id)
+            connection.status = LINKED
+            return self._connection_json(connection, base)
+
+    def update_connection(self, company_id: str, connection_id: str, body: Any, base: str) -> dict[str, Any]:
+        if not isinstance(body, dict) or set(body) - {"status"}:
+            raise bad_request("The update must be a JSON object with only a `status`.")
+        status = body.get("status")
+        if status is not None and status not in CONNECTION_STATUSES:
+            raise bad_request(f"`status` must be one of {', '.join(CONNECTION_STATUSES)}.")
+        with self._lock:
+            connection = self._connection(self._company(company_id), connection_id)
+            if status is not None and status != connection.status:
+                if status in ("Linked", "PendingAuth"):
+                    raise bad_request("A connection becomes Linked only through its authorization.")
+                connection.status = status
+            return self._connection_json(connection, base)
+
+    def delete_connection(self, company_id: str, connection_id: str, base: str) -> None:
+        with self._lock:
+            company = self._company(company_id)
+            connection = self._connection(company, connection_id)
+            del company.connections[connection_id]
+            now = self.clock.now()
+            event = {
+                "id": new_id(),
+                "eventType": "connection.deleted",
+                "generatedDate": isoformat(now),
+                "payload": {
+                    "referenceCompany": company.reference_json(base),
+                    "connection": self._connection_json(connection, base),
+                },
+            }
+            subscribers = [w for w in self._webhooks.values()
+                           if not w.disabled and "connection.deleted" in w.event_types]
+        if "no-webhook-on-delete" in self.faults:
+            return
+        secret = None if "unsigned-webhooks" in self.faults else self.webhook_secret
+        for hook in subscribers:  # outside the lock: a slow receiver must not stall the API
+            self._dispatch(build_delivery(hook.url, event, now, secret))
+
+    # -- configuration (CONF-*, REV-*) -------------------------------------
+
+    def get_configuration(self, company_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._configuration_json(self._company(company_id))
+
+    def _configured(self, company: Company) -> bool:
+        if "trust-configured-flag" in self.faults and company.choices.claimed_configured is not None:
+            return company.choices.claimed_configured
+        return company.choices.is_complete()
+
+    def _configuration_json(self, company: Company) -> dict[str, Any]:
+        return configuration.render(company.id, company.name, company.chart(), company.choices,
+                                    self._configured(company))
+
+    def set_configuration(self, company_id: str, body: Any) -> dict[str, Any]:
+        with self._lock:
+            company = self._company(company_id)
+            chart = company.chart()
+            if chart is None:
+                pending = company.connection_of("Accounting")
+                if "configure-before-link" not in self.faults or pending is None:
+                    raise ApiError(409, "Link the accounting connection before configuring the sync.")
+                chart = configuration.Chart(company.id, pending.platform.key)
+            if "sync-hour-unchecked" in self.faults and isinstance(body, dict):
+                hour = (body.get("schedule") or {}).get("syncHour") if isinstance(body.get("schedule"), dict) else None
+                if isinstance(hour, int):
+                    body["schedule"]["syncHour"] = 0 if 0 <= hour <= 23 else hour % 24
+            choices = configuration.apply(body, chart, company.choices, start_date_default=self._midnight(company))
+            if "disable-unconfigures" in self.faults and not choices.enable:
+                choices.accounts.clear()
+            company.choices = choices
+            company.next_scheduled = self._next_run(company, self.clock.now())
+            return self._configuration_json(company)
+
+    def _midnight(self, company: Company) -> datetime:
+        return company.created.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    # -- webhooks ------------------------------------------------------------
+
+    def add_webhook(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object with `url` and `eventTypes`.")
+        url, types = body.get("url"), body.get("eventTypes")
+        if not isinstance(url, str) or len(url) > MAX_TEXT or urlsplit(url).scheme not in ("http", "https") \
+                or not urlsplit(url).netloc:
+            raise bad_request("`url` must be an absolute http(s) URL.")
+        if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
+            raise bad_request("`eventTypes` must be a non-empty list of event type names.")
+        hook = Webhook(new_id(), url, list(dict.fromkeys(types)))
+        with self._lock:
+            self._webhooks[hook.id] = hook
+        return hook.to_json()
+
+    # -- syncs (DEL-2, DEL-3) ------------------------------------------------
+
+    def request_sync(self, company_id: str, body: Any, base: str) -> dict[str, Any]:
+        if body is None:
+            body = {}
+        if not isinstance(body, dict) or set(body) - {"syncTo"}:
+            raise bad_request("The request body must be a JSON object with an optional `syncTo`.")
+        sync_to = None
+        if body.get("syncTo") is not None:
+            sync_to = configuration._parse_datetime(body["syncTo"])
+            if sync_to is None:
+                raise bad_request("`syncTo` must be an ISO 8601 date-time from 1900 to 2999.")
+        with self._lock:
+            company = self._company(company_id)
+            now = self.clock.now()
+            record = self._run_sync(company, now, sync_to or now, scheduled=False)
+            return record.summary_json([self._connection_json(c, base) for c in company.connections.values()])
+
+    def _run_sync(self, company: Company, at: datetime, finish: datetime, *, scheduled: bool) -> SyncRecord:
+        last_good = next((s for s in reversed(company.syncs) if s.succeeded), None)
+        start = last_good.finish if last_good else (company.choices.start_date or self._midnight(company))
+        code, status, error = 2000, "Complete", None
+        accounting_ok = company.linked("Accounting") or "sync-after-delete" in self.faults
+        if not accounting_ok:
+            code, status, error = 4000, "ValidateError", "The company has no linked accounting connection."
+        elif not company.linked("Commerce"):
+            code, status, error = 4000, "ValidateError", "The company has no linked commerce connection."
+        elif not self._configured(company):
+            code, status, error = 4000, "ValidateError", "The sync configuration is not complete."
+        elif finish < start:
+            code, status, error = 4000, "ValidateError", "`syncTo` is before the last successful sync."
+        record = SyncRecord(new_id(), company.id, at, start, max(finish, start), code, status, error, scheduled)
+        company.syncs.append(record)
+        if record.succeeded:
+            for connection in company.connections.values():
+                connection.last_sync = at
+        return record
+
+    def latest_sync(self, company_id: str) -> dict[str, Any]:
+        with self._lock:
+            company = self._company(company_id)
+            if not company.syncs:
+                raise not_found(f"No sync has run for company {company_id}.")
+            return company.syncs[-1].status_json()
+
+    def _schedulable(self, company: Company) -> bool:
+        if "scheduler-ignores-delete" in self.faults:
+            return company.choices.enable
+        return (company.choices.enable and self._configured(company)
+                and company.linked("Accounting") and company.linked("Commerce"))
+
+    def _next_run(self, company: Company, after: datetime) -> datetime:
+        c = company.choices
+        return next_sync_after(after, frequency=c.frequency, sync_hour=c.sync_hour, time_zone=c.time_zone,
+                               start_date=c.start_date)
+
+    def tick(self, now: datetime) -> None:
+        """Run every scheduled sync that fell due up to ``now``."""
+        with self._lock:
+            for company in self._companies.values():
+                while company.next_scheduled is not None and company.next_scheduled <= now:
+                    due = company.next_scheduled
+                    # DEL-3: a severed or disabled merchant's schedule runs nothing.
+                    if self._schedulable(company):
+                        self._run_sync(company, due, due, scheduled=True)
+                    company.next_scheduled = self._next_run(company, due)
+
+    def schedule_view(self, company_id: str) -> dict[str, Any]:
+        """What the settings page shows (FLOW-3)."""
+        with self._lock:
+            company = self._company(company_id)
+            nxt = company.next_scheduled if self._schedulable(company) else None
+            if nxt is not None and "next-sync-off-schedule" in self.faults:
+                nxt += timedelta(hours=1)
+            return {
+                "company": company.name,
+                "enable": company.choices.enable,
+                "configuration": self._configuration_json(company),
+                "last": company.syncs[-1].at if company.syncs else None,
+                "next": nxt,
+                "accounting": company.connection_of("Accounting"),
+            }
+
+    def company_flow_state(self, company_id: str) -> tuple[bool, bool]:
+        """(accounting linked, configured) — which page the flow opens on."""
+        with self._lock:
+            company = self._company(company_id)
+            return company.linked("Accounting"), self._configured(company)
+
+    def accounting_connection_id(self, company_id: str) -> str | None:
+        with self._lock:
+            connection = self._company(company_id).connection_of("Accounting")
+            return connection.id if connection else None
+
+
+def _integer_param(name: str, text: str | None, default: int) -> int:
+    if text is None or text == "":
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,9}", text.strip()):
+        raise bad_request(f"`{name}` must be a whole number.")
+    return int(text)

@@ -1,0 +1,91 @@
+"""Outbound webhooks (DEL-1, DEL-4).
+
+The sandbox builds a ``ConnectionWebhook`` and hands it to a dispatcher: the
+inline one posts at once (in-process, where respx catches the request), the
+threaded one posts from a worker with a few retries (served over HTTP, so a
+slow receiver never holds up the API call that caused the event).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from ..secrets import Secret
+from ..webhook_signing import webhook_for
+
+log = logging.getLogger("sfc_conformance.sandbox.webhooks")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def build_delivery(url: str, event: dict[str, object], moment: datetime, secret: Secret | None) -> Delivery:
+    body = json.dumps(event, separators=(",", ":")).encode()
+    headers = {"content-type": "application/json"}
+    if secret:
+        msg_id = f"msg_{uuid.uuid4().hex}"
+        headers["webhook-id"] = msg_id
+        headers["webhook-timestamp"] = str(int(moment.timestamp()))
+        headers["webhook-signature"] = webhook_for(secret).sign(msg_id, moment, body.decode())
+    return Delivery(url, body, headers)
+
+
+def _post(client: httpx.Client, delivery: Delivery) -> bool:
+    try:
+        response = client.post(delivery.url, content=delivery.body, headers=delivery.headers)
+    except httpx.HTTPError as exc:
+        log.warning("webhook to %s failed: %s", delivery.url, type(exc).__name__)
+        return False
+    return response.is_success
+
+
+class InlineDispatcher:
+    """Posts each delivery before returning (in-process sandbox)."""
+
+    def __init__(self) -> None:
+        self._client = httpx.Client(timeout=5.0)
+
+    def send(self, delivery: Delivery) -> None:
+        _post(self._client, delivery)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class ThreadDispatcher:
+    """Posts from a worker thread, retrying a failed delivery up to three times."""
+
+    def __init__(self, backoff: tuple[float, ...] = (0.5, 1.0, 2.0)) -> None:
+        self._queue: queue.Queue[Delivery | None] = queue.Queue()
+        self._backoff = backoff
+        self._stop = threading.Event()
+        self._client = httpx.Client(timeout=5.0)
+        self._worker = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
+        self._worker.start()
+
+    def send(self, delivery: Delivery) -> None:
+        self._queue.put(delivery)
+
+    def _run(self) -> None:
+        while (delivery := self._queue.get()) is not None:
+            for pause in (0.0, *self._backoff):
+                if self._stop.wait(pause) or _post(self._client, delivery):
+                    break
+
+    def close(self) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        self._worker.join(timeout=5)
+        self._client.close()

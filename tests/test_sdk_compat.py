@@ -1,0 +1,261 @@
+"""Codat's own Python SDK, pointed at the served sandbox, completes the sync flow.
+
+This is the proof that the sandbox looks like Codat to a real client: every
+answer is parsed by the SDK's generated models (closed, case-sensitive enums,
+required fields, a 200-only notion of success), and nothing the sandbox sends
+is silently dropped by them, because the generated models ignore unknown keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any
+
+import httpx
+import pydantic
+import pytest
+
+from codat_sync_for_commerce import CodatSyncCommerce
+from codat_sync_for_commerce._hooks import (
+    AfterErrorContext,
+    AfterErrorHook,
+    AfterSuccessContext,
+    AfterSuccessHook,
+    BeforeRequestContext,
+    BeforeRequestHook,
+)
+from codat_sync_for_commerce.models import errors, operations, shared
+from codat_sync_for_commerce.utils import BackoffStrategy, RetryConfig
+
+COMMERCE_KEY, ACCOUNTING_KEY = "lqai", "gbol"
+ACCOUNT_SECTIONS = ("sales", "payments", "fees")
+
+
+class Recorder(AfterSuccessHook, AfterErrorHook):
+    """Keeps the raw JSON of every answer, so it can be set beside the parsed model."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, Any] = {}
+
+    def _keep(self, operation_id: str, response: httpx.Response | None) -> None:
+        if response is not None:
+            response.read()
+            self.raw[operation_id] = json.loads(response.content) if response.content else None
+
+    def after_success(self, hook_ctx: AfterSuccessContext, response: httpx.Response) -> httpx.Response:
+        self._keep(hook_ctx.operation_id, response)
+        return response
+
+    def after_error(self, hook_ctx: AfterErrorContext, response: httpx.Response | None,
+                    error: Exception | None) -> tuple[httpx.Response | None, Exception | None]:
+        self._keep(hook_ctx.operation_id, response)
+        return response, error
+
+
+class ConfigurationBody(BeforeRequestHook):
+    """Sends the configuration with `set-configuration`.
+
+    The published document declares no request body for that operation, so the
+    generated method has no parameter for one and posts nothing; Codat's API
+    does read one, so the hook puts it on the wire.
+    """
+
+    def __init__(self) -> None:
+        self.body: dict[str, Any] | None = None
+
+    def before_request(self, hook_ctx: BeforeRequestContext, request: httpx.Request) -> httpx.Request:
+        if hook_ctx.operation_id != "set-configuration" or self.body is None:
+            return request
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        headers["content-type"] = "application/json"
+        return httpx.Request(request.method, request.url, headers=headers,
+                             content=json.dumps(self.body).encode(), extensions=request.extensions)
+
+
+class Client:
+    """The SDK with the two hooks registered on its own hook registry."""
+
+    def __init__(self, base_url: str, api_key: str) -> None:
+        auth = "Basic " + base64.b64encode(api_key.encode()).decode()
+        self.http = httpx.Client()
+        # No retries: the SDK's default backs off for up to an hour on a 5xx,
+        # and a sandbox 5xx must fail the test at once.
+        no_retries = RetryConfig("none", BackoffStrategy(0, 0, 1.0, 0), False)
+        self.sdk = CodatSyncCommerce(security=shared.Security(auth_header=auth), server_url=base_url,
+                                     client=self.http, retry_config=no_retries, timeout_ms=10_000)
+        self.recorder = Recorder()
+        self.configuration_body = ConfigurationBody()
+        hooks = self.sdk.sdk_configuration.get_hooks()
+        hooks.register_after_success_hook(self.recorder)
+        hooks.register_after_error_hook(self.recorder)
+        hooks.register_before_request_hook(self.configuration_body)
+
+    def raw(self, operation_id: str) -> Any:
+        return self.recorder.raw[operation_id]
+
+
+@pytest.fixture
+def client(served_sandbox: tuple[str, str]) -> Iterator[Client]:
+    c = Client(*served_sandbox)
+    yield c
+    c.http.close()
+
+
+def dropped(raw: Any, parsed: Any, where: str = "$") -> list[str]:
+    """Every place where the parsed model lost or changed what the sandbox sent."""
+    if isinstance(parsed, pydantic.BaseModel):
+        if not isinstance(raw, dict):
+            return [f"{where}: sent {type(raw).__name__}, parsed as {type(parsed).__name__}"]
+        names = {(f.alias or n): n for n, f in type(parsed).model_fields.items()}
+        problems = []
+        for key, value in raw.items():
+            if key not in names:
+                problems.append(f"{where}.{key}: no field of {type(parsed).__name__}")
+            else:
+                problems += dropped(value, getattr(parsed, names[key]), f"{where}.{key}")
+        return problems
+    if isinstance(parsed, dict) and isinstance(raw, dict):
+        if set(raw) != set(parsed):
+            return [f"{where}: keys {sorted(set(raw) ^ set(parsed))} lost"]
+        return [p for k in raw for p in dropped(raw[k], parsed[k], f"{where}.{k}")]
+    if isinstance(parsed, list) and isinstance(raw, list):
+        if len(raw) != len(parsed):
+            return [f"{where}: {len(raw)} items sent, {len(parsed)} parsed"]
+        return [p for i, (r, m) in enumerate(zip(raw, parsed)) for p in dropped(r, m, f"{where}[{i}]")]
+    value = parsed.value if isinstance(parsed, Enum) else parsed
+    # Lax parsing would turn "2000" into 2000 without a word; that is a change too.
+    if value != raw or type(value) is not type(raw):
+        return [f"{where}: sent {raw!r}, parsed {parsed!r}"]
+    return []
+
+
+def assert_nothing_dropped(client: Client, operation_id: str, parsed: Any) -> None:
+    problems = dropped(client.raw(operation_id), parsed)
+    assert not problems, f"{operation_id}: {problems}"
+
+
+def complete_configuration(got: shared.Configuration) -> dict[str, Any]:
+    """A complete configuration built only from the options the SDK parsed."""
+    assert got.configuration is not None
+    commerce: dict[str, Any] = {}
+    for section in ACCOUNT_SECTIONS:
+        part = getattr(got.configuration, section)
+        assert part is not None and part.accounts, f"{section} offers no accounts"
+        chosen = {}
+        for slot, account in part.accounts.items():
+            if account.required:
+                assert account.account_options, f"{section}.{slot} is required but has no options"
+                chosen[slot] = {"selectedAccountId": account.account_options[0].id}
+        assert chosen, f"{section} has no required account"
+        commerce[section] = {"accounts": chosen}
+    sales = got.configuration.sales
+    assert sales is not None and sales.invoice_status is not None and sales.grouping is not None
+    assert sales.invoice_status.invoice_status_options
+    assert sales.grouping.grouping_period is not None and sales.grouping.grouping_period.grouping_period_options
+    commerce["sales"]["invoiceStatus"] = {
+        "selectedInvoiceStatus": sales.invoice_status.invoice_status_options[0]}
+    commerce["sales"]["grouping"] = {"groupingPeriod": {
+        "selectedGroupingPeriod": sales.grouping.grouping_period.grouping_period_options[0]}}
+    return {
+        "enable": True,
+        "schedule": {"syncHour": 6, "timeZone": "Europe/London"},
+        "configuration": commerce,
+    }
+
+
+def test_the_sdk_completes_the_sync_flow_against_the_sandbox(client: Client) -> None:
+    sdk = client.sdk
+
+    company = sdk.advanced_controls.create_company(request=shared.CreateCompany(name="SDK Bakery"))
+    assert company is not None and company.name == "SDK Bakery"
+    uuid.UUID(company.id)
+    assert_nothing_dropped(client, "create-company", company)
+
+    flow = sdk.connections.get_sync_flow_url(request=operations.GetSyncFlowURLRequest(
+        commerce_key=COMMERCE_KEY, accounting_key=ACCOUNTING_KEY, merchant_identifier=company.id))
+    assert flow is not None and flow.url is not None
+    assert f"/{COMMERCE_KEY}/{ACCOUNTING_KEY}/start" in flow.url and company.id in flow.url
+    assert_nothing_dropped(client, "get-sync-flow-url", flow)
+
+    listed = sdk.connections.list(request=operations.ListConnectionsRequest(company_id=company.id))
+    assert listed is not None and listed.results is not None
+    assert listed.total_results == len(listed.results) == 2
+    assert listed.page_number == 1
+    assert_nothing_dropped(client, "list-connections", listed)
+    by_key = {c.integration_key: c for c in listed.results}
+    assert set(by_key) == {COMMERCE_KEY, ACCOUNTING_KEY}
+    assert by_key[COMMERCE_KEY].source_type is shared.SourceType.COMMERCE
+    assert by_key[ACCOUNTING_KEY].source_type is shared.SourceType.ACCOUNTING
+    assert all(c.status is shared.DataConnectionStatus.PENDING_AUTH for c in listed.results)
+
+    # Accounting first: the configuration's options come from the ledger.
+    for key in (ACCOUNTING_KEY, COMMERCE_KEY):
+        linked = sdk.connections.update_authorization(request=operations.UpdateConnectionAuthorizationRequest(
+            company_id=company.id, connection_id=by_key[key].id, request_body={"token": f"{key}-token"}))
+        assert linked is not None and linked.id == by_key[key].id
+        assert linked.integration_key == key
+        assert linked.status is shared.DataConnectionStatus.LINKED
+        assert_nothing_dropped(client, "update-connection-authorization", linked)
+
+    got = sdk.advanced_controls.get_configuration(
+        request=operations.GetConfigurationRequest(company_id=company.id))
+    assert got is not None and got.company_id == company.id
+    assert got.configured is False
+    assert_nothing_dropped(client, "get-configuration", got)
+
+    client.configuration_body.body = complete_configuration(got)
+    configured = sdk.advanced_controls.set_configuration(
+        request=operations.SetConfigurationRequest(company_id=company.id))
+    assert configured is not None and configured.company_id == company.id
+    assert configured.configured is True and configured.enable is True
+    assert configured.schedule is not None
+    assert (configured.schedule.sync_hour, configured.schedule.time_zone) == (6, "Europe/London")
+    assert configured.configuration is not None and configured.configuration.sales is not None
+    sales = configured.configuration.sales
+    assert sales.accounts is not None and sales.invoice_status is not None
+    assert sales.invoice_status.selected_invoice_status is not None
+    assert sales.accounts["sales"].selected_account_id == client.configuration_body.body[
+        "configuration"]["sales"]["accounts"]["sales"]["selectedAccountId"]
+    assert_nothing_dropped(client, "set-configuration", configured)
+
+    summary = sdk.sync.request(request=operations.RequestSyncRequest(company_id=company.id))
+    assert summary is not None and summary.company_id == company.id
+    assert (summary.sync_status_code, summary.sync_status) == (2000, "Complete")
+    assert summary.data_pushed is True and summary.commerce_sync_id is not None
+    assert summary.data_connections is not None
+    assert {c.integration_key for c in summary.data_connections} == {COMMERCE_KEY, ACCOUNTING_KEY}
+    assert_nothing_dropped(client, "request-sync", summary)
+
+    latest = sdk.sync.get_latest_sync(request=operations.GetLatestSyncRequest(company_id=company.id))
+    assert latest is not None and latest.company_id == company.id
+    assert latest.sync_id == summary.commerce_sync_id
+    assert (latest.sync_status_code, latest.sync_status) == (2000, "Complete")
+    assert latest.data_pushed is True
+    assert_nothing_dropped(client, "get-latest-sync", latest)
+
+    severed = sdk.connections.update_connection(request=operations.UpdateConnectionRequest(
+        company_id=company.id, connection_id=by_key[ACCOUNTING_KEY].id,
+        update_connection=shared.UpdateConnection(status=shared.DataConnectionStatus.DEAUTHORIZED)))
+    assert severed is not None and severed.id == by_key[ACCOUNTING_KEY].id
+    assert severed.integration_key == ACCOUNTING_KEY
+    assert severed.status is shared.DataConnectionStatus.DEAUTHORIZED
+    assert_nothing_dropped(client, "update-connection", severed)
+
+
+def test_an_unknown_company_is_the_sdks_error_message_model(client: Client) -> None:
+    # The SDK has no get-company operation; list-connections is the company-scoped
+    # read whose documented 404 it parses into ErrorMessage.
+    missing = str(uuid.uuid4())
+    with pytest.raises(errors.ErrorMessage) as raised:
+        client.sdk.connections.list(request=operations.ListConnectionsRequest(company_id=missing))
+    data = raised.value.data
+    assert data.status_code == 404
+    assert data.error and missing in data.error
+    assert data.service and data.correlation_id
+    assert data.can_be_retried == "False"
+    assert isinstance(data.detailed_error_code, int)
+    assert_nothing_dropped(client, "list-connections", data)
