@@ -1,0 +1,1 @@
+"""Step definitions of the conformance suite, one module per part of the flow."""

@@ -72,3 +72,212 @@ def served_sandbox() -> Iterator[tuple[str, str]]:
     thread.join(timeout=10)
     sandbox.close()
     sock.close()
+
+
+# ---------------------------------------------------------------------------
+# The sandbox's own tests (tests/test_sandbox_*.py): the profile's API steps,
+# each asserted to succeed, and further embedded targets (faults, fixed clock).
+
+import copy  # noqa: E402
+from collections.abc import Callable, Iterable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
+from sfc_conformance.client import ApiClient  # noqa: E402
+from sfc_conformance.clock import ManualClock  # noqa: E402
+
+COMMERCE_KEY = "lqai"
+ACCOUNTING_KEY = "gbol"
+# A Monday in January: no daylight-saving change anywhere near it.
+FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Merchant:
+    company_id: str
+    commerce_id: str
+    accounting_id: str
+    flow_url: str
+
+
+class SandboxSteps:
+    """The profile's API steps, each asserted to succeed, and the ErrorMessage check."""
+
+    def __init__(self, api: SyncFlowApi) -> None:
+        self.api = api
+
+    def company(self, name: str = "Acme Trading Ltd") -> str:
+        response = self.api.create_company(name)
+        assert response.status_code == 200, response.text
+        return str(response.json()["id"])
+
+    def flow_url(self, company_id: str, redirect_url: str | None = None) -> str:
+        response = self.api.start_flow(COMMERCE_KEY, ACCOUNTING_KEY, company_id, redirect_url)
+        assert response.status_code == 200, response.text
+        return str(response.json()["url"])
+
+    def started(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> Merchant:
+        company_id = self.company(name)
+        url = self.flow_url(company_id, redirect_url)
+        by_type = {c["sourceType"]: c["id"] for c in self.api.all_connections(company_id)}
+        return Merchant(company_id, by_type["Commerce"], by_type["Accounting"], url)
+
+    def authorize(self, company_id: str, connection_id: str) -> dict[str, Any]:
+        response = self.api.authorize(company_id, connection_id, {"username": "merchant", "password": "s3cret"})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def linked(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> Merchant:
+        merchant = self.started(name, redirect_url)
+        self.authorize(merchant.company_id, merchant.commerce_id)
+        self.authorize(merchant.company_id, merchant.accounting_id)
+        return merchant
+
+    def configuration(self, company_id: str) -> dict[str, Any]:
+        response = self.api.get_configuration(company_id)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    @staticmethod
+    def choose(document: dict[str, Any], *, enable: bool = True, **schedule: Any) -> dict[str, Any]:
+        """A copy of ``document`` with every choice made (a different offered option per slot)."""
+        chosen = copy.deepcopy(document)
+        chosen["enable"] = enable
+        chosen["schedule"].update(schedule)
+        conf = chosen["configuration"]
+        slot = 0
+        for section in ("sales", "payments", "fees"):
+            for entry in conf[section]["accounts"].values():
+                entry["selectedAccountId"] = entry["accountOptions"][slot % len(entry["accountOptions"])]["id"]
+                slot += 1
+        for index, entry in enumerate(conf["sales"]["taxRates"].values()):
+            entry["selectedTaxRateId"] = entry["taxRateOptions"][index % len(entry["taxRateOptions"])]["id"]
+        status = conf["sales"]["invoiceStatus"]
+        status["selectedInvoiceStatus"] = status["invoiceStatusOptions"][-1]
+        period = conf["sales"]["grouping"]["groupingPeriod"]
+        period["selectedGroupingPeriod"] = period["groupingPeriodOptions"][-1]
+        return chosen
+
+    def configure(self, company_id: str, document: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.set_configuration(company_id, document)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def configured(self, name: str = "Acme Trading Ltd", *, enable: bool = True, **schedule: Any) -> Merchant:
+        merchant = self.linked(name)
+        document = self.choose(self.configuration(merchant.company_id), enable=enable, **schedule)
+        self.configure(merchant.company_id, document)
+        return merchant
+
+    @staticmethod
+    def error(response: httpx.Response, status: int) -> dict[str, Any]:
+        """``response`` is an ErrorMessage with this status (API-3); its body."""
+        assert response.status_code == status, f"{response.status_code} {response.text[:300]}"
+        assert response.headers["content-type"].startswith("application/json")
+        body = response.json()
+        assert body["statusCode"] == status
+        assert isinstance(body["error"], str) and body["error"]
+        return dict(body)
+
+
+@pytest.fixture
+def steps(api: SyncFlowApi) -> SandboxSteps:
+    return SandboxSteps(api)
+
+
+@pytest.fixture
+def raw_client(target: EmbeddedTarget) -> Iterator[ApiClient]:
+    """A client of ``target`` without the contract hook: for unknown routes and the webhook receiver."""
+    client = target.client()
+    yield client
+    client.close()
+
+
+@dataclass(frozen=True)
+class Embedded:
+    target: EmbeddedTarget
+    api: SyncFlowApi
+    steps: SandboxSteps
+
+    @property
+    def browser(self) -> Browser:
+        return Browser(self.api.client.http)
+
+    def close(self) -> None:
+        self.api.client.close()
+        self.target.stop()
+
+
+@pytest.fixture
+def embedded() -> Iterator[Callable[..., Embedded]]:
+    """Build an embedded target with faults or a fixed clock start; closed at teardown.
+
+    ``checked=False`` leaves out the contract hook (for faults that break the contract).
+    Only one embedded target may run at a time (they share the respx host): close one
+    before making the next, and use this instead of, not beside, the ``target`` fixture.
+    """
+    made: list[Embedded] = []
+
+    def make(*, faults: Iterable[str] = (), start: datetime | None = None, checked: bool = True) -> Embedded:
+        for earlier in made:
+            earlier.close()
+        made.clear()
+        extra: dict[str, Any] = {"clock": ManualClock(start)} if start else {}
+        built = EmbeddedTarget(faults=tuple(faults), **extra)
+        built.start()
+        client = built.client()
+        if checked:
+            client.http.event_hooks["response"].append(assert_conforms)
+        flow_api = SyncFlowApi(client)
+        made.append(Embedded(built, flow_api, SandboxSteps(flow_api)))
+        return made[-1]
+
+    yield make
+    for earlier in made:
+        earlier.close()
+
+import html as _html  # noqa: E402
+import re  # noqa: E402
+from urllib.parse import urljoin  # noqa: E402
+
+
+class Browser:
+    """The merchant's browser on the flow pages: no API key, redirects not followed."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def open(self, url: str) -> httpx.Response:
+        return self.http.get(url)
+
+    @staticmethod
+    def action(page: httpx.Response, form_id: str) -> str:
+        found = re.search(rf'<form method=post action="([^"]+)" id={re.escape(form_id)}>', page.text)
+        assert found, f"no form {form_id!r} on the page: {page.text[:300]}"
+        return urljoin(str(page.url), _html.unescape(found.group(1)))
+
+    def submit(self, page: httpx.Response, form_id: str, fields: dict[str, str]) -> httpx.Response:
+        return self.http.post(self.action(page, form_id), data=fields)
+
+    def follow(self, response: httpx.Response) -> httpx.Response:
+        assert response.status_code == 303, f"{response.status_code} {response.text[:300]}"
+        return self.http.get(urljoin(str(response.url), response.headers["location"]))
+
+    @staticmethod
+    def options(page: httpx.Response, name: str) -> list[str]:
+        """The values a ``<select name=...>`` offers, the blank "(none)" left out."""
+        found = re.search(rf'<select name="{re.escape(name)}">(.*?)</select>', page.text, re.S)
+        assert found, f"no select {name!r} on the page"
+        return [_html.unescape(v) for v in re.findall(r'<option value="([^"]*)"', found.group(1)) if v]
+
+    @staticmethod
+    def time(page: httpx.Response, element_id: str) -> datetime | None:
+        """The ``datetime`` of ``<time id=...>``; None when the page shows no such time."""
+        found = re.search(rf'<time id="{re.escape(element_id)}" datetime="([^"]+)">', page.text)
+        return datetime.fromisoformat(found.group(1)) if found else None
+
+
+@pytest.fixture
+def browser(api: SyncFlowApi) -> Browser:
+    return Browser(api.client.http)

@@ -30,21 +30,31 @@ from codat_sync_for_commerce._hooks import (
 )
 from codat_sync_for_commerce.models import errors, operations, shared
 from codat_sync_for_commerce.utils import BackoffStrategy, RetryConfig
+from sfc_conformance.contract import load_contract
 
 COMMERCE_KEY, ACCOUNTING_KEY = "lqai", "gbol"
 ACCOUNT_SECTIONS = ("sales", "payments", "fees")
 
 
 class Recorder(AfterSuccessHook, AfterErrorHook):
-    """Keeps the raw JSON of every answer, so it can be set beside the parsed model."""
+    """Keeps the raw JSON of every answer, so it can be set beside the parsed model.
+
+    Each answer is also checked against our contract here: the SDK's lax
+    parsing lets a null through where both documents promise a value.
+    """
 
     def __init__(self) -> None:
         self.raw: dict[str, Any] = {}
+        self.off_contract: dict[str, list[str]] = {}
 
     def _keep(self, operation_id: str, response: httpx.Response | None) -> None:
-        if response is not None:
-            response.read()
-            self.raw[operation_id] = json.loads(response.content) if response.content else None
+        if response is None:
+            return
+        response.read()
+        body = json.loads(response.content) if response.content else None
+        self.raw[operation_id] = body
+        self.off_contract[operation_id] = load_contract().check_answer(
+            response.request.method, response.request.url.path, response.status_code, body)
 
     def after_success(self, hook_ctx: AfterSuccessContext, response: httpx.Response) -> httpx.Response:
         self._keep(hook_ctx.operation_id, response)
@@ -136,6 +146,8 @@ def dropped(raw: Any, parsed: Any, where: str = "$") -> list[str]:
 def assert_nothing_dropped(client: Client, operation_id: str, parsed: Any) -> None:
     problems = dropped(client.raw(operation_id), parsed)
     assert not problems, f"{operation_id}: {problems}"
+    assert not client.recorder.off_contract[operation_id], \
+        f"{operation_id} breaks our contract: {client.recorder.off_contract[operation_id]}"
 
 
 def complete_configuration(got: shared.Configuration) -> dict[str, Any]:
@@ -246,16 +258,23 @@ def test_the_sdk_completes_the_sync_flow_against_the_sandbox(client: Client) -> 
     assert_nothing_dropped(client, "update-connection", severed)
 
 
-def test_an_unknown_company_is_the_sdks_error_message_model(client: Client) -> None:
-    # The SDK has no get-company operation; list-connections is the company-scoped
-    # read whose documented 404 it parses into ErrorMessage.
+@pytest.mark.parametrize("operation_id", ["list-connections", "get-configuration"])
+def test_an_unknown_company_is_the_sdks_error_message_model(client: Client, operation_id: str) -> None:
+    # The SDK has no get-company operation; these are the company-scoped reads
+    # whose 404 it documents, so it parses that answer into ErrorMessage.
     missing = str(uuid.uuid4())
+    call = {
+        "list-connections": lambda: client.sdk.connections.list(
+            request=operations.ListConnectionsRequest(company_id=missing)),
+        "get-configuration": lambda: client.sdk.advanced_controls.get_configuration(
+            request=operations.GetConfigurationRequest(company_id=missing)),
+    }[operation_id]
     with pytest.raises(errors.ErrorMessage) as raised:
-        client.sdk.connections.list(request=operations.ListConnectionsRequest(company_id=missing))
+        call()
     data = raised.value.data
     assert data.status_code == 404
     assert data.error and missing in data.error
     assert data.service and data.correlation_id
     assert data.can_be_retried == "False"
     assert isinstance(data.detailed_error_code, int)
-    assert_nothing_dropped(client, "list-connections", data)
+    assert_nothing_dropped(client, operation_id, data)

@@ -282,7 +282,7 @@ class SandboxState:
             return
         secret = None if "unsigned-webhooks" in self.faults else self.webhook_secret
         for hook in subscribers:  # outside the lock: a slow receiver must not stall the API
-            self._dispatch(build_delivery(hook.url, event, now, secret))
+            self._dispatch(build_delivery(hook.url, event, secret))
 
     # -- configuration (CONF-*, REV-*) -------------------------------------
 

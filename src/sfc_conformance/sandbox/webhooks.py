@@ -14,7 +14,7 @@ import queue
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 
@@ -28,23 +28,32 @@ log = logging.getLogger("sfc_conformance.sandbox.webhooks")
 class Delivery:
     url: str
     body: bytes
-    headers: dict[str, str]
+    secret: Secret | None
+    msg_id: str
+
+    def headers(self) -> dict[str, str]:
+        """Signed at the moment of sending, on the wall clock.
+
+        ``webhook-timestamp`` guards the transport against replay and receivers
+        check it against their own wall clock, so it cannot come from the
+        sandbox's (possibly manual) domain clock; ``generatedDate`` in the body does.
+        """
+        headers = {"content-type": "application/json"}
+        if self.secret:
+            now = datetime.now(UTC)
+            headers["webhook-id"] = self.msg_id
+            headers["webhook-timestamp"] = str(int(now.timestamp()))
+            headers["webhook-signature"] = webhook_for(self.secret).sign(self.msg_id, now, self.body.decode())
+        return headers
 
 
-def build_delivery(url: str, event: dict[str, object], moment: datetime, secret: Secret | None) -> Delivery:
-    body = json.dumps(event, separators=(",", ":")).encode()
-    headers = {"content-type": "application/json"}
-    if secret:
-        msg_id = f"msg_{uuid.uuid4().hex}"
-        headers["webhook-id"] = msg_id
-        headers["webhook-timestamp"] = str(int(moment.timestamp()))
-        headers["webhook-signature"] = webhook_for(secret).sign(msg_id, moment, body.decode())
-    return Delivery(url, body, headers)
+def build_delivery(url: str, event: dict[str, object], secret: Secret | None) -> Delivery:
+    return Delivery(url, json.dumps(event, separators=(",", ":")).encode(), secret, f"msg_{uuid.uuid4().hex}")
 
 
 def _post(client: httpx.Client, delivery: Delivery) -> bool:
     try:
-        response = client.post(delivery.url, content=delivery.body, headers=delivery.headers)
+        response = client.post(delivery.url, content=delivery.body, headers=delivery.headers())
     except httpx.HTTPError as exc:
         log.warning("webhook to %s failed: %s", delivery.url, type(exc).__name__)
         return False

@@ -1,0 +1,78 @@
+"""What the suite notices about every answer of a run (API-1, API-2, API-3, KEY-2, API-6).
+
+An httpx response hook sees every answer the suite receives – from steps,
+from the fuzzer, from flow pages – and keeps a short record of each.  The
+whole-run scenarios read the records at the end of the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..client import _record
+from ..contract import Contract
+from ..secrets import Secret
+
+
+@dataclass(frozen=True)
+class Observed:
+    method: str
+    path: str  # below the base URL, as the contract names it
+    status: int
+    content_type: str
+    body: Any  # parsed JSON, or None when the answer is not JSON
+    is_json: bool
+    problems: tuple[str, ...]  # contract problems, for API answers
+    is_api: bool
+    leaked_key: bool
+    retry_after: str | None
+    shown: str  # redacted request and answer, for the report
+
+
+@dataclass
+class Observations:
+    contract: Contract
+    base_url: str
+    api_key: Secret
+    records: list[Observed] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _needles(self) -> list[bytes]:
+        raw = self.api_key.reveal().encode()
+        return [raw, base64.b64encode(raw)] if len(raw) >= 4 else []
+
+    def hook(self, response: httpx.Response) -> None:
+        response.read()
+        request = response.request
+        base = urlsplit(self.base_url)
+        url = urlsplit(str(request.url))
+        same_host = url.netloc == base.netloc
+        path = url.path[len(base.path.rstrip("/")):] if same_host else url.path
+        operation = self.contract.operation(request.method, path) if same_host else None
+        try:
+            body, is_json = json.loads(response.content), True
+        except ValueError:
+            body, is_json = None, False
+        problems: tuple[str, ...] = ()
+        if operation is not None:
+            problems = tuple(self.contract.check_answer(request.method, path, response.status_code,
+                                                        body if is_json else response.text))
+        headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items()).encode()
+        leaked = any(n in response.content or n in headers or n in str(response.headers.get("location", "")).encode()
+                     for n in self._needles())
+        record = Observed(request.method, path, response.status_code, response.headers.get("content-type", ""),
+                          body, is_json, problems, operation is not None, leaked,
+                          response.headers.get("retry-after"), _record(response).describe())
+        with self._lock:
+            self.records.append(record)
+
+    def api(self) -> list[Observed]:
+        with self._lock:
+            return [r for r in self.records if r.is_api]

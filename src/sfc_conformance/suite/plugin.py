@@ -1,0 +1,195 @@
+"""The pytest plugin behind the conformance suite (``-p sfc_conformance.suite.plugin``).
+
+It reads the settings, starts the target before the first scenario (exit 2
+with one line if it is unreachable or refuses the key), marks scenarios that
+cannot be seen on this target as not applicable, runs whole-run checks and
+expired-OTP checks last, turns SHOULD failures into warnings unless
+``--sfc-strict``, and prints the per-rule verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ..errors import SfcError, UsageError
+from ..rules import RULE_TAG, RULES
+from ..targets import EmbeddedTarget, LiveTarget
+from . import settings as settings_module
+from .preflight import preflight
+from .verdict import FAIL, NA, PASS, WARN, Outcome, Verdict
+from .world import Suite
+
+TARGET_MARKERS = {
+    "must": "the scenario checks a MUST rule: failing it fails the run",
+    "should": "the scenario checks a SHOULD rule: a warning unless --sfc-strict",
+    "embedded_only": "observable only on the embedded sandbox (its clock or pages)",
+    "live_only": "observable only on a live target",
+    "whole_run": "checks every answer of the run, so it runs last",
+    "expired_otp": "needs an expired flow URL; on a live target these share one real wait, at the end",
+}
+_LAST = ("expired_otp", "whole_run")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    settings_module.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in TARGET_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    for rule in RULES.values():
+        config.addinivalue_line("markers", f"{rule.id}: {rule.level} {rule.sentence[:80]}")
+    config.pluginmanager.register(SuitePlugin(config), "sfc-suite")
+
+
+def rule_ids(item: pytest.Item) -> list[str]:
+    return sorted({m.name for m in item.iter_markers() if RULE_TAG.match(m.name)})
+
+
+def _is_should_only(item: pytest.Item) -> bool:
+    return item.get_closest_marker("should") is not None and item.get_closest_marker("must") is None
+
+
+class SuitePlugin:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.suite: Suite | None = None
+        self.target: EmbeddedTarget | LiveTarget | None = None
+        self.verdict = Verdict()
+        self._scenario: dict[str, str] = {}
+        self._failed_step: dict[str, str] = {}
+        self._seen_from: dict[str, int] = {}
+
+    # -- session ----------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        scenarios = [i for i in items if rule_ids(i)]
+        if not scenarios:
+            return
+        try:
+            settings = settings_module.from_config(config)
+        except UsageError as error:
+            pytest.exit(f"sfc-conformance: {error}", returncode=2)
+        for item in scenarios:
+            if settings.live and item.get_closest_marker("embedded_only"):
+                item.add_marker(pytest.mark.skip(reason="not applicable on a live target: needs the sandbox's "
+                                                        "clock or flow pages"))
+            if not settings.live and item.get_closest_marker("live_only"):
+                item.add_marker(pytest.mark.skip(reason="not applicable on the embedded target: checked live"))
+        items.sort(key=lambda i: sum(1 for m in _LAST if i.get_closest_marker(m)))
+        self._start(settings, [i for i in scenarios if i.get_closest_marker("expired_otp")
+                               and not i.get_closest_marker("skip")])
+
+    def _start(self, settings: settings_module.Settings, expiry_checks: list[pytest.Item]) -> None:
+        if settings.live:
+            assert settings.base_url and settings.api_key
+            target: EmbeddedTarget | LiveTarget = LiveTarget(
+                settings.base_url, settings.api_key, settings.webhook_secret, settings.receiver_port,
+                settings.receiver_url, settings.timeout)
+        else:
+            target = EmbeddedTarget(faults=settings.sandbox_faults)
+        self.target = target
+        try:
+            target.start()
+            self.suite = Suite(settings, target)
+            preflight(self.suite.client)
+            if settings.live:
+                self.suite.prepare_expired_flows(len(expiry_checks))
+        except (SfcError, OSError) as error:
+            self._stop()
+            pytest.exit(f"sfc-conformance: {error}", returncode=2)
+
+    def _stop(self) -> None:
+        if self.suite:
+            self.suite.client.close()
+        if self.target:
+            self.target.stop()
+            self.target = None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._stop()
+
+    @pytest.fixture(scope="session")
+    def sfc(self) -> Suite:
+        if self.suite is None:
+            raise RuntimeError("the conformance suite's target was not started")
+        return self.suite
+
+    # -- per scenario -----------------------------------------------------------
+
+    def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+        self._scenario[request.node.nodeid] = f"{feature.name}: {scenario.name}"
+
+    def pytest_bdd_step_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                              step_func: Any, step_func_args: Any, exception: Exception) -> None:
+        self._failed_step[request.node.nodeid] = f"{step.keyword} {step.name}"
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        for rule_id in rule_ids(item):
+            item.user_properties.append(("rule", rule_id))
+        if self.suite:
+            self._seen_from[item.nodeid] = len(self.suite.observations.records)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        result = yield
+        report: pytest.TestReport = result.get_result()  # type: ignore[attr-defined]
+        ids = rule_ids(item)
+        if not ids:
+            return
+        settings = self.suite.settings if self.suite else None
+        strict = bool(settings and settings.strict)
+        name = self._scenario.get(item.nodeid, item.nodeid)
+        if report.when == "call" and report.failed and _is_should_only(item) and not strict:
+            report.outcome = "skipped"
+            report.wasxfail = f"SHOULD rule {', '.join(ids)} not met (warning; --strict makes it fail)"
+            self.verdict.add(ids, Outcome(name, WARN, self._detail(item, call)))
+        elif report.failed:
+            self.verdict.add(ids, Outcome(name, FAIL, self._detail(item, call)))
+        elif report.skipped and report.when in ("setup", "call"):
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            self.verdict.add(ids, Outcome(name, NA, reason.removeprefix("Skipped: ")))
+        elif report.when == "call" and report.passed:
+            self.verdict.add(ids, Outcome(name, PASS))
+
+    def _detail(self, item: pytest.Item, call: pytest.CallInfo[None]) -> str:
+        lines = []
+        step = self._failed_step.get(item.nodeid)
+        if step:
+            lines.append(f"step: {step}")
+        if call.excinfo is not None:
+            message = str(call.excinfo.value).strip() or call.excinfo.typename
+            lines.append("saw: " + "\n     ".join(message.splitlines()[:12]))
+        if self.suite:
+            seen = self.suite.observations.records[self._seen_from.get(item.nodeid, 0):]
+            for record in seen[-2:]:
+                lines.extend(record.shown.splitlines())
+        return "\n".join(lines)
+
+    # -- verdict ------------------------------------------------------------------
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if not self.verdict.outcomes:
+            return
+        if self.suite:
+            self.verdict.notes = self.suite.notes
+        write = terminalreporter.write_line
+        target = self.suite.target.name if self.suite else "?"
+        terminalreporter.section(f"sfc-conformance verdict ({target} target)")
+        for line in self.verdict.table():
+            write(line)
+        failures = self.verdict.failures()
+        if failures:
+            terminalreporter.section("rules not met")
+            for line in failures:
+                write(line)
+        failed = self.verdict.failed_musts()
+        write("")
+        write(f"rules: {self.verdict.summary()}")
+        if failed:
+            write(f"FAILED: {', '.join(r.id for r in failed)}")

@@ -1,0 +1,104 @@
+"""API contract steps (API-1..API-6), most of them over every answer of the run."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from sfc_conformance.suite.fuzz import fuzz
+from sfc_conformance.suite.world import Merchant, Suite
+
+from .common import error_message
+
+SERVER_ERRORS = pytest.StashKey[list]()
+
+
+def _first(records: list, count: int = 3) -> str:
+    return "\n".join(f"{r.method} {r.path} -> {r.status}: {'; '.join(r.problems)[:400]}" for r in records[:count])
+
+
+@when("the partner sends a malformed JSON body to create a company", target_fixture="answer")
+def _(sfc: Suite) -> httpx.Response:
+    return sfc.client.request("POST", "/companies", content=b'{"name": "Broken', retry=False,
+                              headers={"Content-Type": "application/json"})
+
+
+@then("every 2xx JSON answer of the run so far validates against the contract")
+def _(sfc: Suite) -> None:
+    checked = [r for r in sfc.observations.api() if 200 <= r.status < 300]
+    assert checked, "no 2xx API answer was seen to check"
+    bad = [r for r in checked if r.problems]
+    assert not bad, f"{len(bad)} of {len(checked)} 2xx answers break the contract:\n{_first(bad)}"
+
+
+@then("every JSON answer of the run so far is sent as application/json")
+def _(sfc: Suite) -> None:
+    answers = [r for r in sfc.observations.api() if r.is_json]
+    bad = [r for r in answers if not r.content_type.split(";")[0].strip().lower() == "application/json"]
+    assert not bad, (f"{len(bad)} JSON answers came with another content type, the first: "
+                     f"{bad[0].method} {bad[0].path} -> {bad[0].content_type!r}")
+
+
+@then("every 4xx and 5xx answer of the run so far is an ErrorMessage whose statusCode equals the HTTP status")
+def _(sfc: Suite) -> None:
+    errors = [r for r in sfc.observations.api() if r.status >= 400]
+    assert errors, "no error answer was seen to check"
+    bad = [r for r in errors if not (r.is_json and isinstance(r.body, dict) and r.body.get("statusCode") == r.status
+                                    and isinstance(r.body.get("error"), str))]
+    assert not bad, (f"{len(bad)} of {len(errors)} error answers are not an ErrorMessage with the HTTP status, "
+                     f"the first:\n{bad[0].shown}")
+
+
+@when("the suite sends generated requests to every operation of the contract", target_fixture="fuzzed")
+def _(sfc: Suite, merchant: Merchant) -> tuple:
+    return fuzz(sfc, merchant, sfc.settings.fuzz_examples)
+
+
+@then("no answer is a 5xx")
+def _(fuzzed: tuple) -> None:
+    sent, failures = fuzzed
+    assert sent > 0, "no generated request was sent"
+    assert not failures, (f"{len(failures)} of {sent} generated requests made the target fail, the first:\n"
+                          f"{failures[0].shown}")
+
+
+@given(parsers.parse("the target allows {limit:d} API calls a second"))
+def _(sfc: Suite, limit: int) -> None:
+    sfc.target.sandbox.rate_limit.per_second = limit
+
+
+@when(parsers.parse("the partner makes {count:d} calls in the same second"), target_fixture="waits")
+def _(sfc: Suite, merchant: Merchant, count: int) -> list:
+    waits: list[float] = []
+    original = sfc.client.sleep
+    sfc.client.sleep = lambda seconds: (waits.append(seconds), original(seconds))  # type: ignore[func-returns-value]
+    try:
+        for _ in range(count):
+            sfc.expect(sfc.api.get_company(merchant.company_id), 200, "a rate-limited call, after retrying")
+    finally:
+        sfc.client.sleep = original
+        sfc.target.sandbox.rate_limit.per_second = None
+    return waits
+
+
+def _rate_limited(sfc: Suite) -> list:
+    return [r for r in sfc.observations.api() if r.status == 429]
+
+
+@then("every 429 answer carries Retry-After")
+@then("every 429 answer of the run so far carries Retry-After")
+def _(sfc: Suite) -> None:
+    limited = _rate_limited(sfc)
+    if not limited and sfc.settings.live:
+        pytest.skip("the target answered no 429 during the run, so Retry-After could not be seen")
+    assert limited, "the rate limit never answered 429"
+    missing = [r for r in limited if not r.retry_after]
+    assert not missing, f"{len(missing)} of {len(limited)} 429 answers carry no Retry-After"
+
+
+@then("the client waited as long as Retry-After said before retrying")
+def _(sfc: Suite, waits: list) -> None:
+    hinted = [float(r.retry_after) for r in _rate_limited(sfc) if r.retry_after and r.retry_after.isdigit()]
+    assert waits, "the client never paused before retrying a 429"
+    assert waits == hinted[-len(waits):], f"the client paused {waits} s where Retry-After said {hinted} s"

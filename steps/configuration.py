@@ -1,0 +1,144 @@
+"""Configuration and review steps (CONF-*, REV-1..3)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pytest_bdd import parsers, then, when
+
+from sfc_conformance.suite import choices
+from sfc_conformance.suite.drivers import ApiDriver
+from sfc_conformance.suite.world import Merchant, Suite
+
+STORED_BEFORE = pytest.StashKey[dict]()
+
+
+@when("the partner reads the configuration", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    return sfc.api.get_configuration(merchant.company_id)
+
+
+@when("the merchant configures the sync with valid choices", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    return ApiDriver(sfc).configure(merchant, choices.complete(sfc.configuration(merchant)))
+
+
+@when("the merchant posts a configuration that leaves a required account unselected and claims it is configured",
+      target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    document = choices.complete(sfc.configuration(merchant))
+    required = choices.first_required_slot(document)
+    assert required is not None, "the target's configuration marks no account as required; CONF-4 cannot be shown"
+    required["selectedAccountId"] = None
+    document["configured"] = True
+    return ApiDriver(sfc).configure(merchant, document)
+
+
+@when(parsers.parse("the merchant posts a configuration with {invalid}"), target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant, invalid: str, request: pytest.FixtureRequest) -> httpx.Response:
+    current = sfc.configuration(merchant)
+    request.node.stash[STORED_BEFORE] = choices.selections(current)
+    return sfc.api.set_configuration(merchant.company_id, choices.invalid(current, invalid))
+
+
+@when("the merchant configures the sync without syncHour and timeZone", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    document = choices.complete(sfc.configuration(merchant))
+    for key in ("syncHour", "timeZone"):
+        document["schedule"].pop(key, None)
+    return sfc.expect_answer(ApiDriver(sfc).configure(merchant, document), 200, "configuring without a schedule")
+
+
+@when("the merchant tries to configure the sync", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    return ApiDriver(sfc).configure(merchant, choices.complete(sfc.configuration(merchant)))
+
+
+def _set_enable(sfc: Suite, merchant: Merchant, enable: bool) -> httpx.Response:
+    document = sfc.configuration(merchant)
+    document.pop("enabled", None)
+    document["enable"] = enable
+    return sfc.expect_answer(ApiDriver(sfc).configure(merchant, document), 200,
+                             "enabling the sync" if enable else "disabling the sync")
+
+
+@when("the merchant disables the sync", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    return _set_enable(sfc, merchant, False)
+
+
+@when("the merchant enables the sync again", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    return _set_enable(sfc, merchant, True)
+
+
+@when(parsers.parse("the merchant changes the {choice}"), target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant, choice: str) -> httpx.Response:
+    return sfc.expect_answer(ApiDriver(sfc).configure(merchant, choices.changed(sfc.configuration(merchant), choice)),
+                             200, f"changing the {choice}")
+
+
+def _assert_configured(sfc: Suite, merchant: Merchant, expected: bool) -> None:
+    configured = sfc.configuration(merchant).get("configured")
+    assert configured is expected, f"`configured` is {configured!r}, expected {expected}"
+
+
+@then("the configuration is not configured")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    _assert_configured(sfc, merchant, False)
+
+
+@then("the configuration is configured")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    _assert_configured(sfc, merchant, True)
+
+
+@then("the configuration offers account, tax rate, invoice status and grouping period options")
+def _(sfc: Suite, answer: httpx.Response) -> None:
+    missing = [kind for kind, present in choices.offered(sfc.expect(answer, 200, "reading the configuration")).items()
+               if not present]
+    assert not missing, f"the configuration offers no {', no '.join(missing)} options"
+
+
+@then("the next configuration read returns the merchant's choices")
+@then("the configuration still holds the merchant's choices")
+@then(parsers.parse("the configuration returns the changed {choice}"))
+def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
+    assert merchant.configuration is not None, "the merchant posted no configuration"
+    wanted = choices.selections(merchant.configuration)
+    stored = choices.selections(sfc.configuration(merchant))
+    differences = {k: (wanted[k], stored[k]) for k in wanted if wanted[k] != stored[k]}
+    assert not differences, f"the stored configuration differs from the merchant's choices (wanted, stored): " \
+                            f"{differences}"
+
+
+@then("the stored configuration is unchanged")
+def _(sfc: Suite, merchant: Merchant, request: pytest.FixtureRequest) -> None:
+    before = request.node.stash[STORED_BEFORE]
+    after = choices.selections(sfc.configuration(merchant))
+    assert after == before, f"a refused configuration changed what is stored: before {before}, after {after}"
+
+
+@then(parsers.parse('the schedule\'s syncHour is {hour:d} and its timeZone is "{zone}"'))
+def _(sfc: Suite, merchant: Merchant, hour: int, zone: str) -> None:
+    schedule = sfc.configuration(merchant).get("schedule") or {}
+    assert (schedule.get("syncHour"), schedule.get("timeZone")) == (hour, zone), (
+        f"the schedule is syncHour {schedule.get('syncHour')!r} in {schedule.get('timeZone')!r}, "
+        f"expected {hour} in {zone!r}")
+
+
+def _assert_enable(sfc: Suite, merchant: Merchant, expected: bool) -> None:
+    document = sfc.configuration(merchant)
+    flag = document.get("enable", document.get("enabled"))
+    assert flag is expected, f"the enable flag is {flag!r}, expected {expected}"
+    assert document.get("configured") is True, "`configured` is no longer true"
+
+
+@then("the sync is disabled and still configured")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    _assert_enable(sfc, merchant, False)
+
+
+@then("the sync is enabled and configured")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    _assert_enable(sfc, merchant, True)

@@ -1,0 +1,102 @@
+"""Connection steps: the two connections (LINK-*), de-authorizing (REV-4), paging (API-4)."""
+
+from __future__ import annotations
+
+import httpx
+from pytest_bdd import parsers, then, when
+
+from sfc_conformance.suite.drivers import ApiDriver
+from sfc_conformance.suite.world import Merchant, Suite
+
+
+@when("the merchant authorizes the accounting connection", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    return ApiDriver(sfc).authorize_accounting(merchant)
+
+
+@when(parsers.parse('the merchant de-authorizes the accounting connection with status "{status}"'),
+      target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant, status: str) -> httpx.Response:
+    connection = sfc.connection(merchant, "Accounting")
+    return sfc.expect_answer(sfc.api.update_connection(merchant.company_id, connection["id"], status), 200,
+                             f"setting the accounting connection {status}")
+
+
+@when("the partner de-authorizes the commerce connection", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    connection = sfc.connection(merchant, "Commerce")
+    return sfc.expect_answer(sfc.api.update_connection(merchant.company_id, connection["id"], "Deauthorized"), 200,
+                             "de-authorizing the commerce connection")
+
+
+@when("the merchant severs the accounting connection", target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    connection = sfc.connection(merchant, "Accounting")
+    merchant.severed_after_sync = sfc.latest_sync_id(merchant)
+    merchant.severed_connection_id = connection["id"]
+    answer = sfc.api.delete_connection(merchant.company_id, connection["id"])
+    assert answer.status_code in (200, 204), (
+        f"deleting the accounting connection answered {answer.status_code}: {answer.text[:300]}")
+    return answer
+
+
+@when(parsers.parse("the partner lists the connections with page {page:d} and pageSize {size:d}"),
+      target_fixture="answer")
+def _(sfc: Suite, merchant: Merchant, page: int, size: int) -> httpx.Response:
+    return sfc.api.list_connections(merchant.company_id, page=page, page_size=size)
+
+
+@then("the company has one Commerce connection with the commerce key and one Accounting connection with the "
+      "accounting key")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    connections = sfc.connections(merchant)
+    for source_type, key in (("Commerce", sfc.commerce_key), ("Accounting", sfc.accounting_key)):
+        found = [c for c in connections if c.get("sourceType") == source_type]
+        assert len(found) == 1, f"expected one {source_type} connection, found {len(found)}: {connections}"
+        assert found[0].get("integrationKey") == key, (
+            f"the {source_type} connection's integrationKey is {found[0].get('integrationKey')!r}, not {key!r}")
+
+
+@then("both connections are PendingAuth")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    statuses = {c.get("sourceType"): c.get("status") for c in sfc.connections(merchant)}
+    assert statuses.get("Commerce") == statuses.get("Accounting") == "PendingAuth", (
+        f"expected both connections PendingAuth, found {statuses}")
+
+
+@then(parsers.parse("the company has exactly {count:d} connections"))
+def _(sfc: Suite, merchant: Merchant, count: int) -> None:
+    connections = sfc.connections(merchant)
+    assert len(connections) == count, (
+        f"expected {count} connections, the company has {len(connections)}: "
+        f"{[(c.get('sourceType'), c.get('integrationKey')) for c in connections]}")
+
+
+@then("the accounting connection is Linked with a linkUrl and a created date")
+def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
+    sfc.expect(answer, 200, "the authorization")
+    connection = sfc.connection(merchant, "Accounting")
+    assert connection.get("status") == "Linked", f"the accounting connection is {connection.get('status')}"
+    assert connection.get("linkUrl") and connection.get("created"), f"linkUrl or created is missing: {connection}"
+
+
+@then("the accounting connection is not Linked")
+def _(sfc: Suite, merchant: Merchant) -> None:
+    connection = sfc.connection(merchant, "Accounting")
+    assert connection.get("status") != "Linked", "the accounting connection is still Linked after de-authorizing"
+
+
+@then(parsers.parse("the page holds {count:d} connections of {total:d} in all"))
+def _(sfc: Suite, answer: httpx.Response, count: int, total: int) -> None:
+    body = sfc.expect(answer, 200, "listing connections")
+    results = body.get("results") or []
+    assert len(results) == count, f"the page holds {len(results)} connections, not {count}"
+    assert body.get("totalResults") == total, f"totalResults is {body.get('totalResults')}, not {total}"
+
+
+@then(parsers.parse("the page's links are {links}"))
+def _(sfc: Suite, answer: httpx.Response, links: str) -> None:
+    body = sfc.expect(answer, 200, "listing connections")
+    expected = {name.strip() for name in links.split(",") if name.strip()}
+    present = {k for k, v in (body.get("_links") or {}).items() if v}
+    assert present == expected, f"_links holds {sorted(present)}, expected exactly {sorted(expected)}"
