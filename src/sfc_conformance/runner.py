@@ -1,8 +1,135 @@
-"""Placeholder: filled in by the suite runner."""
+"""``sfc-conformance run``: the suite against one target, in one command.
+
+It checks the options and reaches the target first (exit 2 with one line if
+that fails), then runs the scenarios with pytest in this process.  Secrets go
+to the plugin through the environment, never through argv, so they do not
+show up in process listings or reports.
+"""
+
+from __future__ import annotations
+
 import argparse
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ._resources import resource_dir
+from .errors import UsageError
+from .sandbox.faults import FAULTS
+
+EXIT_FOR_PYTEST = {
+    pytest.ExitCode.OK: 0,
+    pytest.ExitCode.TESTS_FAILED: 1,
+    pytest.ExitCode.INTERRUPTED: 2,
+    pytest.ExitCode.INTERNAL_ERROR: 2,
+    pytest.ExitCode.USAGE_ERROR: 2,
+    pytest.ExitCode.NO_TESTS_COLLECTED: 2,
+}
+
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    env = os.environ.get
+    parser.add_argument("--base-url", default=env("SFC_BASE_URL"),
+                        help="live target base URL (env SFC_BASE_URL); without it the embedded sandbox is the target")
+    parser.add_argument("--api-key", default=None, help="live target API key (env SFC_API_KEY)")
+    parser.add_argument("--commerce-key", default=env("SFC_COMMERCE_KEY") or "lqai",
+                        help="commerce platform key (env SFC_COMMERCE_KEY, default lqai)")
+    parser.add_argument("--accounting-key", default=env("SFC_ACCOUNTING_KEY") or "gbol",
+                        help="accounting platform key (env SFC_ACCOUNTING_KEY, default gbol)")
+    parser.add_argument("--webhook-secret", default=None,
+                        help="webhook signing secret, to verify deliveries (env SFC_WEBHOOK_SECRET)")
+    parser.add_argument("--strict", action="store_true", help="SHOULD rules fail the run too")
+    parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report to PATH")
+    parser.add_argument("--tags", metavar="EXPR", help='run only matching scenarios, e.g. "OTP-2 or must"')
+    parser.add_argument("--receiver-port", type=int, default=0,
+                        help="port on 127.0.0.1 for the webhook receiver (live; 0 picks one)")
+    parser.add_argument("--receiver-url", default=None,
+                        help="public URL that reaches the receiver, if the target cannot reach 127.0.0.1")
+    parser.add_argument("--sandbox-fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
+                        help="embedded only: break one rule of the sandbox on purpose (repeatable)")
+    parser.add_argument("--fuzz-examples", type=int, default=8, help="generated requests per operation (API-5)")
+    parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for each answer")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every scenario as it runs")
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str | None]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def pytest_arguments(args: argparse.Namespace) -> list[str]:
+    steps = resource_dir("steps")
+    arguments = [str(steps), "-c", str(Path(__file__).parent / "suite" / "pytest.ini"),
+                 "--rootdir", str(steps.parent), "-p", "sfc_conformance.suite.plugin",
+                 "-v" if args.verbose else "-q", "-rN",
+                 "--sfc-target", "live" if args.base_url else "embedded",
+                 "--sfc-commerce-key", args.commerce_key, "--sfc-accounting-key", args.accounting_key,
+                 "--sfc-receiver-port", str(args.receiver_port), "--sfc-fuzz-examples", str(args.fuzz_examples),
+                 "--sfc-timeout", str(args.timeout)]
+    if args.base_url:
+        arguments += ["--sfc-base-url", args.base_url]
+    if args.receiver_url:
+        arguments += ["--sfc-receiver-url", args.receiver_url]
+    if args.strict:
+        arguments.append("--sfc-strict")
+    for fault in args.sandbox_fault:
+        arguments += ["--sfc-sandbox-fault", fault]
+    if args.tags:
+        arguments += ["-m", args.tags]
+    if args.junitxml:
+        arguments += ["--junitxml", args.junitxml]
+    return arguments
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.sandbox_fault and args.base_url:
+        raise UsageError("--sandbox-fault applies to the embedded sandbox only, not to --base-url targets")
+    if args.base_url and not args.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url {args.base_url!r} is not an absolute http(s) URL")
+    if args.base_url and not (args.api_key or os.environ.get("SFC_API_KEY")):
+        raise UsageError("a live run needs an API key: --api-key or SFC_API_KEY")
+    if args.fuzz_examples < 1:
+        raise UsageError(f"--fuzz-examples {args.fuzz_examples} must be 1 or more")
+    if args.junitxml:
+        folder = Path(args.junitxml).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise UsageError(f"cannot write --junitxml {args.junitxml}: {folder} is not a writable folder")
+
+
+def _reach(args: argparse.Namespace) -> None:
+    """Live targets: unreachable, slow, non-JSON or refusing the key is exit 2, before any rule runs."""
+    from .client import ApiClient  # noqa: PLC0415
+    from .secrets import Secret  # noqa: PLC0415
+    from .suite.preflight import preflight  # noqa: PLC0415
+
+    client = ApiClient(args.base_url, Secret(args.api_key or os.environ["SFC_API_KEY"]), timeout=args.timeout)
+    try:
+        preflight(client)
+    finally:
+        client.close()
+
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    _check(args)
+    if args.base_url:
+        _reach(args)
+    secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
+    with _environment(secrets):
+        code = pytest.main(pytest_arguments(args))
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise UsageError(f"no scenario matched --tags {args.tags!r}" if args.tags else "no scenario was collected")
+    return EXIT_FOR_PYTEST.get(code, int(code) if int(code) in (0, 1, 2) else 2)

@@ -18,7 +18,7 @@ import respx
 from .asgi_bridge import AsgiBridge
 from .client import ApiClient
 from .clock import Clock, ManualClock, SystemClock
-from .sandbox import DEFAULT_API_KEY, Sandbox
+from .sandbox.app import DEFAULT_API_KEY, Sandbox
 from .secrets import Secret
 from .webhook_receiver import ServedReceiver, WebhookReceiver
 

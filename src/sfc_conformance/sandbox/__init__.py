@@ -1,6 +1,5 @@
-"""The embedded sandbox: a stateful, Codat-like Sync for Commerce target."""
+"""The embedded sandbox: a stateful, Codat-like Sync for Commerce target.
 
-from .app import DEFAULT_API_KEY, Sandbox
-from .faults import FAULTS
-
-__all__ = ["DEFAULT_API_KEY", "FAULTS", "Sandbox"]
+``app.Sandbox`` assembles it; ``serve`` serves it.  Importing this package
+imports nothing heavy, so the command line can read the fault list cheaply.
+"""

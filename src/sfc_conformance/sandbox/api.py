@@ -73,7 +73,10 @@ async def read_json(request: Request, state: SandboxState) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(bytes(raw), parse_constant=_reject_constant)
+        value = json.loads(bytes(raw), parse_constant=_reject_constant)
+        # An unpaired surrogate ("\ud800") parses but cannot be stored or sent back as UTF-8.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return value
     except (ValueError, RecursionError) as exc:
         if "crash-on-bad-json" in state.faults:
             raise RuntimeError("fault: crash-on-bad-json") from exc

@@ -328,8 +328,7 @@ class SandboxState:
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object with `url` and `eventTypes`.")
         url, types = body.get("url"), body.get("eventTypes")
-        if not isinstance(url, str) or len(url) > MAX_TEXT or urlsplit(url).scheme not in ("http", "https") \
-                or not urlsplit(url).netloc:
+        if not isinstance(url, str) or len(url) > MAX_TEXT or not _web_address(url):
             raise bad_request("`url` must be an absolute http(s) URL.")
         if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
             raise bad_request("`eventTypes` must be a non-empty list of event type names.")
@@ -431,6 +430,15 @@ class SandboxState:
         with self._lock:
             connection = self._company(company_id).connection_of("Accounting")
             return connection.id if connection else None
+
+
+def _web_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:  # "http://[", "http://a:99999999/"
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _integer_param(name: str, text: str | None, default: int) -> int:

@@ -45,6 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(SuitePlugin(config), "sfc-suite")
 
 
+@pytest.fixture(scope="session")
+def sfc(request: pytest.FixtureRequest) -> Suite:
+    """The run's :class:`Suite`: settings, target, the one client, observations."""
+    plugin = request.config.pluginmanager.get_plugin("sfc-suite")
+    if plugin is None or plugin.suite is None:
+        raise RuntimeError("the conformance suite's target was not started")
+    return plugin.suite
+
+
 def rule_ids(item: pytest.Item) -> list[str]:
     return sorted({m.name for m in item.iter_markers() if RULE_TAG.match(m.name)})
 
@@ -113,12 +122,6 @@ class SuitePlugin:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._stop()
-
-    @pytest.fixture(scope="session")
-    def sfc(self) -> Suite:
-        if self.suite is None:
-            raise RuntimeError("the conformance suite's target was not started")
-        return self.suite
 
     # -- per scenario -----------------------------------------------------------
 
