@@ -88,6 +88,7 @@ class ServedReceiver:
         self.receiver = receiver
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see sandbox.serve.bind
         self._sock.bind(("127.0.0.1", port))
         self.port = self._sock.getsockname()[1]
 

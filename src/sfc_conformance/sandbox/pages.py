@@ -9,6 +9,7 @@ in ``<time id=... datetime=...>`` elements.
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -167,11 +168,14 @@ class FlowPages:
     def _apply_form(self, company_id: str, form: dict[str, str], *, schedule_only: bool) -> dict[str, Any]:
         """Turn the form into the full Configuration document and post it like the API does."""
         doc = self.state.get_configuration(company_id)
+        del doc["configured"]  # the merchant's form claims nothing; the target derives it (CONF-4)
         doc["enable"] = form.get("enable") == "on"
         sched = doc["schedule"]
         sched["selectedFrequency"] = form.get("selectedFrequency", sched["selectedFrequency"])
         hour = form.get("syncHour", "")
-        sched["syncHour"] = int(hour) if hour.strip().lstrip("-").isdigit() and len(hour) < 6 else hour
+        # Only a plain whole number becomes an int ("²" and "--5" pass str.isdigit but not int());
+        # an empty field is no syncHour, so the default (CONF-6).
+        sched["syncHour"] = int(hour) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", hour) else hour.strip() or None
         sched["timeZone"] = form.get("timeZone", sched["timeZone"])
         if not schedule_only:
             conf = doc["configuration"]
@@ -197,11 +201,14 @@ class FlowPages:
             form = await self._form(request)
             session = self.state.session(token)
             try:
-                await run_in_threadpool(self._apply_form, company_id, form, schedule_only=False)
+                stored = await run_in_threadpool(self._apply_form, company_id, form, schedule_only=False)
             except ApiError as error:
                 if error.status != 400:
                     raise
                 return self._configure_page(token, company_id, [i.message for i in error.issues], 400)
+            if not stored["configured"]:  # the flow ends only once every required account is chosen
+                return self._configure_page(token, company_id, ["Choose an account for every required account."],
+                                            400)
         except ApiError as error:
             return self._refused(error)
         if "no-success-page" in self.state.faults:

@@ -52,7 +52,7 @@ class Verdict:
             counted = f"{sum(o.status == PASS for o in outcomes)}/{len(outcomes)}"
             note = "; ".join(self.notes.get(rule_id, []))
             if status == NA:
-                note = next((o.detail for o in outcomes if o.detail), note)
+                note = "; ".join(dict.fromkeys(o.detail for o in outcomes if o.detail)) or note
             lines.append(f"{rule_id:<8} {rule.level:<6} {status:<8} {counted:<10} {note}".rstrip())
         return lines
 
