@@ -9,10 +9,17 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from sfc_conformance.contract import load_contract
 from sfc_conformance.sync_flow_api import SyncFlowApi
 from sfc_conformance.targets import EmbeddedTarget
+
+
+# Deterministic property tests everywhere; CI (tox sets HYPOTHESIS_PROFILE=ci) keeps no example database.
+settings.register_profile("dev", derandomize=True, deadline=None)
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)
@@ -281,3 +288,38 @@ class Browser:
 @pytest.fixture
 def browser(api: SyncFlowApi) -> Browser:
     return Browser(api.client.http)
+
+
+# ---------------------------------------------------------------------------
+# The command's own tests (tests/test_cli.py, tests/test_readiness.py): any small
+# ASGI app served on 127.0.0.1, to play a target that is not the sandbox.
+
+
+@pytest.fixture
+def serve_asgi() -> Iterator[Callable[[Any], str]]:
+    """``serve_asgi(app)`` serves ``app`` on a free 127.0.0.1 port; returns its base URL. Stopped at teardown."""
+    import threading
+
+    import uvicorn
+
+    from sfc_conformance.sandbox import serve
+
+    running: list[tuple[uvicorn.Server, threading.Thread, Any]] = []
+
+    def start(app: Any) -> str:
+        sock = serve.bind(0)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off",
+                                               timeout_graceful_shutdown=5))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        running.append((server, thread, sock))
+        waiting = threading.Event()
+        while not server.started and thread.is_alive():
+            waiting.wait(0.02)  # start-up only
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    yield start
+    for server, thread, sock in running:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -546,6 +546,21 @@ def test_wrong_types_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: Me
     steps.error(response, response.status_code)
 
 
+@pytest.mark.parametrize(("method", "template"), BODY_CALLS)
+@pytest.mark.parametrize("raw", [b'{"name": 1e999, "status": 1e999, "syncTo": 1e999, "url": 1e999}',
+                                 b'{"schedule": {"syncHour": 1e999, "startDate": -1e999}, "enable": 1e999}',
+                                 b'{"name": "' + b"A" * 500_000 + b'"}',
+                                 b'{"syncTo": "' + b"9" * 100_000 + b'"}'],
+                         ids=["infinite numbers", "infinite schedule", "long name", "long date"])
+def test_huge_values_are_refused_not_crashed_on(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant,
+                                                method: str, template: str, raw: bytes) -> None:
+    response = api.client.request(method, _path(template, merchant), content=raw,
+                                  headers={"Content-Type": "application/json"}, retry=False)
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        steps.error(response, response.status_code)
+
+
 @pytest.mark.parametrize(("method", "template"), [c for c in BODY_CALLS if "config" not in c[1]])
 def test_unexpected_fields_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant, method: str,
                                    template: str) -> None:

@@ -25,7 +25,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise SystemExit(_fail(f"{message} (see sfc-conformance {self.prog.split()[-1]} --help)"))
+        raise SystemExit(_fail(f"{message} (see {self.prog} --help)"))
 
 
 def _fail(message: str) -> int:

@@ -163,6 +163,6 @@ class ApiClient:
             return response.json()
         except ValueError:
             kind = response.headers.get("content-type", "no content type")
-            start = " ".join(response.text[:60].split())
+            start = " ".join(redact(response.text)[:60].split())  # redact first: a cut key is still a key
             raise NotJson(f"{response.request.method} {redact(str(response.request.url))} answered "
-                          f"{response.status_code} with {kind}, not JSON: {redact(start)!r}") from None
+                          f"{response.status_code} with {kind}, not JSON: {start!r}") from None

@@ -39,7 +39,7 @@ class Settings:
     receiver_port: int = 0
     receiver_url: str | None = None
     sandbox_faults: tuple[str, ...] = ()
-    fuzz_examples: int = 8
+    fuzz_examples: int = 4
     timeout: float = 15.0
     credentials: dict[str, str] = field(default_factory=lambda: {"username": "sfc-conformance",
                                                                   "password": "sfc-conformance"})
@@ -67,7 +67,7 @@ def add_options(parser: pytest.Parser) -> None:
                     help="public URL that reaches the webhook receiver (live; default http://127.0.0.1:PORT/...)")
     group.addoption("--sfc-sandbox-fault", action="append", default=[], metavar="NAME",
                     help="embedded only: break one rule in the sandbox, to see the suite catch it")
-    group.addoption("--sfc-fuzz-examples", type=int, default=8, help="generated requests per operation (API-5)")
+    group.addoption("--sfc-fuzz-examples", type=int, default=4, help="generated requests per operation (API-5)")
     group.addoption("--sfc-timeout", type=float, default=15.0, help="seconds to wait for each answer")
 
 

@@ -1,0 +1,59 @@
+"""Run the suite in live mode: against SFC_BASE_URL if set, else against the sandbox served on 127.0.0.1.
+
+    python scripts/live_against_sandbox.py [sfc-conformance run options...]
+
+Without SFC_BASE_URL it starts ``sfc-conformance sandbox --port 0`` with a fresh
+API key and webhook secret, runs ``sfc-conformance run --base-url ...`` against
+it over HTTP (the secrets travel in the environment), stops the sandbox with
+Ctrl-C's signal and exits with the run's exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from sfc_conformance.webhook_signing import generate_secret
+
+CLI = [sys.executable, "-m", "sfc_conformance.cli"]
+
+
+def start_sandbox(api_key: str, webhook_secret: str) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, "SFC_API_KEY": api_key, "SFC_WEBHOOK_SECRET": webhook_secret}
+    sandbox = subprocess.Popen([*CLI, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+    assert sandbox.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = sandbox.stdout.readline()
+        if not line:
+            break
+        if "base URL:" in line:
+            return sandbox, line.split("base URL:", 1)[1].strip()
+    sandbox.kill()
+    raise SystemExit("sfc-conformance: the sandbox did not start within 30 s")
+
+
+def main(arguments: list[str]) -> int:
+    if os.environ.get("SFC_BASE_URL"):
+        return subprocess.call([*CLI, "run", *arguments])
+    api_key = secrets.token_urlsafe(18)
+    webhook_secret = generate_secret()
+    sandbox, base_url = start_sandbox(api_key, webhook_secret)
+    print(f"live run against the sandbox at {base_url}", flush=True)
+    try:
+        env = {**os.environ, "SFC_API_KEY": api_key, "SFC_WEBHOOK_SECRET": webhook_secret}
+        return subprocess.call([*CLI, "run", "--base-url", base_url, *arguments], env=env)
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        try:
+            sandbox.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

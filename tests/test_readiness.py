@@ -1,0 +1,257 @@
+"""READY-1 for one merchant: ``readiness.assess`` and the ``sfc-conformance readiness`` command."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sfc_conformance import cli, readiness
+from sfc_conformance.client import ApiClient
+from sfc_conformance.readiness import assess
+
+ACCOUNTING_ID = "a1b2c3d4-0000-4000-8000-00000000aaaa"
+COMMERCE_ID = "c0ffee00-0000-4000-8000-00000000cccc"
+
+
+def connection(kind: str, status: str = "Linked", connection_id: str | None = None) -> dict[str, Any]:
+    return {"id": connection_id or (ACCOUNTING_ID if kind == "Accounting" else COMMERCE_ID),
+            "sourceType": kind, "status": status}
+
+
+def linked() -> list[dict[str, Any]]:
+    return [connection("Accounting"), connection("Commerce")]
+
+
+# -- assess -----------------------------------------------------------------------
+
+
+def test_ready() -> None:
+    result = assess(linked(), {"enable": True, "configured": True})
+    assert result.ready
+    assert result.unmet == []
+    assert result.flag_name == "enable"
+
+
+def test_accounting_pending_auth_is_named_with_the_id_prefix() -> None:
+    connections = [connection("Accounting", "PendingAuth"), connection("Commerce")]
+    result = assess(connections, {"enable": True, "configured": True})
+    assert not result.ready
+    assert result.unmet == ["accounting connection a1b2c3d4… is PendingAuth, not Linked"]
+    assert ACCOUNTING_ID not in result.unmet[0]  # the prefix only
+
+
+def test_commerce_missing() -> None:
+    result = assess([connection("Accounting")], {"enable": True, "configured": True})
+    assert result.unmet == ["no commerce connection"]
+
+
+def test_no_connections_at_all() -> None:
+    result = assess([], {"enable": True, "configured": True})
+    assert result.unmet == ["no accounting connection", "no commerce connection"]
+
+
+def test_one_linked_connection_of_a_kind_is_enough() -> None:
+    connections = [connection("Accounting", "Deauthorized", "deadbeef-1"), *linked()]
+    assert assess(connections, {"enable": True, "configured": True}).ready
+
+
+def test_every_unlinked_connection_of_a_kind_is_shown() -> None:
+    connections = [connection("Commerce", "PendingAuth", "11111111-x"), connection("Commerce", "Unlinked", "22222222-y"),
+                   connection("Accounting")]
+    result = assess(connections, {"enable": True, "configured": True})
+    assert result.unmet == ["commerce connection 11111111… is PendingAuth, 22222222… is Unlinked, not Linked"]
+
+
+def test_enable_false() -> None:
+    result = assess(linked(), {"enable": False, "configured": True})
+    assert result.unmet == ["configuration `enable` is False, not true"]
+    assert result.flag_name == "enable"
+
+
+def test_enable_must_be_the_boolean_true() -> None:
+    result = assess(linked(), {"enable": "true", "configured": True})
+    assert result.unmet == ["configuration `enable` is 'true', not true"]
+
+
+def test_configured_false() -> None:
+    result = assess(linked(), {"enable": True, "configured": False})
+    assert result.unmet == ["configuration `configured` is False, not true"]
+
+
+def test_configured_missing() -> None:
+    result = assess(linked(), {"enable": True})
+    assert result.unmet == ["configuration `configured` is None, not true"]
+
+
+def test_enabled_alias_is_accepted_and_reported() -> None:
+    result = assess(linked(), {"enabled": True, "configured": True})
+    assert result.ready
+    assert result.flag_name == "enabled"
+
+
+def test_enabled_alias_false_is_named_by_its_spelling() -> None:
+    result = assess(linked(), {"enabled": False, "configured": True})
+    assert result.unmet == ["configuration `enabled` is False, not true"]
+    assert result.flag_name == "enabled"
+
+
+def test_no_enable_flag() -> None:
+    result = assess(linked(), {"configured": True})
+    assert result.unmet == ["configuration has no `enable` flag"]
+    assert result.flag_name is None
+
+
+def test_every_unmet_condition_is_named() -> None:
+    result = assess([connection("Accounting", "PendingAuth")], {"enable": False, "configured": False})
+    assert result.unmet == [
+        "accounting connection a1b2c3d4… is PendingAuth, not Linked",
+        "no commerce connection",
+        "configuration `enable` is False, not true",
+        "configuration `configured` is False, not true",
+    ]
+
+
+# -- the command against the served sandbox ------------------------------------------
+
+
+class Merchant:
+    """Drives the served sandbox over HTTP, as an integrator would."""
+
+    def __init__(self, base_url: str, api_key: str) -> None:
+        auth = "Basic " + base64.b64encode(api_key.encode()).decode()
+        self.http = httpx.Client(base_url=base_url, headers={"Authorization": auth}, timeout=10)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def ok(self, response: httpx.Response) -> Any:
+        assert response.status_code == 200, f"{response.request.method} {response.request.url}: {response.text}"
+        return response.json()
+
+    def started(self) -> str:
+        company_id = str(self.ok(self.http.post("/companies", json={"name": "Readiness Ltd"}))["id"])
+        self.ok(self.http.get("/config/sync/commerce/lqai/gbol/start", params={"merchantIdentifier": company_id}))
+        return company_id
+
+    def connections(self, company_id: str) -> list[dict[str, Any]]:
+        return list(self.ok(self.http.get(f"/companies/{company_id}/connections",
+                                          params={"page": 1, "pageSize": 100}))["results"])
+
+    def configuration(self, company_id: str) -> dict[str, Any]:
+        return dict(self.ok(self.http.get(f"/config/companies/{company_id}/sync/commerce")))
+
+    def onboarded(self) -> str:
+        company_id = self.started()
+        for found in self.connections(company_id):
+            self.ok(self.http.put(f"/companies/{company_id}/connections/{found['id']}/authorization",
+                                  json={"username": "merchant", "password": "s3cret"}))
+        document = self.configuration(company_id)
+        for section in ("sales", "payments", "fees"):
+            for entry in document["configuration"][section]["accounts"].values():
+                if entry["required"]:
+                    entry["selectedAccountId"] = entry["accountOptions"][0]["id"]
+        document["enable"] = True
+        saved = self.ok(self.http.post(f"/config/companies/{company_id}/sync/commerce", json=document))
+        assert saved["enable"] is True and saved["configured"] is True
+        return company_id
+
+    def snapshot(self, company_id: str) -> tuple[Any, ...]:
+        return (self.ok(self.http.get(f"/companies/{company_id}")), self.connections(company_id),
+                self.configuration(company_id))
+
+
+@pytest.fixture
+def merchant(served_sandbox: tuple[str, str]) -> Iterator[Merchant]:
+    driver = Merchant(*served_sandbox)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def methods_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every HTTP method the readiness command sends."""
+    sent: list[str] = []
+
+    class Recording(ApiClient):
+        def request(self, method: str, path: str, **options: Any) -> httpx.Response:
+            sent.append(method)
+            return super().request(method, path, **options)
+
+    monkeypatch.setattr(readiness, "ApiClient", Recording)
+    return sent
+
+
+def check(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str], company_id: str) -> tuple[int, str]:
+    base_url, api_key = served_sandbox
+    code = cli.main(["readiness", "--base-url", base_url, "--api-key", api_key, "--company-id", company_id])
+    out, err = capsys.readouterr()
+    assert api_key not in out + err
+    return code, out
+
+
+def test_started_company_is_not_ready(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str],
+                                      merchant: Merchant, methods_sent: list[str]) -> None:
+    company_id = merchant.started()
+    accounting = next(c for c in merchant.connections(company_id) if c["sourceType"] == "Accounting")
+    commerce = next(c for c in merchant.connections(company_id) if c["sourceType"] == "Commerce")
+    before = merchant.snapshot(company_id)
+    code, out = check(capsys, served_sandbox, company_id)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"NOT READY: company {company_id}"
+    assert lines[1:] == [
+        f"  - accounting connection {accounting['id'][:8]}… is PendingAuth, not Linked",
+        f"  - commerce connection {commerce['id'][:8]}… is PendingAuth, not Linked",
+        "  - configuration `enable` is False, not true",
+        "  - configuration `configured` is False, not true",
+    ]
+    assert merchant.snapshot(company_id) == before
+    assert methods_sent and set(methods_sent) == {"GET"}
+
+
+def test_onboarded_company_is_ready(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str],
+                                    merchant: Merchant, methods_sent: list[str]) -> None:
+    company_id = merchant.onboarded()
+    before = merchant.snapshot(company_id)
+    code, out = check(capsys, served_sandbox, company_id)
+    assert code == 0, out
+    assert out.startswith(f"READY: company {company_id}")
+    assert len(out.splitlines()) == 1
+    assert merchant.snapshot(company_id) == before
+    assert methods_sent and set(methods_sent) == {"GET"}
+
+
+def test_unknown_company_is_not_found(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str],
+                                      methods_sent: list[str]) -> None:
+    unknown = str(uuid.uuid4())
+    code, out = check(capsys, served_sandbox, unknown)
+    assert code == 1
+    assert out.splitlines() == [f"NOT READY: company {unknown} was not found (404)"]
+    assert set(methods_sent) == {"GET"}
+
+
+def test_wrong_key_is_exit_2(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str]) -> None:
+    base_url, _ = served_sandbox
+    code = cli.main(["readiness", "--base-url", base_url, "--api-key", "wrong-key-Rb9", "--company-id", "c1"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("sfc-conformance: the target refused the API key (401)")
+    assert "wrong-key-Rb9" not in err
+
+
+def test_key_and_base_url_from_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                               served_sandbox: tuple[str, str], merchant: Merchant) -> None:
+    company_id = merchant.onboarded()
+    monkeypatch.setenv("SFC_BASE_URL", served_sandbox[0])
+    monkeypatch.setenv("SFC_API_KEY", served_sandbox[1])
+    code = cli.main(["readiness", "--company-id", company_id])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("READY: ")

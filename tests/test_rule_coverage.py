@@ -1,0 +1,53 @@
+"""Every rule of the profile is checked by a scenario tagged with its id and level."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sfc_conformance.rules import RULE_TAG, RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT.parent / "shared" / "spec" / "sync-flow-profile.md"
+LEVEL_TAGS = {"must": "MUST", "should": "SHOULD"}
+
+
+def scenario_tags() -> list[tuple[str, set[str]]]:
+    """(where, tags) for every Scenario / Scenario Outline in features/."""
+    found = []
+    for feature in sorted((ROOT / "features").glob("*.feature")):
+        pending: set[str] = set()
+        for number, line in enumerate(feature.read_text(encoding="utf-8").splitlines(), 1):
+            text = line.strip()
+            if text.startswith("@"):
+                pending |= {tag.lstrip("@") for tag in text.split()}
+            elif text.startswith(("Scenario:", "Scenario Outline:")):
+                found.append((f"{feature.name}:{number}", pending))
+                pending = set()
+    return found
+
+
+def test_every_rule_tags_at_least_one_scenario() -> None:
+    tagged = {tag for _, tags in scenario_tags() for tag in tags}
+    missing = sorted(set(RULES) - tagged)
+    assert not missing, f"rules with no scenario: {missing}"
+
+
+def test_every_scenario_names_known_rules_with_their_level() -> None:
+    for where, tags in scenario_tags():
+        rules = {t for t in tags if RULE_TAG.match(t)}
+        assert rules, f"{where} checks no rule"
+        unknown = rules - set(RULES)
+        assert not unknown, f"{where} names unknown rules {unknown}"
+        levels = {LEVEL_TAGS[t] for t in tags if t in LEVEL_TAGS}
+        assert levels == {RULES[r].level for r in rules}, f"{where}: level tags {levels} do not match {rules}"
+
+
+def test_the_catalogue_holds_exactly_the_rules_of_the_profile() -> None:
+    if not PROFILE.is_file():
+        pytest.skip(f"the profile is not beside this checkout ({PROFILE})")
+    text = PROFILE.read_text(encoding="utf-8")
+    profile = dict(re.findall(r"\*\*([A-Z]+-\d+) (MUST|SHOULD)\*\*", text))
+    assert {r.id: r.level for r in RULES.values()} == profile
