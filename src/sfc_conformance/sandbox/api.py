@@ -60,8 +60,8 @@ def error_response(error: ApiError, state: SandboxState) -> Response:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
-async def read_json(request: Request, state: SandboxState) -> Any:
-    """The request's JSON body, ``None`` when empty; 400/413 when it cannot be read."""
+async def read_body(request: Request) -> bytes:
+    """The request's body, refused with 413 past 1 MiB without reading it all."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise ApiError(413, "The request body is larger than 1 MiB.")
@@ -70,6 +70,12 @@ async def read_json(request: Request, state: SandboxState) -> Any:
         raw.extend(chunk)
         if len(raw) > MAX_BODY:
             raise ApiError(413, "The request body is larger than 1 MiB.")
+    return bytes(raw)
+
+
+async def read_json(request: Request, state: SandboxState) -> Any:
+    """The request's JSON body, ``None`` when empty; 400/413 when it cannot be read."""
+    raw = await read_body(request)
     if not raw.strip():
         return None
     try:

@@ -45,6 +45,8 @@ class Sandbox:
             routes=[*api.routes(), *FlowPages(self.state).routes()],
             exception_handlers={HTTPException: self._http_error, Exception: self._crash},
         )
+        # `/companies/` is an unknown route (404 ErrorMessage), not a 307 to `/companies`.
+        self.app.router.redirect_slashes = False
 
     async def _http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..clock import isoformat
+from .api import read_body
 from .configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
 from .errors import ApiError
 from .state import SandboxState
@@ -91,8 +92,8 @@ class FlowPages:
         return token, self.state.session(token).company_id
 
     async def _form(self, request: Request) -> dict[str, str]:
-        raw = await request.body()
-        return dict(parse_qsl(raw.decode("utf-8", "replace")[:100_000], keep_blank_values=True))
+        raw = await read_body(request)
+        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
     # -- authorize (seed §2) ----------------------------------------------------
 

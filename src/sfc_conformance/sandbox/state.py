@@ -114,7 +114,8 @@ class SandboxState:
             self._check_redirect(redirect)
         with self._lock:
             company = self._merchant(merchant)
-            self._ensure_connection(company, commerce) if "no-commerce-connection" not in self.faults else None
+            if "no-commerce-connection" not in self.faults:
+                self._ensure_connection(company, commerce)
             self._ensure_connection(company, accounting)
             if "start-resets-configuration" in self.faults:
                 company.choices = configuration.Choices()
