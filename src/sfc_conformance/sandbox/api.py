@@ -79,7 +79,7 @@ async def read_json(request: Request, state: SandboxState) -> Any:
     if not raw.strip():
         return None
     try:
-        value = json.loads(bytes(raw), parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant)
         # An unpaired surrogate ("\ud800") parses but cannot be stored or sent back as UTF-8.
         json.dumps(value, ensure_ascii=False).encode("utf-8")
         return value

@@ -284,14 +284,14 @@ def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_def
     if start is None:
         new.start_date = new.start_date or start_default
     else:
-        parsed = _parse_datetime(start)
+        parsed = parse_datetime(start)
         if parsed is None:
             r.fail("schedule.startDate", "schedule.startDate must be an ISO 8601 date-time from 1900 to 2999")
         else:
             new.start_date = parsed
 
 
-def _parse_datetime(value: Any) -> datetime | None:
+def parse_datetime(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 64:
         return None
     try:

@@ -11,9 +11,8 @@ import itertools
 import re
 import secrets
 import threading
-import uuid
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -309,10 +308,8 @@ class SandboxState:
                 if "configure-before-link" not in self.faults or pending is None:
                     raise ApiError(409, "Link the accounting connection before configuring the sync.")
                 chart = configuration.Chart(company.id, pending.platform.key)
-            if "sync-hour-unchecked" in self.faults and isinstance(body, dict):
-                hour = (body.get("schedule") or {}).get("syncHour") if isinstance(body.get("schedule"), dict) else None
-                if isinstance(hour, int):
-                    body["schedule"]["syncHour"] = 0 if 0 <= hour <= 23 else hour % 24
+            if "sync-hour-unchecked" in self.faults:
+                _wrap_sync_hour(body)
             choices = configuration.apply(body, chart, company.choices, start_date_default=self._midnight(company))
             if "disable-unconfigures" in self.faults and not choices.enable:
                 choices.accounts.clear()
@@ -347,7 +344,7 @@ class SandboxState:
             raise bad_request("The request body must be a JSON object with an optional `syncTo`.")
         sync_to = None
         if body.get("syncTo") is not None:
-            sync_to = configuration._parse_datetime(body["syncTo"])
+            sync_to = configuration.parse_datetime(body["syncTo"])
             if sync_to is None:
                 raise bad_request("`syncTo` must be an ISO 8601 date-time from 1900 to 2999.")
         with self._lock:
@@ -431,6 +428,13 @@ class SandboxState:
         with self._lock:
             connection = self._company(company_id).connection_of("Accounting")
             return connection.id if connection else None
+
+
+def _wrap_sync_hour(body: Any) -> None:
+    """The `sync-hour-unchecked` fault: an out-of-range hour slips through, wrapped into 0-23."""
+    schedule = body.get("schedule") if isinstance(body, dict) else None
+    if isinstance(schedule, dict) and type(schedule.get("syncHour")) is int:
+        schedule["syncHour"] %= 24
 
 
 def _web_address(url: str) -> bool:
