@@ -9,8 +9,6 @@ from pytest_bdd import given, parsers, then, when
 from sfc_conformance.suite.fuzz import fuzz
 from sfc_conformance.suite.world import Merchant, Suite
 
-from .common import error_message
-
 SERVER_ERRORS = pytest.StashKey[list]()
 
 

@@ -50,4 +50,5 @@ def _(sfc: Suite, answer: httpx.Response) -> None:
     document = sfc.expect(answer, 200, "reading the configuration")
     sent = [name for name in ("enable", "enabled") if name in document]
     assert sent, "the configuration has neither `enable` nor `enabled`"
-    sfc.note("READY-3", f"the target sends `{sent[0]}`" + (" (the seed page's spelling)" if sent == ["enabled"] else ""))
+    spelling = " (the seed page's spelling)" if sent == ["enabled"] else ""
+    sfc.note("READY-3", f"the target sends `{sent[0]}`{spelling}")

@@ -15,7 +15,6 @@ from sfc_conformance.contract import load_contract
 from sfc_conformance.sync_flow_api import SyncFlowApi
 from sfc_conformance.targets import EmbeddedTarget
 
-
 # Deterministic property tests everywhere; CI (tox sets HYPOTHESIS_PROFILE=ci) keeps no example database.
 settings.register_profile("dev", derandomize=True, deadline=None)
 settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)

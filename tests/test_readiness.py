@@ -61,7 +61,8 @@ def test_one_linked_connection_of_a_kind_is_enough() -> None:
 
 
 def test_every_unlinked_connection_of_a_kind_is_shown() -> None:
-    connections = [connection("Commerce", "PendingAuth", "11111111-x"), connection("Commerce", "Unlinked", "22222222-y"),
+    connections = [connection("Commerce", "PendingAuth", "11111111-x"),
+                   connection("Commerce", "Unlinked", "22222222-y"),
                    connection("Accounting")]
     result = assess(connections, {"enable": True, "configured": True})
     assert result.unmet == ["commerce connection 11111111… is PendingAuth, 22222222… is Unlinked, not Linked"]

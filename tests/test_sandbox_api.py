@@ -724,7 +724,7 @@ def _probe_otp_not_bound(e: Embedded) -> bool:
 def _probe_otp_predictable(e: Embedded) -> bool:
     company_id = e.steps.company()
     otps = [int(_query(e.steps.flow_url(company_id))["otp"]) for _ in range(5)]
-    return {b - a for a, b in zip(otps, otps[1:])} == {1}
+    return {b - a for a, b in zip(otps, otps[1:], strict=False)} == {1}
 
 
 def _probe_redirect_dropped(e: Embedded) -> bool:

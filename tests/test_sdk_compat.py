@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pydantic
 import pytest
-
 from codat_sync_for_commerce import CodatSyncCommerce
 from codat_sync_for_commerce._hooks import (
     AfterErrorContext,
@@ -30,6 +29,7 @@ from codat_sync_for_commerce._hooks import (
 )
 from codat_sync_for_commerce.models import errors, operations, shared
 from codat_sync_for_commerce.utils import BackoffStrategy, RetryConfig
+
 from sfc_conformance.contract import load_contract
 
 COMMERCE_KEY, ACCOUNTING_KEY = "lqai", "gbol"
@@ -135,7 +135,7 @@ def dropped(raw: Any, parsed: Any, where: str = "$") -> list[str]:
     if isinstance(parsed, list) and isinstance(raw, list):
         if len(raw) != len(parsed):
             return [f"{where}: {len(raw)} items sent, {len(parsed)} parsed"]
-        return [p for i, (r, m) in enumerate(zip(raw, parsed)) for p in dropped(r, m, f"{where}[{i}]")]
+        return [p for i, (r, m) in enumerate(zip(raw, parsed, strict=True)) for p in dropped(r, m, f"{where}[{i}]")]
     value = parsed.value if isinstance(parsed, Enum) else parsed
     # Lax parsing would turn "2000" into 2000 without a word; that is a change too.
     if value != raw or type(value) is not type(raw):

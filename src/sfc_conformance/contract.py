@@ -85,7 +85,7 @@ class Contract:
         node: Any = self.document
         for part in ref.removeprefix("#/").split("/"):
             node = node[part]
-        return node
+        return dict(node)
 
     def schema_named(self, name: str) -> dict[str, Any]:
         return {"$ref": f"#/components/schemas/{name}"}
@@ -123,13 +123,13 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
 
 
-def _reroot(schema: dict[str, Any]) -> dict[str, Any]:
+def _reroot(schema: Any) -> Any:
     """Point the document's local refs (``#/components/...``) at the registered resource."""
     if isinstance(schema, dict):
         return {k: (f"{_BASE}{v}" if k == "$ref" and isinstance(v, str) and v.startswith("#/") else _reroot(v))
                 for k, v in schema.items()}
     if isinstance(schema, list):
-        return [_reroot(v) for v in schema]  # type: ignore[return-value]
+        return [_reroot(v) for v in schema]
     return schema
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from .client import ApiClient
 from .errors import KeyRefused, UsageError
@@ -26,7 +27,7 @@ class Readiness:
         return not self.unmet
 
 
-def assess(connections: list[dict], configuration: dict) -> Readiness:
+def assess(connections: list[dict[str, Any]], configuration: dict[str, Any]) -> Readiness:
     """READY-1: a Linked Accounting and a Linked Commerce connection, ``enable`` and ``configured`` true."""
     unmet = []
     for kind in ("Accounting", "Commerce"):

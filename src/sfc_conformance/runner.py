@@ -21,7 +21,7 @@ from ._resources import resource_dir
 from .errors import UsageError
 from .sandbox.faults import FAULTS
 
-EXIT_FOR_PYTEST = {
+EXIT_FOR_PYTEST: dict[int, int] = {
     pytest.ExitCode.OK: 0,
     pytest.ExitCode.TESTS_FAILED: 1,
     pytest.ExitCode.INTERRUPTED: 2,
@@ -140,4 +140,4 @@ def run(args: argparse.Namespace) -> int:
         code = pytest.main(pytest_arguments(args))
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         raise UsageError(f"no scenario matched --tags {args.tags!r}" if args.tags else "no scenario was collected")
-    return EXIT_FOR_PYTEST.get(code, int(code) if int(code) in (0, 1, 2) else 2)
+    return EXIT_FOR_PYTEST.get(int(code), 2)

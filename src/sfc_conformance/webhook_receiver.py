@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 import uvicorn
+from standardwebhooks.webhooks import WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from standardwebhooks.webhooks import WebhookVerificationError
 
 from .secrets import Secret
 from .webhook_signing import webhook_for

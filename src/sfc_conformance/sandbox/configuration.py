@@ -116,7 +116,8 @@ class Choices:
         )
 
 
-def render(company_id: str, company_name: str, chart: Chart | None, choices: Choices, configured: bool) -> dict[str, Any]:
+def render(company_id: str, company_name: str, chart: Chart | None, choices: Choices,
+           configured: bool) -> dict[str, Any]:
     """The ``Configuration`` document for a company.
 
     Without a chart (accounting not linked yet) the option lists are empty.
@@ -326,9 +327,10 @@ def _read_commerce(r: _Reader, config: dict[str, Any], chart: Chart, new: Choice
             if not isinstance(entry, dict):
                 r.fail(where, f"{where} must be an object")
                 continue
-            new.accounts[(section, slot)] = r.one_of(entry.get("selectedAccountId"), account_ids, f"{where}.selectedAccountId")
+            new.accounts[(section, slot)] = r.one_of(entry.get("selectedAccountId"), account_ids,
+                                                     f"{where}.selectedAccountId")
 
-    sales = config.get("sales") if isinstance(config.get("sales"), dict) else {}
+    sales: dict[str, Any] = config["sales"] if isinstance(config.get("sales"), dict) else {}
     tax_rates = r.obj(sales, "taxRates", "configuration.sales.taxRates")
     for component, entry in (tax_rates or {}).items():
         where = f"configuration.sales.taxRates.{component}"
@@ -366,10 +368,11 @@ def _read_commerce(r: _Reader, config: dict[str, Any], chart: Chart, new: Choice
             else:
                 setattr(new, attr, list(dict.fromkeys(chosen)))
 
-    fees = config.get("fees") if isinstance(config.get("fees"), dict) else {}
+    fees: dict[str, Any] = config["fees"] if isinstance(config.get("fees"), dict) else {}
     supplier = r.obj(fees, "feesSupplier", "configuration.fees.feesSupplier")
     if supplier is not None and "selectedSupplierId" in supplier:
-        new.supplier = r.one_of(supplier["selectedSupplierId"], supplier_ids, "configuration.fees.feesSupplier.selectedSupplierId")
+        new.supplier = r.one_of(supplier["selectedSupplierId"], supplier_ids,
+                                "configuration.fees.feesSupplier.selectedSupplierId")
 
 
 def _snake(flag: str) -> str:

@@ -122,7 +122,7 @@ class FlowPages:
     def _configure_page(self, token: str, company_id: str, problems: list[str] | None = None,
                         status: int = 200) -> Response:
         doc = self.state.get_configuration(company_id)
-        conf, sched = doc["configuration"], doc["schedule"]
+        conf = doc["configuration"]
         parts = []
         if problems:
             items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
@@ -158,12 +158,14 @@ class FlowPages:
 
     def _schedule_fields(self, doc: dict[str, Any]) -> str:
         sched = doc["schedule"]
-        zones = sorted(iana_time_zones())
+        zones = [(z, z) for z in sorted(iana_time_zones())]
+        frequencies = [(f, f) for f in sched["frequencyOptions"]]
         checked = " checked" if doc["enable"] else ""
         return ("<fieldset><legend>Schedule</legend>"
-                f"<label>Frequency {_select('selectedFrequency', [(f, f) for f in sched['frequencyOptions']], sched['selectedFrequency'], blank=False)}</label>"
+                f"<label>Frequency {_select('selectedFrequency', frequencies, sched['selectedFrequency'], blank=False)}"
+                "</label>"
                 f"<label>Hour <input name=syncHour type=number min=0 max=23 value=\"{sched['syncHour']}\"></label>"
-                f"<label>Time zone {_select('timeZone', [(z, z) for z in zones], sched['timeZone'], blank=False)}</label>"
+                f"<label>Time zone {_select('timeZone', zones, sched['timeZone'], blank=False)}</label>"
                 f"<label><input type=checkbox name=enable value=on{checked}> Sync enabled</label></fieldset>")
 
     def _apply_form(self, company_id: str, form: dict[str, str], *, schedule_only: bool) -> dict[str, Any]:

@@ -132,11 +132,13 @@ class SandboxState:
             return COMMERCE["lqai"], ACCOUNTING["gbol"]
         for slot, key in (("commerce", commerce_key), ("accounting", accounting_key)):
             if not PLATFORM_KEY.match(key):
-                raise bad_request(f"{slot} platform key {key[:16]!r} is malformed: platform keys are four lower-case letters.")
+                raise bad_request(f"{slot} platform key {key[:16]!r} is malformed: "
+                                  "platform keys are four lower-case letters.")
         if commerce_key not in COMMERCE:
             raise not_found(f"No commerce platform has the key {commerce_key!r}.")
         if accounting_key in COMMERCE:
-            raise bad_request(f"{accounting_key!r} is a commerce platform; the second key must be an accounting platform.")
+            raise bad_request(f"{accounting_key!r} is a commerce platform; "
+                              "the second key must be an accounting platform.")
         if accounting_key not in ACCOUNTING:
             raise not_found(f"No accounting platform has the key {accounting_key!r}.")
         return COMMERCE[commerce_key], ACCOUNTING[accounting_key]

@@ -15,6 +15,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -47,7 +48,7 @@ class Delivery:
         return headers
 
 
-def build_delivery(url: str, event: dict[str, object], secret: Secret | None) -> Delivery:
+def build_delivery(url: str, event: dict[str, Any], secret: Secret | None) -> Delivery:
     return Delivery(url, json.dumps(event, separators=(",", ":")).encode(), secret, f"msg_{uuid.uuid4().hex}")
 
 

@@ -49,9 +49,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def sfc(request: pytest.FixtureRequest) -> Suite:
     """The run's :class:`Suite`: settings, target, the one client, observations."""
     plugin = request.config.pluginmanager.get_plugin("sfc-suite")
-    if plugin is None or plugin.suite is None:
+    suite = getattr(plugin, "suite", None)
+    if not isinstance(suite, Suite):
         raise RuntimeError("the conformance suite's target was not started")
-    return plugin.suite
+    return suite
 
 
 def rule_ids(item: pytest.Item) -> list[str]:

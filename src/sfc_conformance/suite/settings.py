@@ -55,7 +55,8 @@ def add_options(parser: pytest.Parser) -> None:
                     help="embedded (default): the sandbox in-process; live: --sfc-base-url with --sfc-api-key")
     group.addoption("--sfc-base-url", default=None, help="live target base URL (env SFC_BASE_URL)")
     group.addoption("--sfc-api-key", default=None, help="live target API key (env SFC_API_KEY)")
-    group.addoption("--sfc-commerce-key", default=None, help="commerce platform key, default lqai (env SFC_COMMERCE_KEY)")
+    group.addoption("--sfc-commerce-key", default=None,
+                    help="commerce platform key, default lqai (env SFC_COMMERCE_KEY)")
     group.addoption("--sfc-accounting-key", default=None,
                     help="accounting platform key, default gbol (env SFC_ACCOUNTING_KEY)")
     group.addoption("--sfc-webhook-secret", default=None,

@@ -142,7 +142,7 @@ class Suite:
             self.expired_pool.append((merchant, merchant.flow))
 
     def expired_flow(self) -> tuple[Merchant, Flow]:
-        if self.target.is_embedded:
+        if isinstance(self.target, EmbeddedTarget):
             merchant = self.started_merchant()
             self.target.clock.advance(OTP_WINDOW)  # exactly the end of the window
             return merchant, merchant.flow
@@ -165,7 +165,10 @@ class Suite:
         return found[-1]
 
     def configuration(self, merchant: Merchant) -> dict[str, Any]:
-        return self.expect(self.api.get_configuration(merchant.company_id), 200, "reading the configuration")
+        document = self.expect(self.api.get_configuration(merchant.company_id), 200, "reading the configuration")
+        if not isinstance(document, dict):
+            raise AssertionError(f"the configuration is not a JSON object: {document!r}")
+        return document
 
     def latest_sync_id(self, merchant: Merchant) -> str:
         answer = self.api.latest_sync(merchant.company_id)
