@@ -7,7 +7,7 @@ import pytest
 from pytest_bdd import parsers, then, when
 
 from sfc_conformance.suite import choices
-from sfc_conformance.suite.drivers import ApiDriver
+from sfc_conformance.suite.drivers import MerchantDriver
 from sfc_conformance.suite.world import Merchant, Suite
 
 STORED_BEFORE = pytest.StashKey[dict]()
@@ -18,9 +18,9 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     return sfc.api.get_configuration(merchant.company_id)
 
 
-@when("the merchant configures the sync with valid choices", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    return ApiDriver(sfc).configure(merchant, choices.complete(sfc.configuration(merchant)))
+@when("the merchant configures the sync with valid choices")
+def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
+    driver.configure(merchant, choices.complete(sfc.configuration(merchant)))
 
 
 @when("the merchant posts a configuration that leaves a required account unselected and claims it is configured",
@@ -30,8 +30,9 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     required = choices.first_required_slot(document)
     assert required is not None, "the target's configuration marks no account as required; CONF-4 cannot be shown"
     required["selectedAccountId"] = None
-    document["configured"] = True
-    return ApiDriver(sfc).configure(merchant, document)
+    document["configured"] = True  # a claim only a crafted API request can make
+    merchant.configuration = document
+    return sfc.api.set_configuration(merchant.company_id, document)
 
 
 @when(parsers.parse("the merchant posts a configuration with {invalid}"), target_fixture="answer")
@@ -41,41 +42,40 @@ def _(sfc: Suite, merchant: Merchant, invalid: str, request: pytest.FixtureReque
     return sfc.api.set_configuration(merchant.company_id, choices.invalid(current, invalid))
 
 
-@when("the merchant configures the sync without syncHour and timeZone", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+@when("the merchant configures the sync without syncHour and timeZone")
+def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
     document = choices.complete(sfc.configuration(merchant))
     for key in ("syncHour", "timeZone"):
         document["schedule"].pop(key, None)
-    return sfc.expect_answer(ApiDriver(sfc).configure(merchant, document), 200, "configuring without a schedule")
+    driver.configure(merchant, document)
 
 
 @when("the merchant tries to configure the sync", target_fixture="answer")
 def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    return ApiDriver(sfc).configure(merchant, choices.complete(sfc.configuration(merchant)))
+    # The API, not the driver: the refusal itself is what CONF-7 looks at.
+    return sfc.api.set_configuration(merchant.company_id, choices.complete(sfc.configuration(merchant)))
 
 
-def _set_enable(sfc: Suite, merchant: Merchant, enable: bool) -> httpx.Response:
+def _set_enable(sfc: Suite, driver: MerchantDriver, merchant: Merchant, enable: bool) -> None:
     document = sfc.configuration(merchant)
     document.pop("enabled", None)
     document["enable"] = enable
-    return sfc.expect_answer(ApiDriver(sfc).configure(merchant, document), 200,
-                             "enabling the sync" if enable else "disabling the sync")
+    driver.configure(merchant, document)
 
 
-@when("the merchant disables the sync", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    return _set_enable(sfc, merchant, False)
+@when("the merchant disables the sync")
+def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
+    _set_enable(sfc, driver, merchant, False)
 
 
-@when("the merchant enables the sync again", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    return _set_enable(sfc, merchant, True)
+@when("the merchant enables the sync again")
+def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
+    _set_enable(sfc, driver, merchant, True)
 
 
-@when(parsers.parse("the merchant changes the {choice}"), target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant, choice: str) -> httpx.Response:
-    return sfc.expect_answer(ApiDriver(sfc).configure(merchant, choices.changed(sfc.configuration(merchant), choice)),
-                             200, f"changing the {choice}")
+@when(parsers.parse("the merchant changes the {choice}"))
+def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant, choice: str) -> None:
+    driver.configure(merchant, choices.changed(sfc.configuration(merchant), choice))
 
 
 def _assert_configured(sfc: Suite, merchant: Merchant, expected: bool) -> None:
@@ -103,7 +103,7 @@ def _(sfc: Suite, answer: httpx.Response) -> None:
 @then("the next configuration read returns the merchant's choices")
 @then("the configuration still holds the merchant's choices")
 @then(parsers.parse("the configuration returns the changed {choice}"))
-def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
+def _(sfc: Suite, merchant: Merchant) -> None:
     assert merchant.configuration is not None, "the merchant posted no configuration"
     wanted = choices.selections(merchant.configuration)
     stored = choices.selections(sfc.configuration(merchant))

@@ -5,39 +5,30 @@ from __future__ import annotations
 import httpx
 from pytest_bdd import parsers, then, when
 
-from sfc_conformance.suite.drivers import ApiDriver
+from sfc_conformance.suite.drivers import MerchantDriver
 from sfc_conformance.suite.world import Merchant, Suite
 
 
-@when("the merchant authorizes the accounting connection", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    return ApiDriver(sfc).authorize_accounting(merchant)
+@when("the merchant authorizes the accounting connection")
+def _(driver: MerchantDriver, merchant: Merchant) -> None:
+    driver.authorize_accounting(merchant)
 
 
-@when(parsers.parse('the merchant de-authorizes the accounting connection with status "{status}"'),
-      target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant, status: str) -> httpx.Response:
-    connection = sfc.connection(merchant, "Accounting")
-    return sfc.expect_answer(sfc.api.update_connection(merchant.company_id, connection["id"], status), 200,
-                             f"setting the accounting connection {status}")
+@when(parsers.parse('the merchant de-authorizes the accounting connection with status "{status}"'))
+def _(driver: MerchantDriver, merchant: Merchant, status: str) -> None:
+    driver.deauthorize_accounting(merchant, status)
 
 
-@when("the partner de-authorizes the commerce connection", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+@when("the partner de-authorizes the commerce connection")
+def _(sfc: Suite, merchant: Merchant) -> None:
     connection = sfc.connection(merchant, "Commerce")
-    return sfc.expect_answer(sfc.api.update_connection(merchant.company_id, connection["id"], "Deauthorized"), 200,
-                             "de-authorizing the commerce connection")
+    sfc.expect(sfc.api.update_connection(merchant.company_id, connection["id"], "Deauthorized"), 200,
+               "de-authorizing the commerce connection")
 
 
-@when("the merchant severs the accounting connection", target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    connection = sfc.connection(merchant, "Accounting")
-    merchant.severed_after_sync = sfc.latest_sync_id(merchant)
-    merchant.severed_connection_id = connection["id"]
-    answer = sfc.api.delete_connection(merchant.company_id, connection["id"])
-    assert answer.status_code in (200, 204), (
-        f"deleting the accounting connection answered {answer.status_code}: {answer.text[:300]}")
-    return answer
+@when("the merchant severs the accounting connection")
+def _(driver: MerchantDriver, merchant: Merchant) -> None:
+    driver.sever_accounting(merchant)
 
 
 @when(parsers.parse("the partner lists the connections with page {page:d} and pageSize {size:d}"),
@@ -73,8 +64,7 @@ def _(sfc: Suite, merchant: Merchant, count: int) -> None:
 
 
 @then("the accounting connection is Linked with a linkUrl and a created date")
-def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
-    sfc.expect(answer, 200, "the authorization")
+def _(sfc: Suite, merchant: Merchant) -> None:
     connection = sfc.connection(merchant, "Accounting")
     assert connection.get("status") == "Linked", f"the accounting connection is {connection.get('status')}"
     assert connection.get("linkUrl") and connection.get("created"), f"linkUrl or created is missing: {connection}"

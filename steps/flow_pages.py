@@ -24,7 +24,7 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
 @when("the other merchant makes the same choices through the API")
 def _(sfc: Suite, other: Merchant) -> None:
     sfc.expect(sfc.start_flow(other), 200, "starting the other merchant's flow")
-    ApiDriver(sfc).onboard(other)
+    ApiDriver(sfc).onboard(other)  # explicitly the API, whichever driver the run uses
 
 
 @then("both merchants have the same connection statuses and the same configuration")

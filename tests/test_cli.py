@@ -71,6 +71,8 @@ def child_environment(**extra: str) -> dict[str, str]:
     (["run", "--sandbox-fault", "otp-reusable", "--base-url", "http://127.0.0.1:1", "--api-key", "k"],
      "--sandbox-fault applies to the embedded sandbox only"),
     (["run", "--junitxml", "/nonexistent/dir/x.xml"], "cannot write --junitxml"),
+    (["run", "--merchant-driver", "pages", "--base-url", "http://127.0.0.1:1", "--api-key", "k"],
+     "--merchant-driver pages walks the embedded sandbox's pages"),
     (["run", "--fuzz-examples", "0"], "--fuzz-examples 0 must be 1 or more"),
     (["run", "--timeout", "soon"], "invalid float value"),
     (["sandbox", "--port", "70000"], "--port 70000 is not a port number"),

@@ -54,3 +54,10 @@ def test_the_healthy_sandbox_passes_every_rule() -> None:
     for rule_id in RULES:
         assert verdict_of(result.stdout, rule_id) in ("pass", "n/a"), rule_id
     assert "FAIL" not in result.stdout
+
+
+def test_the_flow_pages_meet_every_rule_the_api_meets() -> None:
+    """The whole suite with the merchant on the sandbox's pages instead of the API (FLOW-1 at scale)."""
+    result = run_suite("--merchant-driver", "pages")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert "FAIL" not in result.stdout

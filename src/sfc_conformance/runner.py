@@ -52,6 +52,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox-fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="embedded only: break one rule of the sandbox on purpose (repeatable)")
     parser.add_argument("--fuzz-examples", type=int, default=4, help="generated requests per operation (API-5)")
+    parser.add_argument("--merchant-driver", choices=["api", "pages"], default="api",
+                        help="how the merchant acts: the public API, or (embedded only) the sandbox's flow pages")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for each answer")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every scenario as it runs")
 
@@ -80,7 +82,7 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
                  "--sfc-target", "live" if args.base_url else "embedded",
                  "--sfc-commerce-key", args.commerce_key, "--sfc-accounting-key", args.accounting_key,
                  "--sfc-receiver-port", str(args.receiver_port), "--sfc-fuzz-examples", str(args.fuzz_examples),
-                 "--sfc-timeout", str(args.timeout)]
+                 "--sfc-timeout", str(args.timeout), "--sfc-merchant-driver", args.merchant_driver]
     if args.base_url:
         arguments += ["--sfc-base-url", args.base_url]
     if args.receiver_url:
@@ -97,6 +99,8 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def _check(args: argparse.Namespace) -> None:
+    if args.merchant_driver == "pages" and args.base_url:
+        raise UsageError("--merchant-driver pages walks the embedded sandbox's pages; it does not go with --base-url")
     if args.sandbox_fault and args.base_url:
         raise UsageError("--sandbox-fault applies to the embedded sandbox only, not to --base-url targets")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):

@@ -177,9 +177,9 @@ class FlowPages:
         sched["selectedFrequency"] = form.get("selectedFrequency", sched["selectedFrequency"])
         hour = form.get("syncHour", "")
         # Only a plain whole number becomes an int ("²" and "--5" pass str.isdigit but not int());
-        # an empty field is no syncHour, so the default (CONF-6).
+        # an empty hour or zone is none chosen, so the default (CONF-6), as in the API.
         sched["syncHour"] = int(hour) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", hour) else hour.strip() or None
-        sched["timeZone"] = form.get("timeZone", sched["timeZone"])
+        sched["timeZone"] = form.get("timeZone") or None
         if not schedule_only:
             conf = doc["configuration"]
             for section, slots in ACCOUNT_SLOTS.items():

@@ -1,14 +1,22 @@
 """How the merchant acts: through the public API, or through the sandbox's flow pages.
 
-Both drivers do the same things to a merchant; FLOW-1 holds them to the same
-result.  :class:`ApiDriver` works against any target; :class:`PagesDriver`
-speaks the embedded sandbox's own pages.
+Both drivers do the same things to a merchant – authorize the accounting
+connection, configure (which covers enabling, disabling and changing
+choices), de-authorize, sever – and each action either succeeds or fails the
+step with what the target answered.  :class:`ApiDriver` works against any
+target; :class:`PagesDriver` walks the embedded sandbox's own pages, so a run
+with ``--merchant-driver pages`` holds the pages to every rule the API meets
+(FLOW-1 compares the two directly).
+
+Partner actions (creating the company, starting the flow, linking the
+commerce connection) and deliberately invalid requests are not the merchant's
+and go to the API in the steps themselves.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import httpx
@@ -17,43 +25,85 @@ from . import choices
 from .world import Merchant, Suite
 
 
+class MerchantDriver(Protocol):
+    def authorize_accounting(self, merchant: Merchant) -> None: ...
+
+    def configure(self, merchant: Merchant, document: dict[str, Any]) -> None: ...
+
+    def deauthorize_accounting(self, merchant: Merchant, status: str) -> None: ...
+
+    def sever_accounting(self, merchant: Merchant) -> None: ...
+
+    def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response: ...
+
+
+def _accepted(answer: httpx.Response, what: str, statuses: tuple[int, ...]) -> httpx.Response:
+    if answer.status_code not in statuses:
+        raise AssertionError(f"{what}: the target answered {answer.status_code}: {answer.text[:500]}")
+    return answer
+
+
 class ApiDriver:
+    """The merchant's actions as the public API calls of the profile."""
+
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
 
-    def authorize_accounting(self, merchant: Merchant) -> httpx.Response:
+    def authorize_accounting(self, merchant: Merchant) -> None:
         connection = self.suite.connection(merchant, "Accounting")
-        return self.suite.api.authorize(merchant.company_id, connection["id"], self.suite.settings.credentials)
+        answer = self.suite.api.authorize(merchant.company_id, connection["id"], self.suite.settings.credentials)
+        _accepted(answer, "authorizing the accounting connection", (200,))
 
-    def configure(self, merchant: Merchant, document: dict[str, Any]) -> httpx.Response:
+    def configure(self, merchant: Merchant, document: dict[str, Any]) -> None:
         merchant.configuration = document
-        return self.suite.api.set_configuration(merchant.company_id, document)
+        _accepted(self.suite.api.set_configuration(merchant.company_id, document), "configuring the sync", (200,))
 
-    def onboard(self, merchant: Merchant, pick: int = 0) -> None:
-        self.suite.expect(self.authorize_accounting(merchant), 200, "authorizing the accounting connection")
+    def deauthorize_accounting(self, merchant: Merchant, status: str) -> None:
+        connection = self.suite.connection(merchant, "Accounting")
+        answer = self.suite.api.update_connection(merchant.company_id, connection["id"], status)
+        _accepted(answer, f"setting the accounting connection {status}", (200,))
+
+    def sever_accounting(self, merchant: Merchant) -> None:
+        connection = self.suite.connection(merchant, "Accounting")
+        merchant.severed_after_sync = self.suite.latest_sync_id(merchant)
+        merchant.severed_connection_id = connection["id"]
+        answer = self.suite.api.delete_connection(merchant.company_id, connection["id"])
+        _accepted(answer, "deleting the accounting connection", (200, 204))
+
+    def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response:
+        self.authorize_accounting(merchant)
         document = choices.complete(self.suite.configuration(merchant), pick=pick)
-        self.suite.expect(self.configure(merchant, document), 200, "configuring the sync")
+        merchant.configuration = document
+        return _accepted(self.suite.api.set_configuration(merchant.company_id, document), "configuring the sync",
+                         (200,))
 
 
-_ACTION = re.compile(r'<form[^>]*\baction="([^"]+)"[^>]*\bid=(?:"?)(\w+)', re.IGNORECASE)
+_FORM = re.compile(r'<form[^>]*\baction="([^"]+)"[^>]*\bid=(?:"?)(\w+)', re.IGNORECASE)
+_LINK = re.compile(r'<a id=(?:"?)([\w-]+)(?:"?) href="([^"]+)"', re.IGNORECASE)
 
 
 class PagesDriver:
-    """Walks the sandbox's flow pages like a browser: open, authorize, configure."""
+    """Walks the sandbox's flow pages like a browser: a fresh flow URL for every visit."""
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
+        self.api = ApiDriver(suite)
 
-    def _forms(self, page: httpx.Response) -> dict[str, str]:
-        return {form_id: action for action, form_id in _ACTION.findall(page.text)}
+    # -- a browser's few moves -----------------------------------------------------
+
+    def _visit(self, merchant: Merchant) -> httpx.Response:
+        """The page a new flow URL opens on (the merchant comes back through the partner's app)."""
+        self.suite.expect(self.suite.start_flow(merchant), 200, "starting the sync flow")
+        return _accepted(self.suite.open_flow(merchant.flow.url), "opening the flow URL", (200,))
 
     def _post(self, page: httpx.Response, form_id: str, fields: dict[str, str]) -> httpx.Response:
-        forms = self._forms(page)
+        forms = {form: action for action, form in _FORM.findall(page.text)}
         if form_id not in forms:
             raise AssertionError(f"the flow page has no {form_id!r} form (forms: {sorted(forms)}): "
                                  f"{page.status_code} {page.text[:300]}")
         url = urljoin(str(page.request.url), forms[form_id])
-        return self.suite.client.request("POST", url, authenticated=False, retry=False, content=_form(fields),
+        return self.suite.client.request("POST", url, authenticated=False, retry=False,
+                                         content=str(httpx.QueryParams(fields)).encode(),
                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
 
     def _follow(self, answer: httpx.Response) -> httpx.Response:
@@ -62,16 +112,52 @@ class PagesDriver:
             return self.suite.open_flow(urljoin(str(answer.request.url), location))
         return answer
 
+    def _configure_page(self, page: httpx.Response) -> httpx.Response:
+        """From the settings page of a configured merchant, on to the mapping review."""
+        if 'id=configure' in page.text:
+            return page
+        links = dict(_LINK.findall(page.text))
+        if "review-mapping" not in links:
+            raise AssertionError(f"the flow page offers no way to the configuration: {page.text[:300]}")
+        return self.suite.open_flow(urljoin(str(page.request.url), links["review-mapping"]))
+
+    # -- the merchant's actions ------------------------------------------------------
+
+    def authorize_accounting(self, merchant: Merchant) -> None:
+        page = self._visit(merchant)
+        answer = self._post(page, "authorize", self.suite.settings.credentials)
+        _accepted(answer, "authorizing on the flow page", (303,))
+
+    def configure(self, merchant: Merchant, document: dict[str, Any]) -> None:
+        merchant.configuration = document
+        page = self._configure_page(self._visit(merchant))
+        answer = self._post(page, "configure", _configure_fields(document))
+        _accepted(answer, "saving the configuration page", (200, 303))
+
+    def deauthorize_accounting(self, merchant: Merchant, status: str) -> None:
+        if status != "Deauthorized":  # the settings page has one button, and it de-authorizes
+            self.api.deauthorize_accounting(merchant, status)
+            return
+        answer = self._post(self._visit(merchant), "deauthorize", {})
+        _accepted(answer, "de-authorizing on the settings page", (303,))
+
+    def sever_accounting(self, merchant: Merchant) -> None:
+        self.api.sever_accounting(merchant)  # the flow pages offer no deletion: the partner's app does it
+
     def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response:
-        """Authorize and configure through the pages; the last answer (success page or redirect)."""
+        """Authorize and configure in one visit; the last answer (success page or redirect)."""
         if not merchant.flows:
             self.suite.expect(self.suite.start_flow(merchant), 200, "starting the sync flow")
         page = self.suite.open_flow(merchant.flow.url)
-        if "authorize" in self._forms(page):
+        if 'id=authorize' in page.text:
             page = self._follow(self._post(page, "authorize", self.suite.settings.credentials))
         wanted = choices.complete(self.suite.configuration(merchant), pick=pick)
         merchant.configuration = wanted
         return self._post(page, "configure", _configure_fields(wanted))
+
+
+def driver_for(suite: Suite) -> MerchantDriver:
+    return PagesDriver(suite) if suite.settings.merchant_driver == "pages" else ApiDriver(suite)
 
 
 def _configure_fields(doc: dict[str, Any]) -> dict[str, str]:
@@ -81,13 +167,12 @@ def _configure_fields(doc: dict[str, Any]) -> dict[str, str]:
                    for component, entry in choices.tax_components(doc)})
     fields["invoiceStatus"] = choices.invoice_status(doc).get("selectedInvoiceStatus") or ""
     fields["groupingPeriod"] = choices.grouping_period(doc).get("selectedGroupingPeriod") or ""
-    schedule = doc["schedule"]
-    fields.update({"selectedFrequency": schedule["selectedFrequency"], "syncHour": str(schedule["syncHour"]),
-                   "timeZone": schedule["timeZone"]})
-    if doc.get("enable"):
+    schedule = doc.get("schedule") or {}
+    fields["selectedFrequency"] = schedule.get("selectedFrequency") or "Daily"
+    # A form always sends its fields; an empty hour or zone means "not chosen" (CONF-6's defaults).
+    fields["syncHour"] = "" if schedule.get("syncHour") is None else str(schedule["syncHour"])
+    if schedule.get("timeZone"):
+        fields["timeZone"] = schedule["timeZone"]
+    if doc.get("enable", doc.get("enabled")):
         fields["enable"] = "on"
     return fields
-
-
-def _form(fields: dict[str, str]) -> bytes:
-    return str(httpx.QueryParams(fields)).encode()

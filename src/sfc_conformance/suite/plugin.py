@@ -18,6 +18,7 @@ from ..errors import SfcError, UsageError
 from ..rules import RULE_TAG, RULES
 from ..targets import EmbeddedTarget, LiveTarget
 from . import settings as settings_module
+from .drivers import MerchantDriver, driver_for
 from .preflight import preflight
 from .verdict import FAIL, NA, PASS, WARN, Outcome, Verdict
 from .world import Suite
@@ -53,6 +54,12 @@ def sfc(request: pytest.FixtureRequest) -> Suite:
     if not isinstance(suite, Suite):
         raise RuntimeError("the conformance suite's target was not started")
     return suite
+
+
+@pytest.fixture
+def driver(sfc: Suite) -> MerchantDriver:
+    """How the merchant acts in this run: the API, or the sandbox's flow pages."""
+    return driver_for(sfc)
 
 
 def rule_ids(item: pytest.Item) -> list[str]:

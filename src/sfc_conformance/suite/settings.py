@@ -40,6 +40,7 @@ class Settings:
     receiver_url: str | None = None
     sandbox_faults: tuple[str, ...] = ()
     fuzz_examples: int = 4
+    merchant_driver: str = "api"
     timeout: float = 15.0
     credentials: dict[str, str] = field(default_factory=lambda: {"username": "sfc-conformance",
                                                                   "password": "sfc-conformance"})
@@ -69,6 +70,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sfc-sandbox-fault", action="append", default=[], metavar="NAME",
                     help="embedded only: break one rule in the sandbox, to see the suite catch it")
     group.addoption("--sfc-fuzz-examples", type=int, default=4, help="generated requests per operation (API-5)")
+    group.addoption("--sfc-merchant-driver", choices=["api", "pages"], default="api",
+                    help="how the merchant acts: the public API (default) or, embedded only, the sandbox's flow pages")
     group.addoption("--sfc-timeout", type=float, default=15.0, help="seconds to wait for each answer")
 
 
@@ -99,6 +102,8 @@ def from_config(config: pytest.Config) -> Settings:
             raise UsageError("a live run needs an API key: --api-key or SFC_API_KEY")
         if faults:
             raise UsageError("sandbox faults apply to the embedded target only")
+        if config.getoption("sfc_merchant_driver") == "pages":
+            raise UsageError("the flow pages driver needs the embedded sandbox's pages; use it without a base URL")
     examples = config.getoption("sfc_fuzz_examples")
     if examples < 1:
         raise UsageError(f"--fuzz-examples {examples} must be 1 or more")
@@ -115,5 +120,6 @@ def from_config(config: pytest.Config) -> Settings:
         receiver_url=config.getoption("sfc_receiver_url"),
         sandbox_faults=faults,
         fuzz_examples=examples,
+        merchant_driver=config.getoption("sfc_merchant_driver"),
         timeout=config.getoption("sfc_timeout"),
     )

@@ -100,10 +100,6 @@ class Suite:
                                  f"{response.text[:500]}")
         return self.json(response) if response.content else None
 
-    def expect_answer(self, response: httpx.Response, status: int, what: str) -> httpx.Response:
-        self.expect(response, status, what)
-        return response
-
     # -- merchants and flows -----------------------------------------------------
 
     def new_merchant(self) -> Merchant:
