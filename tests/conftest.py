@@ -11,6 +11,7 @@ import httpx
 import pytest
 from hypothesis import settings
 
+from sfc_conformance.background_server import BackgroundServer
 from sfc_conformance.contract import load_contract
 from sfc_conformance.sync_flow_api import SyncFlowApi
 from sfc_conformance.targets import EmbeddedTarget
@@ -59,25 +60,12 @@ def api(target: EmbeddedTarget) -> Iterator[SyncFlowApi]:
 @pytest.fixture
 def served_sandbox() -> Iterator[tuple[str, str]]:
     """The sandbox served over HTTP on 127.0.0.1 with real time: (base URL, API key)."""
-    import threading
-
-    import uvicorn
-
     from sfc_conformance.sandbox import serve
 
     sandbox = serve.build("served-test-key", None, ())
-    sock = serve.bind(0)
-    server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level="error", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = threading.Event()
-    while not server.started and thread.is_alive():
-        started.wait(0.02)  # start-up only; no test logic waits on the wall clock
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", "served-test-key"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with BackgroundServer(sandbox.app) as server:
+        yield server.url, "served-test-key"
     sandbox.close()
-    sock.close()
 
 
 # ---------------------------------------------------------------------------
@@ -297,28 +285,12 @@ def browser(api: SyncFlowApi) -> Browser:
 @pytest.fixture
 def serve_asgi() -> Iterator[Callable[[Any], str]]:
     """``serve_asgi(app)`` serves ``app`` on a free 127.0.0.1 port; returns its base URL. Stopped at teardown."""
-    import threading
-
-    import uvicorn
-
-    from sfc_conformance.sandbox import serve
-
-    running: list[tuple[uvicorn.Server, threading.Thread, Any]] = []
+    running: list[BackgroundServer] = []
 
     def start(app: Any) -> str:
-        sock = serve.bind(0)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off",
-                                               timeout_graceful_shutdown=5))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        running.append((server, thread, sock))
-        waiting = threading.Event()
-        while not server.started and thread.is_alive():
-            waiting.wait(0.02)  # start-up only
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+        running.append(BackgroundServer(app).start())
+        return running[-1].url
 
     yield start
-    for server, thread, sock in running:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    for server in running:
+        server.stop()

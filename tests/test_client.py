@@ -206,8 +206,7 @@ def test_rate_limited_answers_are_kept() -> None:
     seen = Recorder(answer(429, headers={"Retry-After": "1"}), answer(200))
     client, _ = make_client(seen)
     client.request("GET", "/x")
-    assert [e.status for e in client.rate_limited] == [429]
-    assert [e.status for e in client.exchanges] == [429, 200]
+    assert [(e.status, e.response_headers.get("retry-after")) for e in client.exchanges] == [(429, "1"), (200, None)]
 
 
 # -- redaction ------------------------------------------------------------------

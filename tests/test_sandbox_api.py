@@ -651,7 +651,7 @@ def test_the_client_waits_out_a_429_on_the_sandbox_clock(target: EmbeddedTarget,
     api.get_company(company_id)
     assert api.get_company(company_id).status_code == 200
     assert target.clock.now() - before >= timedelta(seconds=1)
-    assert len(api.client.rate_limited) == 1
+    assert [e.status for e in api.client.exchanges].count(429) == 1
 
 
 def test_the_rate_limit_is_off_by_default(api: SyncFlowApi, steps: SandboxSteps) -> None:

@@ -108,7 +108,6 @@ class ApiClient:
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
         self.exchanges: collections.deque[Exchange] = collections.deque(maxlen=keep)
-        self.rate_limited: list[Exchange] = []  # every 429 seen, for API-6
         self.http = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def close(self) -> None:
@@ -132,8 +131,6 @@ class ApiClient:
             response = self._send(method, self.url(path), content, params, sent_headers)
             exchange = _record(response)
             self.exchanges.append(exchange)
-            if response.status_code == 429:
-                self.rate_limited.append(exchange)
             if not retry or response.status_code not in RETRY_STATUSES or attempt >= self.retries:
                 return response
             self.sleep(self._pause(response, attempt))

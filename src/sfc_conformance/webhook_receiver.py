@@ -10,19 +10,18 @@ answered 401 and kept aside, never counted as a delivery.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from standardwebhooks.webhooks import WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .background_server import BackgroundServer
 from .secrets import Secret
 from .webhook_signing import webhook_for
 
@@ -86,29 +85,16 @@ class ServedReceiver:
 
     def __init__(self, receiver: WebhookReceiver, port: int = 0) -> None:
         self.receiver = receiver
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see sandbox.serve.bind
-        self._sock.bind(("127.0.0.1", port))
-        self.port = self._sock.getsockname()[1]
 
         async def hook(request: Request) -> JSONResponse:
             status = self.receiver.accept(await request.body(), dict(request.headers))
             return JSONResponse({}, status_code=status)
 
-        app = Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off", access_log=False))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="webhook-receiver", daemon=True)
+        self._server = BackgroundServer(Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])]), port)
+        self.port = self._server.port
 
     def start(self) -> None:
-        self._thread.start()
-        started = threading.Event()
-        for _ in range(200):  # up to 10 s for uvicorn to report it is up
-            if self._server.started or started.wait(0.05):
-                return
+        self._server.start()
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-        self._sock.close()
+        self._server.stop()

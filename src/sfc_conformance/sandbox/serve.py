@@ -13,10 +13,11 @@ from collections.abc import Iterable
 
 import uvicorn
 
+from ..background_server import bind
 from ..clock import SystemClock
 from .app import Sandbox
 
-HOST = "127.0.0.1"
+__all__ = ["bind", "build", "serve"]
 
 
 class _Scheduler:
@@ -36,17 +37,6 @@ class _Scheduler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-
-
-def bind(port: int) -> socket.socket:
-    """Bind first, so the printed URL is the real one even for ``--port 0``."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it a kept-alive answer written in two
-    # parts waits ~40 ms for a delayed ACK (Nagle), per request.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((HOST, port))
-    return sock
 
 
 def build(api_key: str, webhook_secret: str | None, faults: Iterable[str]) -> Sandbox:

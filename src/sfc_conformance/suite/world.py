@@ -55,7 +55,6 @@ class Merchant:
     configuration: dict[str, Any] | None = None  # the last configuration the merchant posted
     severed_after_sync: str | None = None  # latest sync id (or "") when the connection was deleted
     severed_connection_id: str | None = None
-    last_answer: httpx.Response | None = None
 
     @property
     def flow(self) -> Flow:
@@ -113,7 +112,6 @@ class Suite:
         answer = self.api.start_flow(self.commerce_key, self.accounting_key, identifier or merchant.company_id,
                                      redirect_url)
         received = self.clock.now()
-        merchant.last_answer = answer
         if answer.status_code == 200:
             body = self.json(answer)
             url = body.get("url") if isinstance(body, dict) else None
