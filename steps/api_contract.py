@@ -9,8 +9,6 @@ from pytest_bdd import given, parsers, then, when
 from sfc_conformance.suite.fuzz import fuzz
 from sfc_conformance.suite.world import Merchant, Suite
 
-SERVER_ERRORS = pytest.StashKey[list]()
-
 
 def _first(records: list, count: int = 3) -> str:
     return "\n".join(f"{r.method} {r.path} -> {r.status}: {'; '.join(r.problems)[:400]}" for r in records[:count])

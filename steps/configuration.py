@@ -6,6 +6,7 @@ import httpx
 import pytest
 from pytest_bdd import parsers, then, when
 
+from sfc_conformance.readiness import enable_flag
 from sfc_conformance.suite import choices
 from sfc_conformance.suite.drivers import MerchantDriver
 from sfc_conformance.suite.world import Merchant, Suite
@@ -78,19 +79,11 @@ def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant, choice: str) -> No
     driver.configure(merchant, choices.changed(sfc.configuration(merchant), choice))
 
 
-def _assert_configured(sfc: Suite, merchant: Merchant, expected: bool) -> None:
+@then(parsers.re(r"the configuration is (?P<negation>not )?configured"))
+def _(sfc: Suite, merchant: Merchant, negation: str | None) -> None:
+    expected = not negation
     configured = sfc.configuration(merchant).get("configured")
     assert configured is expected, f"`configured` is {configured!r}, expected {expected}"
-
-
-@then("the configuration is not configured")
-def _(sfc: Suite, merchant: Merchant) -> None:
-    _assert_configured(sfc, merchant, False)
-
-
-@then("the configuration is configured")
-def _(sfc: Suite, merchant: Merchant) -> None:
-    _assert_configured(sfc, merchant, True)
 
 
 @then("the configuration offers account, tax rate, invoice status and grouping period options")
@@ -127,18 +120,10 @@ def _(sfc: Suite, merchant: Merchant, hour: int, zone: str) -> None:
         f"expected {hour} in {zone!r}")
 
 
-def _assert_enable(sfc: Suite, merchant: Merchant, expected: bool) -> None:
+@then(parsers.re(r"the sync is (?P<state>disabled|enabled) and (still )?configured"))
+def _(sfc: Suite, merchant: Merchant, state: str) -> None:
+    expected = state == "enabled"
     document = sfc.configuration(merchant)
-    flag = document.get("enable", document.get("enabled"))
+    flag = enable_flag(document)[1]
     assert flag is expected, f"the enable flag is {flag!r}, expected {expected}"
     assert document.get("configured") is True, "`configured` is no longer true"
-
-
-@then("the sync is disabled and still configured")
-def _(sfc: Suite, merchant: Merchant) -> None:
-    _assert_enable(sfc, merchant, False)
-
-
-@then("the sync is enabled and configured")
-def _(sfc: Suite, merchant: Merchant) -> None:
-    _assert_enable(sfc, merchant, True)

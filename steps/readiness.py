@@ -7,7 +7,7 @@ import uuid
 import httpx
 from pytest_bdd import parsers, then, when
 
-from sfc_conformance.readiness import Readiness, assess
+from sfc_conformance.readiness import Readiness, assess, enable_flag
 from sfc_conformance.suite.world import Merchant, Suite
 
 
@@ -48,7 +48,7 @@ def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
 @then(parsers.parse('the configuration\'s enable flag is present as "enable" or "enabled"'))
 def _(sfc: Suite, answer: httpx.Response) -> None:
     document = sfc.expect(answer, 200, "reading the configuration")
-    sent = [name for name in ("enable", "enabled") if name in document]
+    sent, _ = enable_flag(document)
     assert sent, "the configuration has neither `enable` nor `enabled`"
-    spelling = " (the seed page's spelling)" if sent == ["enabled"] else ""
-    sfc.note("READY-3", f"the target sends `{sent[0]}`{spelling}")
+    spelling = " (the seed page's spelling)" if sent == "enabled" else ""
+    sfc.note("READY-3", f"the target sends `{sent}`{spelling}")

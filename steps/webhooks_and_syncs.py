@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from sfc_conformance.contract import load_contract
@@ -76,8 +77,6 @@ def _(sfc: Suite, merchant: Merchant) -> None:
     unsigned = [d for d in deliveries if not d.signed]
     assert not unsigned, "the webhook came without webhook-id, webhook-timestamp and webhook-signature headers"
     if sfc.target.receiver.secret is None:
-        import pytest
-
         pytest.skip("signed, but not verifiable: no webhook signing secret was given (--webhook-secret)")
     assert all(d.verified for d in deliveries), "a webhook's signature did not verify with the signing secret"
 

@@ -27,6 +27,14 @@ class Readiness:
         return not self.unmet
 
 
+def enable_flag(configuration: dict[str, Any]) -> tuple[str | None, Any]:
+    """READY-3: the flag is `enable` (OAS); the seed page calls it `enabled`. (name sent, value)."""
+    for name in ("enable", "enabled"):
+        if name in configuration:
+            return name, configuration[name]
+    return None, None
+
+
 def assess(connections: list[dict[str, Any]], configuration: dict[str, Any]) -> Readiness:
     """READY-1: a Linked Accounting and a Linked Commerce connection, ``enable`` and ``configured`` true."""
     unmet = []
@@ -37,11 +45,11 @@ def assess(connections: list[dict[str, Any]], configuration: dict[str, Any]) -> 
         elif not any(c.get("status") == "Linked" for c in of_kind):
             shown = ", ".join(f"{str(c.get('id'))[:8]}… is {c.get('status')}" for c in of_kind)
             unmet.append(f"{kind.lower()} connection {shown}, not Linked")
-    flag_name = "enable" if "enable" in configuration else "enabled" if "enabled" in configuration else None
+    flag_name, enabled = enable_flag(configuration)
     if flag_name is None:
         unmet.append("configuration has no `enable` flag")
-    elif configuration.get(flag_name) is not True:
-        unmet.append(f"configuration `{flag_name}` is {configuration.get(flag_name)!r}, not true")
+    elif enabled is not True:
+        unmet.append(f"configuration `{flag_name}` is {enabled!r}, not true")
     if configuration.get("configured") is not True:
         unmet.append(f"configuration `configured` is {configuration.get('configured')!r}, not true")
     return Readiness(unmet, flag_name)

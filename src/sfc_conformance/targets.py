@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import respx
 
@@ -31,8 +32,8 @@ EMBEDDED_RECEIVER_URL = "http://receiver.embedded/webhooks/sfc"
 class EmbeddedTarget:
     faults: Iterable[str] = ()
     webhook_secret: str | None = "whsec_c2ZjLWNvbmZvcm1hbmNlLWVtYmVkZGVkLXNlY3JldA=="
-    name: str = "embedded"
-    is_embedded: bool = True
+    name: ClassVar[str] = "embedded"
+    is_embedded: ClassVar[bool] = True
     clock: ManualClock = field(default_factory=lambda: ManualClock(SystemClock().now().replace(microsecond=0)))
 
     def __post_init__(self) -> None:
@@ -68,8 +69,8 @@ class LiveTarget:
     receiver_port: int = 0
     receiver_public_url: str | None = None
     timeout: float = 15.0
-    name: str = "live"
-    is_embedded: bool = False
+    name: ClassVar[str] = "live"
+    is_embedded: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.clock: Clock = SystemClock()

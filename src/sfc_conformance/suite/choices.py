@@ -11,6 +11,8 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+from ..readiness import enable_flag
+
 SECTIONS = ("sales", "payments", "newPayments", "fees")
 
 
@@ -89,7 +91,7 @@ def selections(doc: dict[str, Any], *, by_name: bool = False) -> dict[str, Any]:
         "invoiceStatus": invoice_status(doc).get("selectedInvoiceStatus"),
         "groupingPeriod": grouping_period(doc).get("selectedGroupingPeriod"),
         "schedule": {k: schedule.get(k) for k in ("selectedFrequency", "syncHour", "timeZone")},
-        "enable": doc.get("enable", doc.get("enabled")),
+        "enable": enable_flag(doc)[1],
     }
 
 

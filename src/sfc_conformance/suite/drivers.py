@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from ..readiness import enable_flag
 from . import choices
 from .world import Merchant, Suite
 
@@ -173,6 +174,6 @@ def _configure_fields(doc: dict[str, Any]) -> dict[str, str]:
     fields["syncHour"] = "" if schedule.get("syncHour") is None else str(schedule["syncHour"])
     if schedule.get("timeZone"):
         fields["timeZone"] = schedule["timeZone"]
-    if doc.get("enable", doc.get("enabled")):
+    if enable_flag(doc)[1]:
         fields["enable"] = "on"
     return fields

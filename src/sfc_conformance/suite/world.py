@@ -106,11 +106,9 @@ class Suite:
         company = self.expect(self.api.create_company(name), 200, "creating a company")
         return Merchant(company["id"], name)
 
-    def start_flow(self, merchant: Merchant, redirect_url: str | None = None,
-                   identifier: str | None = None) -> httpx.Response:
+    def start_flow(self, merchant: Merchant, redirect_url: str | None = None) -> httpx.Response:
         sent = self.clock.now()
-        answer = self.api.start_flow(self.commerce_key, self.accounting_key, identifier or merchant.company_id,
-                                     redirect_url)
+        answer = self.api.start_flow(self.commerce_key, self.accounting_key, merchant.company_id, redirect_url)
         received = self.clock.now()
         if answer.status_code == 200:
             body = self.json(answer)
