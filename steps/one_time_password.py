@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sfc_conformance.suite.world import Merchant, Suite
+from sfc_conformance.suite.world import LIVE_VALID_WITHIN, Merchant, Suite
 
 
 @given("a flow URL that has expired", target_fixture="merchant")
@@ -25,6 +26,7 @@ def _(sfc: Suite) -> Merchant:
 @when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
 def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+    merchant.flow.opened_at = sfc.clock.now()
     return sfc.open_flow(merchant.flow.url)
 
 
@@ -51,8 +53,15 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
 
 
 @then("the flow opens")
-def _(opened: httpx.Response) -> None:
-    assert opened.status_code < 400 and opened.status_code != 401, (
+def _(sfc: Suite, merchant: Merchant, opened: httpx.Response) -> None:
+    flow = merchant.flow
+    if not sfc.target.is_embedded and flow.opened_at is not None:
+        # OTP-2's live allowance: a link opened more than 28 s after the start call was sent
+        # may fairly be refused, so a slow run proves nothing either way.
+        late = (flow.opened_at - flow.sent_at).total_seconds()
+        if late > LIVE_VALID_WITHIN:
+            pytest.skip(f"the flow URL was opened {late:.1f} s after the start call; only <= 28 s is judged live")
+    assert opened.status_code < 400, (
         f"the flow URL was refused with {opened.status_code} inside its 30 s window: {opened.text[:200]}")
 
 
