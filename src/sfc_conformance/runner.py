@@ -20,6 +20,8 @@ import pytest
 from ._resources import resource_dir
 from .errors import UsageError
 from .sandbox.faults import FAULTS
+from .suite import settings
+from .suite.settings import Settings
 
 EXIT_FOR_PYTEST: dict[int, int] = {
     pytest.ExitCode.OK: 0,
@@ -98,15 +100,15 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     return arguments
 
 
-def _check(args: argparse.Namespace) -> None:
-    if args.merchant_driver == "pages" and args.base_url:
-        raise UsageError("--merchant-driver pages walks the embedded sandbox's pages; it does not go with --base-url")
-    if args.sandbox_fault and args.base_url:
-        raise UsageError("--sandbox-fault applies to the embedded sandbox only, not to --base-url targets")
-    if args.base_url and not args.base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url {args.base_url!r} is not an absolute http(s) URL")
-    if args.base_url and not (args.api_key or os.environ.get("SFC_API_KEY")):
-        raise UsageError("a live run needs an API key: --api-key or SFC_API_KEY")
+def _check(args: argparse.Namespace) -> Settings:
+    """The same checks the plugin makes, before pytest starts, so that a mistake is one line."""
+    checked = settings.build(
+        live=bool(args.base_url), base_url=args.base_url, api_key=args.api_key or os.environ.get("SFC_API_KEY"),
+        commerce_key=args.commerce_key, accounting_key=args.accounting_key,
+        webhook_secret=args.webhook_secret or os.environ.get("SFC_WEBHOOK_SECRET"), strict=args.strict,
+        receiver_port=args.receiver_port, receiver_url=args.receiver_url,
+        sandbox_faults=tuple(args.sandbox_fault), fuzz_examples=args.fuzz_examples,
+        merchant_driver=args.merchant_driver, timeout=args.timeout)
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
         from .rules import RULES  # noqa: PLC0415
         from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415
@@ -114,21 +116,20 @@ def _check(args: argparse.Namespace) -> None:
         unknown = sorted(named - set(RULES) - set(TARGET_MARKERS))
         if unknown:
             raise UsageError(f"--tags {args.tags!r} names no rule or tag: {', '.join(unknown)}")
-    if args.fuzz_examples < 1:
-        raise UsageError(f"--fuzz-examples {args.fuzz_examples} must be 1 or more")
     if args.junitxml:
         folder = Path(args.junitxml).resolve().parent
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             raise UsageError(f"cannot write --junitxml {args.junitxml}: {folder} is not a writable folder")
+    return checked
 
 
-def _reach(args: argparse.Namespace) -> None:
+def _reach(checked: Settings) -> None:
     """Live targets: unreachable, slow, non-JSON or refusing the key is exit 2, before any rule runs."""
     from .client import ApiClient  # noqa: PLC0415
-    from .secrets import Secret  # noqa: PLC0415
     from .suite.preflight import preflight  # noqa: PLC0415
 
-    client = ApiClient(args.base_url, Secret(args.api_key or os.environ["SFC_API_KEY"]), timeout=args.timeout)
+    assert checked.base_url and checked.api_key  # settings.build guarantees both for a live run
+    client = ApiClient(checked.base_url, checked.api_key, timeout=checked.timeout)
     try:
         preflight(client)
     finally:
@@ -136,9 +137,9 @@ def _reach(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _check(args)
-    if args.base_url:
-        _reach(args)
+    checked = _check(args)
+    if checked.live:
+        _reach(checked)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
     with _environment(secrets):
         code = pytest.main(pytest_arguments(args))

@@ -81,45 +81,64 @@ def _pick(config: pytest.Config, name: str) -> str | None:
 
 
 def from_config(config: pytest.Config) -> Settings:
-    base_url, api_key = _pick(config, "base_url"), _pick(config, "api_key")
-    target = config.getoption("sfc_target") or ("live" if base_url else "embedded")
-    commerce = _pick(config, "commerce_key") or "lqai"
-    accounting = _pick(config, "accounting_key") or "gbol"
-    for name, key in (("commerce key", commerce), ("accounting key", accounting)):
+    base_url = _pick(config, "base_url")
+    return build(
+        live=(config.getoption("sfc_target") or ("live" if base_url else "embedded")) == "live",
+        base_url=base_url,
+        api_key=_pick(config, "api_key"),
+        commerce_key=_pick(config, "commerce_key") or "lqai",
+        accounting_key=_pick(config, "accounting_key") or "gbol",
+        webhook_secret=_pick(config, "webhook_secret"),
+        strict=bool(config.getoption("sfc_strict")),
+        receiver_port=config.getoption("sfc_receiver_port"),
+        receiver_url=config.getoption("sfc_receiver_url"),
+        sandbox_faults=tuple(config.getoption("sfc_sandbox_fault") or ()),
+        fuzz_examples=config.getoption("sfc_fuzz_examples"),
+        merchant_driver=config.getoption("sfc_merchant_driver"),
+        timeout=config.getoption("sfc_timeout"),
+    )
+
+
+def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key: str, accounting_key: str,
+          webhook_secret: str | None, strict: bool, receiver_port: int, receiver_url: str | None,
+          sandbox_faults: tuple[str, ...], fuzz_examples: int, merchant_driver: str, timeout: float) -> Settings:
+    """Checked settings; the one place a bad combination becomes a one-line :class:`UsageError`.
+
+    ``sfc-conformance run`` calls it before pytest starts, the plugin for plain pytest runs.
+    """
+    for name, key in (("commerce key", commerce_key), ("accounting key", accounting_key)):
         if not PLATFORM_KEY.match(key):
             raise UsageError(f"{name} {key!r} is not a platform key: four lower-case letters, like lqai or gbol")
-    faults = tuple(config.getoption("sfc_sandbox_fault") or ())
-    unknown = [f for f in faults if f not in FAULTS]
+    unknown = [f for f in sandbox_faults if f not in FAULTS]
     if unknown:
         raise UsageError(f"sandbox fault {unknown[0]!r} is unknown; known faults: {', '.join(sorted(FAULTS))}")
-    if target == "live":
+    if live:
         if not base_url:
             raise UsageError("a live run needs a base URL: --base-url or SFC_BASE_URL")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"base URL {base_url!r} is not an absolute http(s) URL")
+            raise UsageError(f"--base-url {base_url!r} is not an absolute http(s) URL")
         if not api_key:
             raise UsageError("a live run needs an API key: --api-key or SFC_API_KEY")
-        if faults:
-            raise UsageError("sandbox faults apply to the embedded target only")
-        if config.getoption("sfc_merchant_driver") == "pages":
-            raise UsageError("the flow pages driver needs the embedded sandbox's pages; use it without a base URL")
-    examples = config.getoption("sfc_fuzz_examples")
-    if examples < 1:
-        raise UsageError(f"--fuzz-examples {examples} must be 1 or more")
-    secret = _pick(config, "webhook_secret")
+        if sandbox_faults:
+            raise UsageError("--sandbox-fault applies to the embedded sandbox only, not to --base-url targets")
+        if merchant_driver == "pages":
+            raise UsageError("--merchant-driver pages walks the embedded sandbox's pages; "
+                             "it does not go with --base-url")
+    if fuzz_examples < 1:
+        raise UsageError(f"--fuzz-examples {fuzz_examples} must be 1 or more")
     return Settings(
-        target=target,
+        target="live" if live else "embedded",
         base_url=base_url.rstrip("/") if base_url else None,
         api_key=Secret(api_key) if api_key else None,
-        commerce_key=commerce,
-        accounting_key=accounting,
-        webhook_secret=Secret(secret) if secret else None,
-        strict=bool(config.getoption("sfc_strict")),
-        receiver_port=config.getoption("sfc_receiver_port"),
-        receiver_url=config.getoption("sfc_receiver_url"),
-        sandbox_faults=faults,
-        fuzz_examples=examples,
-        merchant_driver=config.getoption("sfc_merchant_driver"),
-        timeout=config.getoption("sfc_timeout"),
+        commerce_key=commerce_key,
+        accounting_key=accounting_key,
+        webhook_secret=Secret(webhook_secret) if webhook_secret else None,
+        strict=strict,
+        receiver_port=receiver_port,
+        receiver_url=receiver_url,
+        sandbox_faults=sandbox_faults,
+        fuzz_examples=fuzz_examples,
+        merchant_driver=merchant_driver,
+        timeout=timeout,
     )
