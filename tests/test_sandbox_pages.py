@@ -133,20 +133,17 @@ def test_the_pages_leave_the_state_the_api_steps_do(api: SyncFlowApi, browser: B
         assert via_api[key] == stored[key], key
 
 
-def test_configuring_redirects_to_the_redirect_url(browser: Browser, steps: SandboxSteps) -> None:
-    merchant = steps.started(redirect_url="https://app.example.com/sync/done?merchant=42")
+@pytest.mark.parametrize(("redirect_url", "location"), [
+    ("https://app.example.com/sync/done?merchant=42", "https://app.example.com/sync/done?merchant=42"),
+    ("app.codat.io", "https://app.codat.io"),  # a bare host gets https://
+])
+def test_configuring_redirects_to_the_redirect_url(browser: Browser, steps: SandboxSteps, redirect_url: str,
+                                                   location: str) -> None:
+    merchant = steps.started(redirect_url=redirect_url)
     page = _authorized(browser, merchant.flow_url)
     done = browser.submit(page, "configure", _form(browser, page))
     assert done.status_code == 303
-    assert done.headers["location"] == "https://app.example.com/sync/done?merchant=42"
-
-
-def test_a_bare_host_redirect_gets_https(browser: Browser, steps: SandboxSteps) -> None:
-    merchant = steps.started(redirect_url="app.codat.io")
-    page = _authorized(browser, merchant.flow_url)
-    done = browser.submit(page, "configure", _form(browser, page))
-    assert done.status_code == 303
-    assert done.headers["location"] == "https://app.codat.io"
+    assert done.headers["location"] == location
 
 
 def test_an_incomplete_configuration_does_not_end_the_flow(api: SyncFlowApi, browser: Browser,
