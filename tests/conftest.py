@@ -22,6 +22,19 @@ settings.register_profile("ci", derandomize=True, deadline=None, database=None, 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def _readable_failing_examples() -> None:
+    """Schemathesis, once imported, swaps hypothesis' printer for one that prints nothing (to save time on
+    its own huge cases), so a failing property would read ``f(delay=, ...)``.  Put hypothesis' own back."""
+    from hypothesis import core
+    from hypothesis.vendor import pretty
+    from schemathesis.generation.hypothesis import builder  # noqa: F401 - importing it makes the swap, once
+
+    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
+
+
+_readable_failing_examples()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No SFC_* setting of the developer's shell leaks into a test."""

@@ -693,13 +693,14 @@ def _open(e: Embedded, url: str) -> int:
     return e.api.client.http.get(url).status_code
 
 
-def _walk_flow(e: Embedded) -> httpx.Response:
-    """Open, authorize and configure through the pages; the last answer."""
-    merchant = e.steps.started()
+def _walk_flow(e: Embedded, merchant: Merchant | None = None, *, choose: tuple[str, ...] = ()) -> httpx.Response:
+    """Open, authorize and configure through the pages (first option of each field in ``choose`` too)."""
+    merchant = merchant or e.steps.started()
     browser = e.browser
     page = browser.follow(browser.submit(browser.open(merchant.flow_url), "authorize", {"username": "u"}))
     fields = {f"account.{section}.{slot}": browser.options(page, f"account.{section}.{slot}")[0]
               for section, slot in [("sales", "sales"), ("payments", "cash"), ("payments", "card"), ("fees", "fees")]}
+    fields.update({name: browser.options(page, name)[0] for name in choose})
     return browser.submit(page, "configure", {**fields, "syncHour": "0", "enable": "on"})
 
 
@@ -859,6 +860,150 @@ def _probe_next_sync_off_schedule(e: Embedded) -> bool:
     return e.browser.time(page, "next-sync") != next_midnight
 
 
+def _probe_relative_flow_url(e: Embedded) -> bool:
+    return not e.steps.flow_url(e.steps.company()).startswith("http")
+
+
+def _probe_otp_five_digits(e: Embedded) -> bool:
+    return len(_query(e.steps.flow_url(e.steps.company()))["otp"]) < 6
+
+
+def _probe_otp_repeated_while_valid(e: Embedded) -> bool:
+    company_id = e.steps.company()
+    return _query(e.steps.flow_url(company_id))["otp"] == _query(e.steps.flow_url(company_id))["otp"]
+
+
+def _probe_otp_expires_early(e: Embedded) -> bool:
+    url = e.steps.flow_url(e.steps.company())
+    e.target.clock.advance(29.5)
+    return _open(e, url) == 401
+
+
+def _probe_expired_otp_resent(e: Embedded) -> bool:
+    company_id = e.steps.company()
+    e.steps.flow_url(company_id)
+    e.target.clock.advance(31)
+    return _open(e, e.steps.flow_url(company_id)) == 401
+
+
+def _probe_link_url_dropped(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    return any("linkUrl" not in c for c in _connections(e.api, merchant.company_id))
+
+
+def _probe_configured_from_start(e: Embedded) -> bool:
+    return e.steps.configuration(e.steps.started().company_id)["configured"] is True
+
+
+def _probe_no_tax_rate_options(e: Embedded) -> bool:
+    rates = e.steps.configuration(e.steps.linked().company_id)["configuration"]["sales"]["taxRates"]
+    return not any(entry["taxRateOptions"] for entry in rates.values())
+
+
+def _probe_grouping_period_not_stored(e: Embedded) -> bool:
+    merchant = e.steps.configured()
+    period = e.steps.configuration(merchant.company_id)["configuration"]["sales"]["grouping"]["groupingPeriod"]
+    return period["selectedGroupingPeriod"] != period["groupingPeriodOptions"][-1]
+
+
+def _probe_schedule_defaults_to_london(e: Embedded) -> bool:
+    merchant = e.steps.configured(syncHour=None, timeZone=None)
+    return e.steps.configuration(merchant.company_id)["schedule"]["timeZone"] != "Etc/UTC"
+
+
+def _probe_enabled_instead_of_enable(e: Embedded) -> bool:
+    document = e.steps.configuration(e.steps.configured().company_id)
+    return "enable" not in document and document.get("enabled") is not True
+
+
+def _probe_tax_rate_change_ignored(e: Embedded) -> bool:
+    merchant = e.steps.configured()
+    document = e.steps.configuration(merchant.company_id)
+    entry = next(iter(document["configuration"]["sales"]["taxRates"].values()))
+    other = next(o["id"] for o in entry["taxRateOptions"] if o["id"] != entry["selectedTaxRateId"])
+    entry["selectedTaxRateId"] = other
+    stored = e.steps.configure(merchant.company_id, document)["configuration"]["sales"]["taxRates"]
+    return next(iter(stored.values()))["selectedTaxRateId"] != other
+
+
+def _probe_unlink_ignored(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    answer = e.api.update_connection(merchant.company_id, merchant.accounting_id, "Unlinked")
+    return answer.status_code == 200 and answer.json()["status"] == "Linked"
+
+
+def _probe_commerce_deauthorize_ignored(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    answer = e.api.update_connection(merchant.company_id, merchant.commerce_id, "Deauthorized")
+    return answer.status_code == 200 and answer.json()["status"] == "Linked"
+
+
+def _probe_webhook_wrong_company(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    e.api.subscribe(e.target.receiver_url, ["connection.deleted"])
+    e.api.delete_connection(merchant.company_id, merchant.accounting_id)
+    (delivery,) = e.target.receiver.deliveries
+    return bool(delivery.body["payload"]["referenceCompany"]["id"] != merchant.company_id)
+
+
+def _probe_non_iso_dates(e: Embedded) -> bool:
+    created = e.api.get_company(e.steps.company()).json()["created"]
+    try:
+        datetime.fromisoformat(created)
+    except ValueError:
+        return True
+    return False
+
+
+def _probe_json_as_text_plain(e: Embedded) -> bool:
+    answer = e.api.list_connections(e.steps.started().company_id)
+    return not answer.headers["content-type"].startswith("application/json")
+
+
+def _probe_next_link_on_last_page(e: Embedded) -> bool:
+    company_id = e.steps.company()
+    e.steps.flow_url(company_id)
+    return "next" in e.api.list_connections(company_id).json()["_links"]
+
+
+def _probe_no_retry_after(e: Embedded) -> bool:
+    company_id = e.steps.company()
+    e.target.sandbox.rate_limit.per_second = 1
+    e.target.clock.advance(1)
+    statuses = [e.api.client.request("GET", f"/companies/{company_id}", retry=False) for _ in range(3)]
+    limited = [a for a in statuses if a.status_code == 429]
+    assert limited
+    return "retry-after" not in limited[0].headers
+
+
+def _probe_pages_drop_invoice_status(e: Embedded) -> bool:
+    merchant = e.steps.started()
+    assert _walk_flow(e, merchant, choose=("invoiceStatus",)).status_code == 200
+    status = e.steps.configuration(merchant.company_id)["configuration"]["sales"]["invoiceStatus"]
+    return status["selectedInvoiceStatus"] is None
+
+
+def _probe_api_key_in_link_url(e: Embedded) -> bool:
+    merchant = e.steps.started()
+    return any(DEFAULT_API_KEY in c["linkUrl"] for c in _connections(e.api, merchant.company_id))
+
+
+def _probe_otp_lasts_31s(e: Embedded) -> bool:
+    url = e.steps.flow_url(e.steps.company())
+    e.target.clock.advance(30.5)
+    return _open(e, url) != 401
+
+
+def _probe_error_status_mismatch(e: Embedded) -> bool:
+    return bool(e.api.get_company(NOBODY).json()["statusCode"] != 404)
+
+
+def _probe_status_outside_enum(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    answer = e.api.update_connection(merchant.company_id, merchant.accounting_id, "Deauthorized")
+    return bool(answer.json()["status"] not in ("PendingAuth", "Linked", "Unlinked", "Deauthorized"))
+
+
 FAULT_PROBES: dict[str, Callable[[Embedded], bool]] = {
     "otp-lasts-too-long": _probe_otp_lasts_too_long,
     "otp-reusable": _probe_otp_reusable,
@@ -887,6 +1032,30 @@ FAULT_PROBES: dict[str, Callable[[Embedded], bool]] = {
     "crash-on-bad-json": _probe_crash_on_bad_json,
     "no-success-page": _probe_no_success_page,
     "next-sync-off-schedule": _probe_next_sync_off_schedule,
+    "relative-flow-url": _probe_relative_flow_url,
+    "otp-five-digits": _probe_otp_five_digits,
+    "otp-repeated-while-valid": _probe_otp_repeated_while_valid,
+    "otp-expires-early": _probe_otp_expires_early,
+    "expired-otp-resent": _probe_expired_otp_resent,
+    "link-url-dropped": _probe_link_url_dropped,
+    "configured-from-start": _probe_configured_from_start,
+    "no-tax-rate-options": _probe_no_tax_rate_options,
+    "grouping-period-not-stored": _probe_grouping_period_not_stored,
+    "schedule-defaults-to-london": _probe_schedule_defaults_to_london,
+    "enabled-instead-of-enable": _probe_enabled_instead_of_enable,
+    "tax-rate-change-ignored": _probe_tax_rate_change_ignored,
+    "unlink-ignored": _probe_unlink_ignored,
+    "commerce-deauthorize-ignored": _probe_commerce_deauthorize_ignored,
+    "webhook-wrong-company": _probe_webhook_wrong_company,
+    "non-iso-dates": _probe_non_iso_dates,
+    "json-as-text-plain": _probe_json_as_text_plain,
+    "next-link-on-last-page": _probe_next_link_on_last_page,
+    "no-retry-after": _probe_no_retry_after,
+    "pages-drop-invoice-status": _probe_pages_drop_invoice_status,
+    "api-key-in-link-url": _probe_api_key_in_link_url,
+    "otp-lasts-31s": _probe_otp_lasts_31s,
+    "error-status-mismatch": _probe_error_status_mismatch,
+    "status-outside-enum": _probe_status_outside_enum,
 }
 
 

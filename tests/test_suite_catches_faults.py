@@ -1,7 +1,10 @@
-"""The suite catches broken targets: each sandbox fault fails the rule it breaks, by name.
+"""The suite catches broken targets: the kill matrix over the whole fault catalog.
 
-Each case runs ``sfc-conformance run`` in a subprocess against the embedded
-sandbox with one fault injected, restricted to the broken rule's scenarios.
+``selftest.run_matrix`` runs the suite against the clean embedded sandbox and
+against every fault, each in a process of its own; CI fails on any surviving
+fault or any failure of the clean sandbox.  The other tests hold the judging
+rule itself (an unrelated failure never counts as a kill), the catalog's
+coverage of the profile, and the command line.
 """
 
 from __future__ import annotations
@@ -9,11 +12,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
+from sfc_conformance import selftest
 from sfc_conformance.rules import RULES
-from sfc_conformance.sandbox.faults import FAULTS
+from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND
+from sfc_conformance.selftest import BROKEN, CLEAN, KILLED, NOT_OBSERVABLE, SURVIVED, Case, Result, judge
 
 
 def run_suite(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -27,33 +33,137 @@ def verdict_of(output: str, rule_id: str) -> str:
     return match.group(2)
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_a_fault_fails_the_rule_it_breaks(fault: str) -> None:
-    rule = RULES[FAULTS[fault][0]]
-    result = run_suite("--sandbox-fault", fault, "--tags", rule.id)
-    if rule.must:
-        assert result.returncode == 1, f"{fault}: exit {result.returncode}\n{result.stdout[-3000:]}{result.stderr}"
-        assert verdict_of(result.stdout, rule.id) == "FAIL"
-        assert f"FAILED: {rule.id}" in result.stdout
-    else:
-        assert result.returncode == 0, f"{fault}: a SHOULD rule must only warn\n{result.stdout[-3000:]}"
-        assert verdict_of(result.stdout, rule.id) == "warn"
-        strict = run_suite("--sandbox-fault", fault, "--tags", rule.id, "--strict")
-        assert strict.returncode == 1, f"{fault} under --strict: exit {strict.returncode}\n{strict.stdout[-3000:]}"
-        assert verdict_of(strict.stdout, rule.id) == "FAIL"
+# -- the gate ---------------------------------------------------------------------------------
+
+
+def test_the_kill_matrix_kills_every_fault_and_passes_the_clean_sandbox() -> None:
+    """One test, not one per fault: under pytest-xdist a per-fault fixture would run the matrix per worker."""
+    results = selftest.run_matrix(selftest.cases(), jobs=2)
+    table = "\n".join([selftest.HEADER, *map(selftest.row, results), *selftest.summary(results)])
+    assert len(results) == len(FAULTS) + 1
+    assert results[0].case.fault is None and results[0].status == CLEAN, table
+    for result in results[1:]:
+        assert result.status == KILLED, f"{result.case.name} was not killed:\n{table}"
+        assert result.case.rule in result.reported, table
+
+
+# -- the judging rule --------------------------------------------------------------------------
+
+
+def statuses(**given: str) -> dict[str, str]:
+    return {rule_id: given.get(rule_id.replace("-", "_"), "pass") for rule_id in RULES}
+
+
+def test_a_must_fault_is_killed_only_when_its_own_rule_fails() -> None:
+    case = Case("otp-lasts-too-long")  # breaks OTP-2
+    assert judge(case, 1, statuses(OTP_2="FAIL"), live=False) == (KILLED, "")
+    status, why = judge(case, 1, statuses(URL_1="FAIL"), live=False)
+    assert status == SURVIVED and "OTP-2 pass" in why
+    assert judge(case, 0, statuses(OTP_2="warn"), live=False)[0] == SURVIVED
+
+
+def test_a_should_fault_is_killed_when_its_rule_warns() -> None:
+    case = Case("otp-reusable")  # breaks OTP-5, a SHOULD rule
+    assert judge(case, 0, statuses(OTP_5="warn"), live=False)[0] == KILLED
+    assert judge(case, 0, statuses(), live=False)[0] == SURVIVED
+
+
+def test_a_rule_the_target_cannot_show_is_neither_killed_nor_survived() -> None:
+    assert judge(Case("no-success-page"), 0, statuses(FLOW_2="n/a"), live=True)[0] == NOT_OBSERVABLE
+    status, why = judge(Case("otp-lasts-31s"), 0, statuses(), live=True)
+    assert status == NOT_OBSERVABLE and "31 s" in why
+    assert judge(Case("otp-lasts-31s"), 0, statuses(), live=False)[0] == SURVIVED
+
+
+def test_the_clean_sandbox_must_pass_without_a_warning() -> None:
+    assert judge(Case(None), 0, statuses(), live=False)[0] == CLEAN
+    assert judge(Case(None), 0, statuses(OTP_6="warn"), live=False)[0] == BROKEN
+    assert judge(Case(None), 1, statuses(API_5="FAIL"), live=False)[0] == BROKEN
+
+
+def test_selftest_exits_1_and_shows_the_survivor(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    def fake_matrix(chosen: list[Case], **options: Any) -> list[Result]:
+        made = [Result(Case(None), CLEAN, 0), Result(Case("redirect-dropped"), SURVIVED, 0, [], 1.0,
+                                                          "exit 0; URL-4 pass", "URL-4    MUST   pass")]
+        for result in made:
+            options["on_result"](result)
+        return made
+
+    monkeypatch.setattr(selftest, "run_matrix", fake_matrix)
+    from sfc_conformance.cli import main
+
+    assert main(["selftest", "--fault", "redirect-dropped", "--jobs", "1"]) == 1
+    shown = capsys.readouterr().out
+    assert re.search(r"^redirect-dropped\s+URL-4\s+MUST\s+SURVIVED", shown, re.MULTILINE)
+    assert "MUST faults killed: 0/1" in shown
+    assert "--- redirect-dropped: last lines of its run ---" in shown
+
+
+# -- the catalog ---------------------------------------------------------------------------------
+
+
+def test_the_catalog_holds_a_fault_for_every_must_rule() -> None:
+    """No blind spot: RULES is the profile's list (test_rule_coverage proves it), so this is the profile's."""
+    broken = {rule for rule, _ in FAULTS.values()}
+    missing = [r.id for r in RULES.values() if r.must and r.id not in broken]
+    assert not missing, f"MUST rules with no fault in the catalog: {missing}"
+
+
+def test_every_fault_names_a_known_rule_and_says_what_it_does() -> None:
+    for name, (rule, does) in FAULTS.items():
+        assert rule in RULES, name
+        assert does and not does.endswith("."), name
+    assert set(EXPOSED_BY) <= set(FAULTS) and set(LIVE_BLIND) <= set(FAULTS)
+
+
+def test_an_unknown_fault_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from sfc_conformance.cli import main
+
+    assert main(["selftest", "--fault", "no-such-fault"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no-such-fault" in err
+
+
+# -- what the kill looks like to a partner ------------------------------------------------------
+
+
+def test_selftest_runs_from_the_command_line() -> None:
+    result = subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "selftest", "--jobs", "2",
+                             "--fault", "otp-five-digits", "--fault", "otp-reusable"],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^\(clean sandbox\)\s+-\s+clean", result.stdout, re.MULTILINE), result.stdout
+    assert re.search(r"^otp-five-digits\s+URL-2\s+MUST\s+killed\s+URL-2\b", result.stdout, re.MULTILINE)
+    assert re.search(r"^otp-reusable\s+OTP-5\s+SHOULD\s+killed\s+OTP-5\b", result.stdout, re.MULTILINE)
+    assert "MUST faults killed: 1/1" in result.stdout and "SHOULD faults warned: 1/1" in result.stdout
+
+
+def test_the_full_scope_reports_every_rule_a_fault_disturbs() -> None:
+    (result,) = selftest.run_matrix([Case("no-commerce-connection")], scope="full")
+    assert result.status == KILLED
+    assert {"LINK-1", "READY-1"} <= set(result.reported), result.reported
+
+
+def test_over_http_a_target_refusing_in_plain_text_is_judged_by_api_3_not_turned_away() -> None:
+    (result,) = selftest.run_matrix([Case("plain-text-errors")], live=True)
+    assert result.status == KILLED, (result.reason, result.output_tail)
+    assert result.reported == ["API-3"]
+
+
+def test_a_failed_rule_names_its_sentence() -> None:
+    rule = RULES["URL-4"]
+    result = run_suite("--sandbox-fault", "redirect-dropped", "--tags", rule.id)
+    assert result.returncode == 1
+    assert verdict_of(result.stdout, rule.id) == "FAIL"
+    assert f"FAILED: {rule.id}" in result.stdout
     assert "breaks: " + rule.sentence[:40] in result.stdout
 
 
-def test_every_fault_breaks_a_known_rule() -> None:
-    assert {rule for rule, _ in FAULTS.values()} <= set(RULES)
-
-
-def test_the_healthy_sandbox_passes_every_rule() -> None:
-    result = run_suite()
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    for rule_id in RULES:
-        assert verdict_of(result.stdout, rule_id) in ("pass", "n/a"), rule_id
-    assert "FAIL" not in result.stdout
+def test_a_should_fault_fails_the_run_under_strict() -> None:
+    result = run_suite("--sandbox-fault", "otp-reusable", "--tags", "OTP-5", "--strict")
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert verdict_of(result.stdout, "OTP-5") == "FAIL"
 
 
 def test_the_flow_pages_meet_every_rule_the_api_meets() -> None:

@@ -3,8 +3,10 @@
 Exit codes (all subcommands):
 
     0  every MUST rule holds (``run``), the merchant is ready (``readiness``),
-       or the sandbox stopped cleanly (``sandbox``)
-    1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready
+       the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
+       the fuzz found nothing (``fuzz``)
+    1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready;
+       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
 """
 
@@ -20,6 +22,7 @@ from typing import NoReturn
 from . import __version__
 from .errors import SfcError
 from .sandbox.faults import FAULTS
+from .secrets import redact
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -30,7 +33,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str) -> int:
-    print(f"sfc-conformance: {message}", file=sys.stderr)
+    # The one way out for every error line: whatever a target echoed, no secret leaves in it.
+    print(f"sfc-conformance: {redact(message)}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -59,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .readiness import add_readiness_arguments  # noqa: PLC0415
     add_readiness_arguments(sub.add_parser("readiness", help="check one merchant's readiness (READY-1)"))
+
+    from .selftest import add_selftest_arguments  # noqa: PLC0415
+    add_selftest_arguments(sub.add_parser("selftest", help="prove the suite: run it against every sandbox fault"))
+
+    from .fuzzing.command import add_fuzz_arguments  # noqa: PLC0415
+    add_fuzz_arguments(sub.add_parser("fuzz", help="fuzz a target from our contract with schemathesis"))
     return parser
 
 
@@ -101,6 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             from .runner import run  # noqa: PLC0415
             return run(args)
+        if args.command == "selftest":
+            from .selftest import selftest  # noqa: PLC0415
+            return selftest(args)
+        if args.command == "fuzz":
+            from .fuzzing.command import fuzz_command  # noqa: PLC0415
+            return fuzz_command(args)
         from .readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:

@@ -4,6 +4,9 @@ It checks the options and reaches the target first (exit 2 with one line if
 that fails), then runs the scenarios with pytest in this process.  Secrets go
 to the plugin through the environment, never through argv, so they do not
 show up in process listings or reports.
+
+Reports (``--report-dir``, ``--junitxml``) are checked before the run, staged
+while it runs and published, whole and with secrets masked, only when rules ran.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ import argparse
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from ._resources import resource_dir
 from .errors import UsageError
+from .report.files import ReportFiles
 from .sandbox.faults import FAULTS
 from .suite import settings
 from .suite.settings import Settings
@@ -46,6 +50,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="webhook signing secret, to verify deliveries (env SFC_WEBHOOK_SECRET)")
     parser.add_argument("--strict", action="store_true", help="SHOULD rules fail the run too")
     parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report to PATH")
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="write DIR/report.html (the verdict as one HTML page) and DIR/junit.xml")
     parser.add_argument("--tags", metavar="EXPR", help='run only matching scenarios, e.g. "OTP-2 or must"')
     parser.add_argument("--receiver-port", type=int, default=0,
                         help="port on 127.0.0.1 for the webhook receiver (live; 0 picks one)")
@@ -57,6 +63,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--merchant-driver", choices=["api", "pages"], default="api",
                         help="how the merchant acts: the public API, or (embedded only) the sandbox's flow pages")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for each answer")
+    parser.add_argument("--connect-timeout", type=float, default=10.0,
+                        help="seconds to wait for a connection to the target")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every scenario as it runs")
 
 
@@ -80,11 +88,15 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     steps = resource_dir("steps")
     arguments = [str(steps), "-c", str(Path(__file__).parent / "suite" / "pytest.ini"),
                  "--rootdir", str(steps.parent), "-p", "sfc_conformance.suite.plugin",
-                 "-v" if args.verbose else "-q", "-rN",
+                 # The verdict shows each failure with its rule, step and exchanges: pytest's
+                 # tracebacks would only bury it.  A count of scenarios shows progress.
+                 "-v" if args.verbose else "-q", "-rN", "--tb=short" if args.verbose else "--tb=no",
+                 "-o", "console_output_style=count",
                  "--sfc-target", "live" if args.base_url else "embedded",
                  "--sfc-commerce-key", args.commerce_key, "--sfc-accounting-key", args.accounting_key,
                  "--sfc-receiver-port", str(args.receiver_port), "--sfc-fuzz-examples", str(args.fuzz_examples),
-                 "--sfc-timeout", str(args.timeout), "--sfc-merchant-driver", args.merchant_driver]
+                 "--sfc-timeout", str(args.timeout), "--sfc-connect-timeout", str(args.connect_timeout),
+                 "--sfc-merchant-driver", args.merchant_driver]
     if args.base_url:
         arguments += ["--sfc-base-url", args.base_url]
     if args.receiver_url:
@@ -95,8 +107,6 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         arguments += ["--sfc-sandbox-fault", fault]
     if args.tags:
         arguments += ["-m", args.tags]
-    if args.junitxml:
-        arguments += ["--junitxml", args.junitxml]
     return arguments
 
 
@@ -108,7 +118,7 @@ def _check(args: argparse.Namespace) -> Settings:
         webhook_secret=args.webhook_secret or os.environ.get("SFC_WEBHOOK_SECRET"), strict=args.strict,
         receiver_port=args.receiver_port, receiver_url=args.receiver_url,
         sandbox_faults=tuple(args.sandbox_fault), fuzz_examples=args.fuzz_examples,
-        merchant_driver=args.merchant_driver, timeout=args.timeout)
+        merchant_driver=args.merchant_driver, timeout=args.timeout, connect_timeout=args.connect_timeout)
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
         from .rules import RULES  # noqa: PLC0415
         from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415
@@ -116,33 +126,41 @@ def _check(args: argparse.Namespace) -> Settings:
         unknown = sorted(named - set(RULES) - set(TARGET_MARKERS))
         if unknown:
             raise UsageError(f"--tags {args.tags!r} names no rule or tag: {', '.join(unknown)}")
-    if args.junitxml:
-        folder = Path(args.junitxml).resolve().parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            raise UsageError(f"cannot write --junitxml {args.junitxml}: {folder} is not a writable folder")
     return checked
 
 
 def _reach(checked: Settings) -> None:
     """Live targets: unreachable, slow, non-JSON or refusing the key is exit 2, before any rule runs."""
-    from .client import ApiClient  # noqa: PLC0415
     from .suite.preflight import preflight  # noqa: PLC0415
+    from .targets import LiveTarget  # noqa: PLC0415
 
     assert checked.base_url and checked.api_key  # settings.build guarantees both for a live run
-    client = ApiClient(checked.base_url, checked.api_key, timeout=checked.timeout)
+    # The client the run will use, built the same way: the same timeouts, retries and clock.
+    client = LiveTarget(checked.base_url, checked.api_key, timeout=checked.timeout,
+                        connect_timeout=checked.connect_timeout).client()
     try:
         preflight(client)
     finally:
         client.close()
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
+    """Run the suite; ``plugins`` are extra pytest plugins (``selftest`` reads the verdict through one)."""
     checked = _check(args)
+    reports = ReportFiles(args.report_dir, args.junitxml)
     if checked.live:
         _reach(checked)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
-    with _environment(secrets):
-        code = pytest.main(pytest_arguments(args))
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        raise UsageError(f"no scenario matched --tags {args.tags!r}" if args.tags else "no scenario was collected")
-    return EXIT_FOR_PYTEST.get(int(code), 2)
+    try:
+        with _environment(secrets):
+            code = pytest.main(pytest_arguments(args) + reports.pytest_arguments(), plugins=list(plugins))
+        if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+            raise UsageError(f"no scenario matched --tags {args.tags!r}" if args.tags else "no scenario was collected")
+        exit_code = EXIT_FOR_PYTEST.get(int(code), 2)
+        if exit_code in (0, 1):  # rules ran: their verdict is worth a report
+            reports.publish()
+            for written in reports.html + reports.junit:
+                print(f"report: {written}", flush=True)
+        return exit_code
+    finally:
+        reports.discard()

@@ -69,6 +69,7 @@ class LiveTarget:
     receiver_port: int = 0
     receiver_public_url: str | None = None
     timeout: float = 15.0
+    connect_timeout: float = 10.0
     name: ClassVar[str] = "live"
     is_embedded: ClassVar[bool] = False
 
@@ -88,4 +89,6 @@ class LiveTarget:
             self._served.stop()
 
     def client(self) -> ApiClient:
-        return ApiClient(self.base_url, self.api_key, timeout=self.timeout)
+        # Retry pauses (Retry-After) go through the run's one clock.
+        return ApiClient(self.base_url, self.api_key, timeout=self.timeout, connect_timeout=self.connect_timeout,
+                         sleep=self.clock.sleep)

@@ -55,9 +55,15 @@ class RateLimit:
 
 
 def error_response(error: ApiError, state: SandboxState) -> Response:
+    headers = error.headers
+    if "no-retry-after" in state.faults:
+        headers = {k: v for k, v in headers.items() if k.lower() != "retry-after"}
     if "plain-text-errors" in state.faults:
-        return PlainTextResponse(error.message, status_code=error.status, headers=error.headers)
-    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+        return PlainTextResponse(error.message, status_code=error.status, headers=headers)
+    body = error.body()
+    if "error-status-mismatch" in state.faults:
+        body["statusCode"] = 400
+    return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 async def read_body(request: Request) -> bytes:
@@ -87,6 +93,16 @@ async def read_json(request: Request, state: SandboxState) -> Any:
         if "crash-on-bad-json" in state.faults:
             raise RuntimeError("fault: crash-on-bad-json") from exc
         raise bad_request("The request body is not valid JSON.") from None
+
+
+def _with_key_in_link_urls(value: Any, key: str) -> Any:
+    """The `api-key-in-link-url` fault: every `linkUrl` carries the partner's key."""
+    if isinstance(value, dict):
+        return {k: (f"{v}?key={key}" if k == "linkUrl" and isinstance(v, str) else _with_key_in_link_urls(v, key))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_key_in_link_urls(v, key) for v in value]
+    return value
 
 
 def _reject_constant(name: str) -> Any:
@@ -125,6 +141,10 @@ class Api:
                 headers["x-api-key-used"] = self._api_key.reveal()
             if result is None:
                 return Response(status_code=204, headers=headers)
+            if "api-key-in-link-url" in self.state.faults:
+                result = _with_key_in_link_urls(result, self._api_key.reveal())
+            if "json-as-text-plain" in self.state.faults and request.url.path.endswith("/connections"):
+                return JSONResponse(result, status_code=status, headers=headers, media_type="text/plain")
             return JSONResponse(result, status_code=status, headers=headers)
 
         return run

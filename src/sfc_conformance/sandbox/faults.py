@@ -11,7 +11,13 @@ from collections.abc import Iterable
 
 FAULTS: dict[str, tuple[str, str]] = {
     # name: (rule it breaks, what the sandbox then does)
+    "relative-flow-url": ("URL-1", "the start call answers a path, not an absolute URL"),
+    "otp-five-digits": ("URL-2", "OTPs have five digits"),
+    "otp-repeated-while-valid": ("URL-3", "a start call inside the OTP window hands out the same OTP again"),
+    "otp-expires-early": ("OTP-1", "OTP stops working at 29 s instead of 30 s"),
+    "expired-otp-resent": ("OTP-3", "after an OTP expired, start calls for that merchant hand it out again"),
     "otp-lasts-too-long": ("OTP-2", "OTP stays valid for 60 s instead of 30 s"),
+    "otp-lasts-31s": ("OTP-2", "OTP stays valid for 31 s: one second too long"),
     "otp-reusable": ("OTP-5", "a flow URL can be opened more than once"),
     "otp-not-bound": ("OTP-4", "any merchantIdentifier is accepted with an OTP"),
     "otp-predictable": ("OTP-6", "OTPs are issued from a counter"),
@@ -20,24 +26,55 @@ FAULTS: dict[str, tuple[str, str]] = {
     "unknown-platform-accepted": ("URL-6", "unknown platform keys are accepted"),
     "api-key-optional": ("KEY-1", "API calls without an Authorization header are served"),
     "api-key-echoed": ("KEY-2", "the API key is echoed in a response header"),
+    "api-key-in-link-url": ("KEY-2", "connections' `linkUrl` carries the API key in its query"),
     "no-commerce-connection": ("LINK-1", "the start call creates no commerce connection"),
     "duplicate-connections": ("LINK-2", "every start call creates new connections"),
+    "link-url-dropped": ("LINK-3", "a Linked connection is sent without `linkUrl`"),
+    "configured-from-start": ("CONF-1", "`configured` is true before any configuration is posted"),
+    "no-tax-rate-options": ("CONF-2", "a linked configuration offers no tax rate options"),
+    "grouping-period-not-stored": ("CONF-3", "the posted grouping period is not stored"),
     "trust-configured-flag": ("CONF-4", "`configured` is taken from the request body"),
     "sync-hour-unchecked": ("CONF-5", "syncHour outside 0-23 is stored"),
+    "schedule-defaults-to-london": ("CONF-6", "a schedule without `timeZone` defaults to Europe/London"),
     "configure-before-link": ("CONF-7", "configuration is accepted before the accounting connection is linked"),
     "start-resets-configuration": ("REV-1", "a start call for a configured company resets its configuration"),
     "disable-unconfigures": ("REV-2", "disabling also clears `configured`"),
+    "enabled-instead-of-enable": ("REV-2", "the flag is sent and read only as `enabled`: a posted `enable` is ignored"),
+    "tax-rate-change-ignored": ("REV-3", "once configured, changes to the tax rate mapping are ignored"),
+    "unlink-ignored": ("REV-4", "PATCH to `Unlinked` answers 200 but the connection stays Linked"),
     "no-webhook-on-delete": ("DEL-1", "no connection.deleted webhook is sent"),
+    "webhook-wrong-company": ("DEL-1", "connection.deleted names another company"),
     "sync-after-delete": ("DEL-2", "syncs still complete after the connection is deleted"),
     "scheduler-ignores-delete": ("DEL-3", "scheduled syncs go on after the connection is deleted"),
     "unsigned-webhooks": ("DEL-4", "webhooks are sent without signature headers"),
+    "commerce-deauthorize-ignored": ("READY-1", "PATCH of the commerce connection answers 200 and changes nothing"),
     "unknown-company-found": ("READY-2", "an unknown company id answers 200"),
     "connection-missing-field": ("API-1", "connections are sent without `integrationKey`"),
+    "non-iso-dates": ("API-1", "a company's `created` is sent as dd/mm/yyyy hh:mm:ss, not ISO 8601"),
+    "json-as-text-plain": ("API-2", "connection lists are sent as text/plain"),
     "plain-text-errors": ("API-3", "errors are plain text, not ErrorMessage"),
+    "error-status-mismatch": ("API-3", "every ErrorMessage says `statusCode` 400, whatever the HTTP status"),
+    "status-outside-enum": ("API-1", "a de-authorized connection's status is sent as `Deauthorised`, outside the enum"),
     "wrong-total-results": ("API-4", "`totalResults` counts one too many"),
+    "next-link-on-last-page": ("API-4", "the last page still carries `_links.next`"),
     "crash-on-bad-json": ("API-5", "a malformed JSON body answers 500"),
+    "no-retry-after": ("API-6", "429 answers carry no Retry-After"),
+    "pages-drop-invoice-status": ("FLOW-1", "the configure page ignores the invoice status chosen"),
     "no-success-page": ("FLOW-2", "the flow ends on an empty 204 instead of a success page or redirect"),
     "next-sync-off-schedule": ("FLOW-3", "the settings page shows the next sync an hour late"),
+}
+
+
+# Where a fault shows only in scenarios of other rules too (a whole-run check sees
+# every answer of the run): the tags a focused run of that fault needs.
+EXPOSED_BY: dict[str, str] = {
+    "status-outside-enum": "API-1 or REV-4",
+}
+
+# Faults a live target cannot show, by design of the profile, with the reason.
+LIVE_BLIND: dict[str, str] = {
+    "otp-expires-early": "the profile's live check judges a link opened at most 28 s after the start call was sent",
+    "otp-lasts-31s": "the profile's live check refuses from 31 s after the start call's answer: 1 s of network slack",
 }
 
 

@@ -187,7 +187,8 @@ class FlowPages:
                     conf[section]["accounts"][slot]["selectedAccountId"] = form.get(f"account.{section}.{slot}") or None
             for component in TAX_COMPONENTS:
                 conf["sales"]["taxRates"][component]["selectedTaxRateId"] = form.get(f"taxRate.{component}") or None
-            conf["sales"]["invoiceStatus"]["selectedInvoiceStatus"] = form.get("invoiceStatus") or None
+            if "pages-drop-invoice-status" not in self.state.faults:
+                conf["sales"]["invoiceStatus"]["selectedInvoiceStatus"] = form.get("invoiceStatus") or None
             conf["sales"]["grouping"]["groupingPeriod"]["selectedGroupingPeriod"] = form.get("groupingPeriod") or None
         return self.state.set_configuration(company_id, doc)
 

@@ -94,10 +94,18 @@ class SandboxState:
         return company
 
     def _company_json(self, company: Company, base: str) -> dict[str, Any]:
-        return company.to_json(base, [self._connection_json(c, base) for c in company.connections.values()])
+        body = company.to_json(base, [self._connection_json(c, base) for c in company.connections.values()])
+        if "non-iso-dates" in self.faults:
+            body["created"] = company.created.strftime("%d/%m/%Y %H:%M:%S")
+        return body
 
     def _connection_json(self, connection: Connection, base: str) -> dict[str, Any]:
-        return connection.to_json(base, with_integration_key="connection-missing-field" not in self.faults)
+        body = connection.to_json(base, with_integration_key="connection-missing-field" not in self.faults)
+        if "status-outside-enum" in self.faults and body["status"] == "Deauthorized":
+            body["status"] = "Deauthorised"
+        if "link-url-dropped" in self.faults and body["status"] == LINKED:
+            del body["linkUrl"]
+        return body
 
     # -- start the flow (URL-*, OTP-*, LINK-1, LINK-2, REV-1) ---------------
 
@@ -118,14 +126,28 @@ class SandboxState:
             self._ensure_connection(company, accounting)
             if "start-resets-configuration" in self.faults:
                 company.choices = configuration.Choices()
-            grant = OtpGrant(self._fresh_otp(), company.id, merchant, commerce.key, accounting.key,
-                             redirect, self.clock.now())
+            grant = self._resent_grant(company.id) or OtpGrant(
+                self._fresh_otp(), company.id, merchant, commerce.key, accounting.key, redirect, self.clock.now())
             self._grants[grant.otp] = grant
         query = {"merchantIdentifier": merchant, "otp": grant.otp}
         if redirect is not None and "redirect-dropped" not in self.faults:
             query["redirectUrl"] = redirect
         url = f"{base}sync-flow/{self.client_id}/{commerce.key}/{accounting.key}/start?{urlencode(query)}"
+        if "relative-flow-url" in self.faults:
+            url = url.removeprefix(base.rstrip("/"))
         return {"url": url}
+
+    def _resent_grant(self, company_id: str) -> OtpGrant | None:
+        """The `otp-repeated-while-valid` and `expired-otp-resent` faults: an old OTP handed out again."""
+        now, lifetime = self.clock.now(), self._otp_lifetime()
+        for grant in reversed(self._grants.values()):
+            if grant.company_id != company_id or grant.used:
+                continue
+            expired = now - grant.issued_at >= lifetime
+            if (expired and "expired-otp-resent" in self.faults) or (
+                    not expired and "otp-repeated-while-valid" in self.faults):
+                return grant
+        return None
 
     def _platforms(self, commerce_key: str, accounting_key: str) -> tuple[Any, Any]:
         if "unknown-platform-accepted" in self.faults:
@@ -172,17 +194,27 @@ class SandboxState:
     def _fresh_otp(self) -> str:
         if "otp-predictable" in self.faults:
             return str(next(self._otp_counter))
+        digits = 5 if "otp-five-digits" in self.faults else 6
         while True:  # never hand out the same OTP twice (URL-3)
-            otp = f"{secrets.randbelow(10**6):06d}"
+            otp = f"{secrets.randbelow(10**digits):0{digits}d}"
             if otp not in self._grants:
                 return otp
 
     # -- the merchant opens the flow URL (OTP-1..5) -------------------------
 
+    def _otp_lifetime(self) -> timedelta:
+        if "otp-lasts-too-long" in self.faults:
+            return OTP_LIFETIME * 2
+        if "otp-lasts-31s" in self.faults:
+            return OTP_LIFETIME + timedelta(seconds=1)
+        if "otp-expires-early" in self.faults:
+            return OTP_LIFETIME - timedelta(seconds=1)
+        return OTP_LIFETIME
+
     def open_flow(self, commerce_key: str, accounting_key: str, params: dict[str, str]) -> FlowSession:
         refused = ApiError(401, "This sync flow link has expired or is not valid. Ask for a new one.")
         otp, merchant = params.get("otp", ""), params.get("merchantIdentifier", "")
-        lifetime = OTP_LIFETIME * 2 if "otp-lasts-too-long" in self.faults else OTP_LIFETIME
+        lifetime = self._otp_lifetime()
         with self._lock:
             grant = self._grants.get(otp)
             now = self.clock.now()
@@ -223,7 +255,7 @@ class SandboxState:
         total = len(every) + (1 if "wrong-total-results" in self.faults else 0)
         path = f"/companies/{company_id}/connections"
         links = {"self": {"href": path}, "current": {"href": f"{path}?page={page}&pageSize={size}"}}
-        if page * size < len(every):
+        if page * size < len(every) or "next-link-on-last-page" in self.faults:
             links["next"] = {"href": f"{path}?page={page + 1}&pageSize={size}"}
         if page > 1:
             links["previous"] = {"href": f"{path}?page={page - 1}&pageSize={size}"}
@@ -257,6 +289,9 @@ class SandboxState:
             raise bad_request(f"`status` must be one of {', '.join(CONNECTION_STATUSES)}.")
         with self._lock:
             connection = self._connection(self._company(company_id), connection_id)
+            if (status == "Unlinked" and "unlink-ignored" in self.faults) or (
+                    connection.platform.source_type == "Commerce" and "commerce-deauthorize-ignored" in self.faults):
+                return self._connection_json(connection, base)
             if status is not None and status != connection.status:
                 if status in ("Linked", "PendingAuth"):
                     raise bad_request("A connection becomes Linked only through its authorization.")
@@ -269,14 +304,14 @@ class SandboxState:
             connection = self._connection(company, connection_id)
             del company.connections[connection_id]
             now = self.clock.now()
+            reference = company.reference_json(base)
+            if "webhook-wrong-company" in self.faults:
+                reference["id"] = new_id()
             event = {
                 "id": new_id(),
                 "eventType": "connection.deleted",
                 "generatedDate": isoformat(now),
-                "payload": {
-                    "referenceCompany": company.reference_json(base),
-                    "connection": self._connection_json(connection, base),
-                },
+                "payload": {"referenceCompany": reference, "connection": self._connection_json(connection, base)},
             }
             subscribers = [w for w in self._webhooks.values()
                            if not w.disabled and "connection.deleted" in w.event_types]
@@ -295,11 +330,19 @@ class SandboxState:
     def _configured(self, company: Company) -> bool:
         if "trust-configured-flag" in self.faults and company.choices.claimed_configured is not None:
             return company.choices.claimed_configured
+        if "configured-from-start" in self.faults and company.choices == configuration.Choices():
+            return True
         return company.choices.is_complete()
 
     def _configuration_json(self, company: Company) -> dict[str, Any]:
-        return configuration.render(company.id, company.name, company.chart(), company.choices,
-                                    self._configured(company))
+        doc = configuration.render(company.id, company.name, company.chart(), company.choices,
+                                   self._configured(company))
+        if "no-tax-rate-options" in self.faults:
+            for entry in doc["configuration"]["sales"]["taxRates"].values():
+                entry["taxRateOptions"] = []
+        if "enabled-instead-of-enable" in self.faults:
+            doc["enabled"] = doc.pop("enable")
+        return doc
 
     def set_configuration(self, company_id: str, body: Any) -> dict[str, Any]:
         with self._lock:
@@ -312,9 +355,14 @@ class SandboxState:
                 chart = configuration.Chart(company.id, pending.platform.key)
             if "sync-hour-unchecked" in self.faults:
                 _wrap_sync_hour(body)
+            body = _faulty_configuration_body(body, self.faults)
             choices = configuration.apply(body, chart, company.choices, start_date_default=self._midnight(company))
             if "disable-unconfigures" in self.faults and not choices.enable:
                 choices.accounts.clear()
+            if "grouping-period-not-stored" in self.faults:
+                choices.grouping_period = company.choices.grouping_period
+            if "tax-rate-change-ignored" in self.faults and self._configured(company):
+                choices.tax_rates = company.choices.tax_rates
             company.choices = choices
             company.next_scheduled = self._next_run(company, self.clock.now())
             return self._configuration_json(company)
@@ -446,6 +494,19 @@ def _web_address(url: str) -> bool:
     except ValueError:  # "http://[", "http://a:99999999/"
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _faulty_configuration_body(body: Any, faults: Faults) -> Any:
+    """The faults that misread a posted configuration: a wrong default zone, the alias ignored."""
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    schedule = body.get("schedule")
+    if "schedule-defaults-to-london" in faults and isinstance(schedule, dict) and schedule.get("timeZone") is None:
+        body["schedule"] = {**schedule, "timeZone": "Europe/London"}
+    if "enabled-instead-of-enable" in faults:
+        body.pop("enable", None)
+    return body
 
 
 def _integer_param(name: str, text: str | None, default: int) -> int:

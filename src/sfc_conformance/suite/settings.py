@@ -42,6 +42,7 @@ class Settings:
     fuzz_examples: int = 4
     merchant_driver: str = "api"
     timeout: float = 15.0
+    connect_timeout: float = 10.0
     credentials: dict[str, str] = field(default_factory=lambda: {"username": "sfc-conformance",
                                                                   "password": "sfc-conformance"})
 
@@ -73,6 +74,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--sfc-merchant-driver", choices=["api", "pages"], default="api",
                     help="how the merchant acts: the public API (default) or, embedded only, the sandbox's flow pages")
     group.addoption("--sfc-timeout", type=float, default=15.0, help="seconds to wait for each answer")
+    group.addoption("--sfc-connect-timeout", type=float, default=10.0,
+                    help="seconds to wait for a connection to the target")
 
 
 def _pick(config: pytest.Config, name: str) -> str | None:
@@ -96,12 +99,14 @@ def from_config(config: pytest.Config) -> Settings:
         fuzz_examples=config.getoption("sfc_fuzz_examples"),
         merchant_driver=config.getoption("sfc_merchant_driver"),
         timeout=config.getoption("sfc_timeout"),
+        connect_timeout=config.getoption("sfc_connect_timeout"),
     )
 
 
 def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key: str, accounting_key: str,
           webhook_secret: str | None, strict: bool, receiver_port: int, receiver_url: str | None,
-          sandbox_faults: tuple[str, ...], fuzz_examples: int, merchant_driver: str, timeout: float) -> Settings:
+          sandbox_faults: tuple[str, ...], fuzz_examples: int, merchant_driver: str, timeout: float,
+          connect_timeout: float = 10.0) -> Settings:
     """Checked settings; the one place a bad combination becomes a one-line :class:`UsageError`.
 
     ``sfc-conformance run`` calls it before pytest starts, the plugin for plain pytest runs.
@@ -127,6 +132,9 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
                              "it does not go with --base-url")
     if fuzz_examples < 1:
         raise UsageError(f"--fuzz-examples {fuzz_examples} must be 1 or more")
+    for option, seconds in (("--timeout", timeout), ("--connect-timeout", connect_timeout)):
+        if not seconds > 0:  # also refuses nan
+            raise UsageError(f"{option} {seconds:g} must be more than 0 seconds")
     return Settings(
         target="live" if live else "embedded",
         base_url=base_url.rstrip("/") if base_url else None,
@@ -141,4 +149,5 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
         fuzz_examples=fuzz_examples,
         merchant_driver=merchant_driver,
         timeout=timeout,
+        connect_timeout=connect_timeout,
     )

@@ -1,10 +1,13 @@
-"""The per-rule verdict: what each rule's scenarios showed, as a table and details.
+"""The per-rule verdict: what each rule's scenarios showed, as a table, details and a timeline.
 
 A rule FAILs when any of its scenarios failed (a MUST rule, or a SHOULD rule
 under ``--strict``); it is a warning when a SHOULD scenario failed without
 ``--strict``; it passes when at least one scenario ran and none failed; it is
 "n/a" when every scenario was not applicable to the target (with the reason);
 "not run" when ``--tags`` left all its scenarios out.
+
+The terminal prints :meth:`Verdict.table` and :meth:`Verdict.failures`; the
+HTML report (:mod:`sfc_conformance.report.page`) renders the same data.
 """
 
 from __future__ import annotations
@@ -14,19 +17,53 @@ from dataclasses import dataclass, field
 from ..rules import RULES, Rule
 
 PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
+STATUSES = (PASS, FAIL, WARN, NA, NOT_RUN)
 
 
 @dataclass
 class Outcome:
+    """What one scenario showed about the rules it is tagged with."""
+
     scenario: str
     status: str  # PASS, FAIL, WARN or NA
-    detail: str = ""
+    reason: str = ""  # NA: why the scenario does not apply to this target
+    step: str = ""  # FAIL/WARN: the step that failed
+    saw: str = ""  # FAIL/WARN: what the suite saw, secrets masked
+    exchanges: tuple[str, ...] = ()  # FAIL/WARN: the scenario's last requests and answers, secrets masked
+
+    @property
+    def detail(self) -> str:
+        lines = [self.reason] if self.reason else []
+        if self.step:
+            lines.append(f"step: {self.step}")
+        if self.saw:
+            lines.append("saw: " + "\n     ".join(self.saw.splitlines()))
+        for exchange in self.exchanges:
+            lines.extend(exchange.splitlines())
+        return "\n".join(lines)
+
+
+@dataclass
+class ScenarioRun:
+    """One scenario on the run's timeline: wall-clock seconds since the epoch, and how it ended."""
+
+    nodeid: str
+    scenario: str
+    rules: tuple[str, ...]
+    start: float
+    stop: float
+    status: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.stop - self.start)
 
 
 @dataclass
 class Verdict:
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
+    timeline: list[ScenarioRun] = field(default_factory=list)
 
     def add(self, rule_ids: list[str], outcome: Outcome) -> None:
         for rule_id in rule_ids:
@@ -42,34 +79,56 @@ class Verdict:
         return PASS if PASS in seen else NA
 
     def failed_musts(self) -> list[Rule]:
+        """The rules that fail the run: every MUST that failed, and SHOULDs under ``--strict``."""
         return [RULES[r] for r in RULES if self.status(r) == FAIL]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed_musts()
+
+    def note(self, rule_id: str) -> str:
+        """The table's note: why a rule is n/a, or what the run noticed about it."""
+        outcomes = self.outcomes.get(rule_id, [])
+        if self.status(rule_id) == NA:
+            reasons = "; ".join(dict.fromkeys(o.reason for o in outcomes if o.reason))
+            if reasons:
+                return reasons
+        return "; ".join(self.notes.get(rule_id, []))
+
+    def scenarios_passed(self, rule_id: str) -> str:
+        outcomes = self.outcomes.get(rule_id, [])
+        return f"{sum(o.status == PASS for o in outcomes)}/{len(outcomes)}"
 
     def table(self) -> list[str]:
         lines = [f"{'rule':<8} {'level':<6} {'verdict':<8} scenarios  note"]
         for rule_id, rule in RULES.items():
-            outcomes = self.outcomes.get(rule_id, [])
-            status = self.status(rule_id)
-            counted = f"{sum(o.status == PASS for o in outcomes)}/{len(outcomes)}"
-            note = "; ".join(self.notes.get(rule_id, []))
-            if status == NA:
-                note = "; ".join(dict.fromkeys(o.detail for o in outcomes if o.detail)) or note
-            lines.append(f"{rule_id:<8} {rule.level:<6} {status:<8} {counted:<10} {note}".rstrip())
+            lines.append(f"{rule_id:<8} {rule.level:<6} {self.status(rule_id):<8} "
+                         f"{self.scenarios_passed(rule_id):<10} {self.note(rule_id)}".rstrip())
         return lines
+
+    def not_met(self) -> list[tuple[Rule, list[Outcome]]]:
+        """Every failed or warned rule, with the scenarios that failed it."""
+        found = []
+        for rule_id, rule in RULES.items():
+            bad = [o for o in self.outcomes.get(rule_id, []) if o.status in (FAIL, WARN)]
+            if bad:
+                found.append((rule, bad))
+        return found
 
     def failures(self) -> list[str]:
         """For every failed or warned rule: the sentence it breaks, and what each failing scenario saw."""
         lines: list[str] = []
-        for rule_id, rule in RULES.items():
-            bad = [o for o in self.outcomes.get(rule_id, []) if o.status in (FAIL, WARN)]
-            if not bad:
-                continue
-            lines.append(f"{rule_id} {rule.level} ({rule.section}) — {self.status(rule_id)}")
+        for rule, bad in self.not_met():
+            lines.append(f"{rule.id} {rule.level} ({rule.section}) — {self.status(rule.id)}")
             lines.append(f"  breaks: {rule.sentence}")
             for outcome in bad:
                 lines.append(f"  scenario: {outcome.scenario}")
                 lines.extend(f"    {line}" for line in outcome.detail.splitlines())
         return lines
 
+    def counts(self) -> dict[str, int]:
+        """How many rules ended in each status."""
+        return {s: sum(self.status(r) == s for r in RULES) for s in STATUSES}
+
     def summary(self) -> str:
-        counts = {s: sum(self.status(r) == s for r in RULES) for s in (PASS, FAIL, WARN, NA, NOT_RUN)}
-        return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        return ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)

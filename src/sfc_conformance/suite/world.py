@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from ..contract import load_contract
 from ..sync_flow_api import SyncFlowApi
 from ..targets import EmbeddedTarget, LiveTarget
 from .observe import Observations
+from .progress import countdown
 from .settings import Settings
 
 OTP_WINDOW = 30.0
@@ -79,6 +81,7 @@ class Suite:
         self._subscribed = threading.Lock()
         self._subscription: dict[str, Any] | None = None
         self.notes: dict[str, list[str]] = {}
+        self.say: Callable[[str], None] = lambda text: None  # the terminal, once the plugin wires it
 
     @property
     def commerce_key(self) -> str:
@@ -145,7 +148,8 @@ class Suite:
             raise AssertionError("no pre-issued flow URL left for an expiry check")
         merchant, flow = self.expired_pool.pop()
         wait = (flow.received_at - self.clock.now()).total_seconds() + LIVE_EXPIRED_AFTER
-        self.clock.sleep(wait)  # the one real wait of a live run, shared by every expiry check
+        # The one real wait of a live run, shared by every expiry check: counted down on the terminal.
+        countdown(self.clock, wait, "for the OTP window to close", self.say)
         return merchant, flow
 
     # -- connections and configuration ----------------------------------------------

@@ -1,0 +1,91 @@
+"""One fuzz run against one target: prepare a merchant, then both phases, then the report.
+
+Webhook subscriptions (``POST /webhooks``) are fuzzed with generated bodies
+only when the target is *contained*: the embedded sandbox in this process,
+whose deliveries cannot leave it.  Any other target would post events to
+whatever URL was generated, so it gets only bodies that are not JSON at all
+(nothing it could subscribe), never a generated URL — not even in negative
+cases, where a valid URL can sit next to the one invalid field.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..client import ApiClient
+from ..sync_flow_api import SyncFlowApi
+from .budget import Budget
+from .findings import Finding, Findings
+from .schema import load_schema
+from .sending import Sender
+from .stateful import run_stateful
+from .stateless import operations, run_stateless
+
+MERCHANT_NAME = "SFC conformance fuzz"
+
+
+@dataclass(frozen=True)
+class FuzzReport:
+    findings: list[Finding]
+    requests: int
+    operations: list[str]
+    succeeded: set[str]  # operations that answered at least one generated request with a 2xx
+    elapsed: float
+    out_of_time: bool
+    merchant: str | None  # the company whose ids the stateless phase pinned
+    subscriptions_fuzzed: bool  # POST /webhooks got generated bodies (contained targets only)
+
+    @property
+    def rules(self) -> list[str]:
+        return sorted({finding.rule for finding in self.findings})
+
+
+def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: str = "lqai",
+         accounting_key: str = "gbol") -> FuzzReport:
+    """Fuzz the target behind ``client``; raises the :class:`~sfc_conformance.errors.TargetError`
+    that stopped the run if the target stopped answering."""
+    schema = load_schema(commerce_key, accounting_key)
+    sender = Sender(client, budget)
+    findings = Findings()
+    pinned = prepare_merchant(SyncFlowApi(client), commerce_key, accounting_key)
+    run_stateless(schema, sender, findings, budget, pinned=pinned, fuzz_subscriptions=contained)
+    run_stateful(schema, sender, findings, budget)
+    if sender.target_error is not None:
+        raise sender.target_error
+    return FuzzReport(findings=list(findings), requests=sender.count,
+                      operations=[operation.label for operation in operations(schema)], succeeded=sender.succeeded,
+                      elapsed=time.monotonic() - budget.started, out_of_time=budget.spent(),
+                      merchant=pinned.get("companyId"), subscriptions_fuzzed=contained)
+
+
+def prepare_merchant(api: SyncFlowApi, commerce_key: str, accounting_key: str) -> dict[str, str]:
+    """A company with its flow started and both connections authorized, as the profile's steps make one.
+
+    Returns the path ids to pin (``companyId``, and ``connectionId`` of the accounting
+    connection); as many as the target's answers allowed, none when it would not
+    create a company (the fuzz then reports why, and the phases use ids of their own).
+    """
+    company = _json(api.create_company(MERCHANT_NAME), 200)
+    if not isinstance(company, dict) or not isinstance(company.get("id"), str):
+        return {}
+    pinned = {"companyId": company["id"]}
+    api.start_flow(commerce_key, accounting_key, pinned["companyId"])
+    listed = _json(api.list_connections(pinned["companyId"]), 200)
+    connections = listed.get("results") if isinstance(listed, dict) else None
+    for connection in connections if isinstance(connections, list) else []:
+        if isinstance(connection, dict) and isinstance(connection.get("id"), str):
+            api.authorize(pinned["companyId"], connection["id"], {"username": "sfc-conformance", "password": "fuzz"})
+            if connection.get("sourceType") == "Accounting":
+                pinned["connectionId"] = connection["id"]
+    return pinned
+
+
+def _json(response: Any, status: int) -> Any:
+    if response.status_code != status:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
