@@ -24,7 +24,6 @@ import base64
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))  # serve the sandbox the way the live and fuzz tox envs do
 
-from live_against_sandbox import start_sandbox  # noqa: E402
+from live_against_sandbox import served_sandbox  # noqa: E402
 
 from sfc_conformance.client import ApiClient  # noqa: E402
 from sfc_conformance.fuzzing import Budget, FuzzReport, fuzz  # noqa: E402
@@ -100,18 +99,11 @@ def main() -> int:
     show("ours, in-process (embedded)", report.requests, report.elapsed, f"  ({len(report.findings)} findings)")
 
     api_key = secrets.token_urlsafe(18)
-    sandbox, base_url = start_sandbox(api_key, generate_secret())
-    try:
+    with served_sandbox(api_key, generate_secret()) as base_url:
         report = ours_over_http(base_url, api_key, Budget(n, seed=seed))
         ours = show("ours, over HTTP", report.requests, report.elapsed, f"  ({len(report.findings)} findings)")
         cases, took, wall = schemathesis_cli(base_url, api_key, n, seed)
         theirs = show("schemathesis run, over HTTP", cases, took, f"  ({wall:.1f} s with start-up)")
-    finally:
-        sandbox.send_signal(signal.SIGINT)
-        try:
-            sandbox.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            sandbox.kill()
     print(f"{'ratio ours / schemathesis run':<34} {ours / theirs:.2f} x (over HTTP, {n} examples per operation)")
     return 0
 

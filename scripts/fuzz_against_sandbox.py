@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
 
-from live_against_sandbox import CLI, start_sandbox
+from live_against_sandbox import CLI, served_sandbox
 
 from sfc_conformance.webhook_signing import generate_secret
 
@@ -25,16 +24,9 @@ def main(arguments: list[str]) -> int:
     if os.environ.get("SFC_BASE_URL"):
         return subprocess.call([*CLI, "fuzz", *arguments])
     api_key = secrets.token_urlsafe(18)
-    sandbox, base_url = start_sandbox(api_key, generate_secret())
-    try:
+    with served_sandbox(api_key, generate_secret()) as base_url:
         return subprocess.call([*CLI, "fuzz", "--base-url", base_url, *arguments],
                                env={**os.environ, "SFC_API_KEY": api_key})
-    finally:
-        sandbox.send_signal(signal.SIGINT)
-        try:
-            sandbox.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            sandbox.kill()
 
 
 if __name__ == "__main__":

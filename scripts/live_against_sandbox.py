@@ -10,19 +10,35 @@ Ctrl-C's signal and exits with the run's exit code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 from sfc_conformance.webhook_signing import generate_secret
 
 CLI = [sys.executable, "-m", "sfc_conformance.cli"]
 
 
-def start_sandbox(api_key: str, webhook_secret: str) -> tuple[subprocess.Popen[str], str]:
+@contextlib.contextmanager
+def served_sandbox(api_key: str, webhook_secret: str) -> Iterator[str]:
+    """``sfc-conformance sandbox --port 0`` with these secrets, for the block; its base URL."""
+    sandbox, base_url = _start_sandbox(api_key, webhook_secret)
+    try:
+        yield base_url
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        try:
+            sandbox.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+
+
+def _start_sandbox(api_key: str, webhook_secret: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "SFC_API_KEY": api_key, "SFC_WEBHOOK_SECRET": webhook_secret}
     sandbox = subprocess.Popen([*CLI, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
     assert sandbox.stdout is not None
@@ -42,17 +58,10 @@ def main(arguments: list[str]) -> int:
         return subprocess.call([*CLI, "run", *arguments])
     api_key = secrets.token_urlsafe(18)
     webhook_secret = generate_secret()
-    sandbox, base_url = start_sandbox(api_key, webhook_secret)
-    print(f"live run against the sandbox at {base_url}", flush=True)
-    try:
+    with served_sandbox(api_key, webhook_secret) as base_url:
+        print(f"live run against the sandbox at {base_url}", flush=True)
         env = {**os.environ, "SFC_API_KEY": api_key, "SFC_WEBHOOK_SECRET": webhook_secret}
         return subprocess.call([*CLI, "run", "--base-url", base_url, *arguments], env=env)
-    finally:
-        sandbox.send_signal(signal.SIGINT)
-        try:
-            sandbox.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            sandbox.kill()
 
 
 if __name__ == "__main__":

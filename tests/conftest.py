@@ -35,6 +35,20 @@ def _readable_failing_examples() -> None:
 _readable_failing_examples()
 
 
+def _same_data_whatever_ran_before() -> None:
+    """Hypothesis now and then draws a constant found in the project's own modules loaded *so far*
+    (``providers._get_local_constants``).  Which are loaded depends on the tests that ran earlier in
+    the process, so under pytest-xdist one seed drew different data from run to run.  A fixed, empty
+    pool makes every seeded or derandomized test draw the same data in any order."""
+    from hypothesis.internal.conjecture import providers
+
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty  # type: ignore[attr-defined]  # noqa: SLF001
+
+
+_same_data_whatever_ran_before()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No SFC_* setting of the developer's shell leaks into a test."""

@@ -73,7 +73,9 @@ def test_the_fuzz_names_the_rule_a_fault_breaks(embedded: Callable[..., Embedded
 
 def test_the_links_lead_to_a_deauthorised_connection(embedded: Callable[..., Embedded]) -> None:
     e = embedded(faults=["status-outside-enum"], checked=False)
-    budget, findings = Budget(6, seed=SEED), Findings()
+    # The walk along the links is sparse: this seed is one whose 12 scenarios reach a PATCH to
+    # Deauthorized (1 seed in 8 at this budget); generation is the same in any test order.
+    budget, findings = Budget(12, seed=3), Findings()
     run_stateful(load_schema(), Sender(e.api.client, budget), findings, budget)  # no pinned ids: links only
     finding = next(f for f in findings if f.operation == "PATCH /companies/{companyId}/connections/{connectionId}")
     assert finding.describe().startswith("FAIL API-1 (MUST) PATCH /companies/{companyId}/connections/{connectionId}")
