@@ -139,6 +139,8 @@ class SandboxState:
 
     def _resent_grant(self, company_id: str) -> OtpGrant | None:
         """The `otp-repeated-while-valid` and `expired-otp-resent` faults: an old OTP handed out again."""
+        if "otp-repeated-while-valid" not in self.faults and "expired-otp-resent" not in self.faults:
+            return None  # the healthy sandbox never looks back through its grants
         now, lifetime = self.clock.now(), self._otp_lifetime()
         for grant in reversed(self._grants.values()):
             if grant.company_id != company_id or grant.used:
