@@ -59,11 +59,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="public URL that reaches the receiver, if the target cannot reach 127.0.0.1")
     parser.add_argument("--sandbox-fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="embedded only: break one rule of the sandbox on purpose (repeatable)")
-    parser.add_argument("--fuzz-examples", type=int, default=4, help="generated requests per operation (API-5)")
+    parser.add_argument("--fuzz-examples", type=int, default=settings.DEFAULT_FUZZ_EXAMPLES,
+                        help="generated requests per operation (API-5)")
     parser.add_argument("--merchant-driver", choices=["api", "pages"], default="api",
                         help="how the merchant acts: the public API, or (embedded only) the sandbox's flow pages")
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for each answer")
-    parser.add_argument("--connect-timeout", type=float, default=10.0,
+    parser.add_argument("--timeout", type=float, default=settings.DEFAULT_TIMEOUT,
+                        help="seconds to wait for each answer")
+    parser.add_argument("--connect-timeout", type=float, default=settings.DEFAULT_CONNECT_TIMEOUT,
                         help="seconds to wait for a connection to the target")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every scenario as it runs")
 

@@ -18,6 +18,9 @@ from ..sandbox.platforms import PLATFORM_KEY
 from ..secrets import Secret
 
 # option name -> (environment variable, help)
+# Shared with `sfc-conformance run`'s options, so the command line and pytest agree.
+DEFAULT_FUZZ_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT = 4, 15.0, 10.0
+
 ENVIRONMENT = {
     "base_url": "SFC_BASE_URL",
     "api_key": "SFC_API_KEY",
@@ -70,11 +73,12 @@ def add_options(parser: pytest.Parser) -> None:
                     help="public URL that reaches the webhook receiver (live; default http://127.0.0.1:PORT/...)")
     group.addoption("--sfc-sandbox-fault", action="append", default=[], metavar="NAME",
                     help="embedded only: break one rule in the sandbox, to see the suite catch it")
-    group.addoption("--sfc-fuzz-examples", type=int, default=4, help="generated requests per operation (API-5)")
+    group.addoption("--sfc-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES,
+                    help="generated requests per operation (API-5)")
     group.addoption("--sfc-merchant-driver", choices=["api", "pages"], default="api",
                     help="how the merchant acts: the public API (default) or, embedded only, the sandbox's flow pages")
-    group.addoption("--sfc-timeout", type=float, default=15.0, help="seconds to wait for each answer")
-    group.addoption("--sfc-connect-timeout", type=float, default=10.0,
+    group.addoption("--sfc-timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for each answer")
+    group.addoption("--sfc-connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
                     help="seconds to wait for a connection to the target")
 
 
