@@ -17,19 +17,19 @@ Feature: Readiness to sync
 
     Examples:
       | change                                                        | reason                           |
-      | the merchant disables the sync                                | `enable` is False                |
-      | the merchant de-authorizes the accounting connection with status "Deauthorized" | accounting connection |
-      | the partner de-authorizes the commerce connection             | commerce connection              |
-      | the merchant severs the accounting connection                 | accounting connection            |
+      | the merchant disables the sync                                | `enable` is false               |
+      | the merchant de-authorizes the accounting connection with status "Deauthorized" | Accounting connection |
+      | the partner de-authorizes the commerce connection             | Commerce connection              |
+      | the merchant severs the accounting connection                 | Accounting connection            |
 
   @READY-1 @must
   Scenario: A merchant who only started the flow is not ready, for every reason
     Given a new merchant company
     And the partner has started the sync flow
     When the partner checks the merchant's readiness
-    Then the merchant is not ready because "accounting connection"
-    And the merchant is not ready because "commerce connection"
-    And the merchant is not ready because "`configured` is False"
+    Then the merchant is not ready because "Accounting connection"
+    And the merchant is not ready because "Commerce connection"
+    And the merchant is not ready because "`configured` is false"
 
   @READY-2 @must
   Scenario: The company can be read back

@@ -13,7 +13,8 @@ from sfc_conformance.suite.world import Merchant, Suite
 
 @when("the partner checks the merchant's readiness", target_fixture="readiness")
 def _(sfc: Suite, merchant: Merchant) -> Readiness:
-    return assess(sfc.connections(merchant), sfc.configuration(merchant))
+    company = sfc.expect(sfc.api.get_company(merchant.company_id), 200, "reading the company")
+    return assess(company, sfc.configuration(merchant), sfc.connections(merchant))
 
 
 @when("the partner reads the company", target_fixture="answer")
@@ -28,14 +29,14 @@ def _(sfc: Suite) -> httpx.Response:
 
 @then("the merchant is ready")
 def _(readiness: Readiness) -> None:
-    assert readiness.ready, f"a fully onboarded merchant is not ready: {'; '.join(readiness.unmet)}"
+    assert readiness.ready, f"a fully onboarded merchant is not ready: {'; '.join(readiness.reasons)}"
 
 
 @then(parsers.parse('the merchant is not ready because "{reason}"'))
 def _(readiness: Readiness, reason: str) -> None:
     assert not readiness.ready, "the merchant is reported ready"
-    assert any(reason in unmet for unmet in readiness.unmet), (
-        f"no unmet condition mentions {reason!r}; the suite found: {readiness.unmet}")
+    assert any(reason in unmet for unmet in readiness.reasons), (
+        f"no unmet condition mentions {reason!r}; the suite found: {readiness.reasons}")
 
 
 @then("the answer is the company with its id and name")

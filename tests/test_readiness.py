@@ -12,6 +12,7 @@ import pytest
 
 from sfc_conformance import cli, readiness
 from sfc_conformance.client import ApiClient
+from sfc_conformance.commands import readiness as readiness_command
 from sfc_conformance.readiness import assess
 
 ACCOUNTING_ID = "a1b2c3d4-0000-4000-8000-00000000aaaa"
@@ -27,93 +28,126 @@ def linked() -> list[dict[str, Any]]:
     return [connection("Accounting"), connection("Commerce")]
 
 
+def company(connections: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "name": "Readiness Ltd", "dataConnections": connections}
+
+
+READY_CONFIGURATION = {"enable": True, "configured": True}
+
+
 # -- assess -----------------------------------------------------------------------
 
 
 def test_ready() -> None:
-    result = assess(linked(), {"enable": True, "configured": True})
+    result = assess(company(linked()), READY_CONFIGURATION, linked())
     assert result.ready
-    assert result.unmet == []
+    assert result.unmet == ()
     assert result.flag_name == "enable"
 
 
-def test_accounting_pending_auth_is_named_with_the_id_prefix() -> None:
-    connections = [connection("Accounting", "PendingAuth"), connection("Commerce")]
-    result = assess(connections, {"enable": True, "configured": True})
+def test_accounting_pending_auth_is_named_with_the_id_prefix_and_key() -> None:
+    connections = [{**connection("Accounting", "PendingAuth"), "integrationKey": "gbol"}, connection("Commerce")]
+    result = assess(company(connections), READY_CONFIGURATION)
     assert not result.ready
-    assert result.unmet == ["accounting connection a1b2c3d4… is PendingAuth, not Linked"]
-    assert ACCOUNTING_ID not in result.unmet[0]  # the prefix only
+    assert result.reasons == ["Accounting connection a1b2c3d4… (gbol) is PendingAuth, not Linked"]
+    assert result.fails(readiness.ACCOUNTING) and not result.fails(readiness.COMMERCE)
+    assert ACCOUNTING_ID not in result.reasons[0]  # the prefix only
 
 
 def test_commerce_missing() -> None:
-    result = assess([connection("Accounting")], {"enable": True, "configured": True})
-    assert result.unmet == ["no commerce connection"]
+    result = assess(company([connection("Accounting")]), READY_CONFIGURATION)
+    assert result.reasons == ["the company has no Commerce connection"]
 
 
 def test_no_connections_at_all() -> None:
-    result = assess([], {"enable": True, "configured": True})
-    assert result.unmet == ["no accounting connection", "no commerce connection"]
+    result = assess(company([]), READY_CONFIGURATION)
+    assert result.reasons == ["the company has no Accounting connection", "the company has no Commerce connection"]
+
+
+def test_a_company_without_data_connections_is_not_ready() -> None:
+    result = assess({"id": "x", "name": "n"}, READY_CONFIGURATION)
+    assert [u.condition for u in result.unmet] == [readiness.ACCOUNTING, readiness.COMMERCE]
+    assert all("dataConnections" in reason for reason in result.reasons)
 
 
 def test_one_linked_connection_of_a_kind_is_enough() -> None:
     connections = [connection("Accounting", "Deauthorized", "deadbeef-1"), *linked()]
-    assert assess(connections, {"enable": True, "configured": True}).ready
+    assert assess(company(connections), READY_CONFIGURATION).ready
 
 
 def test_every_unlinked_connection_of_a_kind_is_shown() -> None:
     connections = [connection("Commerce", "PendingAuth", "11111111-x"),
                    connection("Commerce", "Unlinked", "22222222-y"),
                    connection("Accounting")]
-    result = assess(connections, {"enable": True, "configured": True})
-    assert result.unmet == ["commerce connection 11111111… is PendingAuth, 22222222… is Unlinked, not Linked"]
+    result = assess(company(connections), READY_CONFIGURATION)
+    assert result.reasons == ["Commerce connection 11111111… is PendingAuth, 22222222… is Unlinked, not Linked"]
 
 
-def test_enable_false() -> None:
-    result = assess(linked(), {"enable": False, "configured": True})
-    assert result.unmet == ["configuration `enable` is False, not true"]
+def test_enable_false_is_named_as_json() -> None:
+    result = assess(company(linked()), {"enable": False, "configured": True})
+    assert result.reasons == ["the configuration's `enable` is false, not true"]
+    assert result.fails(readiness.ENABLED)
     assert result.flag_name == "enable"
 
 
 def test_enable_must_be_the_boolean_true() -> None:
-    result = assess(linked(), {"enable": "true", "configured": True})
-    assert result.unmet == ["configuration `enable` is 'true', not true"]
+    result = assess(company(linked()), {"enable": "true", "configured": True})
+    assert result.reasons == ["the configuration's `enable` is \"true\", not true"]
 
 
 def test_configured_false() -> None:
-    result = assess(linked(), {"enable": True, "configured": False})
-    assert result.unmet == ["configuration `configured` is False, not true"]
+    result = assess(company(linked()), {"enable": True, "configured": False})
+    assert result.reasons == ["the configuration's `configured` is false, not true"]
+    assert result.fails(readiness.CONFIGURED)
 
 
 def test_configured_missing() -> None:
-    result = assess(linked(), {"enable": True})
-    assert result.unmet == ["configuration `configured` is None, not true"]
+    result = assess(company(linked()), {"enable": True})
+    assert result.reasons == ["the configuration's `configured` is null, not true"]
+
+
+def test_unreadable_configuration_is_not_ready() -> None:
+    result = assess(company(linked()), None)
+    assert result.fails(readiness.CONFIGURED) and not result.ready
 
 
 def test_enabled_alias_is_accepted_and_reported() -> None:
-    result = assess(linked(), {"enabled": True, "configured": True})
+    result = assess(company(linked()), {"enabled": True, "configured": True})
     assert result.ready
     assert result.flag_name == "enabled"
 
 
-def test_enabled_alias_false_is_named_by_its_spelling() -> None:
-    result = assess(linked(), {"enabled": False, "configured": True})
-    assert result.unmet == ["configuration `enabled` is False, not true"]
+def test_enabled_alias_false_is_named_by_the_targets_spelling() -> None:
+    result = assess(company(linked()), {"enabled": False, "configured": True})
+    assert result.reasons == ["the configuration's `enabled` is false, not true"]
     assert result.flag_name == "enabled"
 
 
 def test_no_enable_flag() -> None:
-    result = assess(linked(), {"configured": True})
-    assert result.unmet == ["configuration has no `enable` flag"]
+    result = assess(company(linked()), {"configured": True})
+    assert result.reasons == ["the configuration has neither `enable` nor `enabled`"]
     assert result.flag_name is None
 
 
 def test_every_unmet_condition_is_named() -> None:
-    result = assess([connection("Accounting", "PendingAuth")], {"enable": False, "configured": False})
-    assert result.unmet == [
-        "accounting connection a1b2c3d4… is PendingAuth, not Linked",
-        "no commerce connection",
-        "configuration `enable` is False, not true",
-        "configuration `configured` is False, not true",
+    result = assess(company([connection("Accounting", "PendingAuth")]), {"enable": False, "configured": False})
+    assert result.reasons == [
+        "Accounting connection a1b2c3d4… is PendingAuth, not Linked",
+        "the company has no Commerce connection",
+        "the configuration's `enable` is false, not true",
+        "the configuration's `configured` is false, not true",
+    ]
+
+
+def test_the_company_and_the_connections_list_must_agree() -> None:
+    listed = [connection("Accounting", "PendingAuth"), connection("Commerce"),
+              connection("Commerce", "Linked", "99999999-z")]
+    result = assess(company(linked()), READY_CONFIGURATION, listed)
+    assert not result.ready
+    assert [u.condition for u in result.unmet] == [readiness.AGREEMENT, readiness.AGREEMENT]
+    assert result.reasons == [
+        "connection 99999999… is in the connections list but not in the company's dataConnections",
+        "connection a1b2c3d4… is Linked in the company's dataConnections but PendingAuth in the connections list",
     ]
 
 
@@ -183,7 +217,7 @@ def methods_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             sent.append(method)
             return super().request(method, path, **options)
 
-    monkeypatch.setattr(readiness, "ApiClient", Recording)
+    monkeypatch.setattr(readiness_command, "ApiClient", Recording)
     return sent
 
 
@@ -206,10 +240,10 @@ def test_started_company_is_not_ready(capsys: pytest.CaptureFixture[str], served
     lines = out.splitlines()
     assert lines[0] == f"NOT READY: company {company_id}"
     assert lines[1:] == [
-        f"  - accounting connection {accounting['id'][:8]}… is PendingAuth, not Linked",
-        f"  - commerce connection {commerce['id'][:8]}… is PendingAuth, not Linked",
-        "  - configuration `enable` is False, not true",
-        "  - configuration `configured` is False, not true",
+        f"  - Accounting connection {accounting['id'][:8]}… (gbol) is PendingAuth, not Linked",
+        f"  - Commerce connection {commerce['id'][:8]}… (lqai) is PendingAuth, not Linked",
+        "  - the configuration's `enable` is false, not true",
+        "  - the configuration's `configured` is false, not true",
     ]
     assert merchant.snapshot(company_id) == before
     assert methods_sent and set(methods_sent) == {"GET"}

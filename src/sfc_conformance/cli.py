@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
 
-    from .readiness import add_readiness_arguments  # noqa: PLC0415
+    from .commands.readiness import add_readiness_arguments  # noqa: PLC0415
     add_readiness_arguments(sub.add_parser("readiness", help="check one merchant's readiness (READY-1)"))
 
     from .selftest import add_selftest_arguments  # noqa: PLC0415
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fuzz":
             from .fuzzing.command import fuzz_command  # noqa: PLC0415
             return fuzz_command(args)
-        from .readiness import readiness  # noqa: PLC0415
+        from .commands.readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:
         return _fail(str(exc))
