@@ -24,6 +24,7 @@ from ..clock import Clock
 from ..secrets import Secret
 from .errors import ApiError, bad_request
 from .state import SandboxState
+from .webhooks import with_unknown_fields
 
 MAX_BODY = 1024 * 1024
 _NO_BODY = object()
@@ -143,6 +144,8 @@ class Api:
                 return Response(status_code=204, headers=headers)
             if "api-key-in-link-url" in self.state.faults:
                 result = _with_key_in_link_urls(result, self._api_key.reveal())
+            if "unknown-fields" in self.state.faults:
+                result = with_unknown_fields(result)
             if "json-as-text-plain" in self.state.faults and request.url.path.endswith("/connections"):
                 return JSONResponse(result, status_code=status, headers=headers, media_type="text/plain")
             return JSONResponse(result, status_code=status, headers=headers)

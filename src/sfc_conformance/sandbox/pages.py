@@ -160,8 +160,10 @@ class FlowPages:
         sched = doc["schedule"]
         zones = [(z, z) for z in sorted(iana_time_zones())]
         frequencies = [(f, f) for f in sched["frequencyOptions"]]
-        checked = " checked" if doc["enable"] else ""
+        checked = " checked" if doc.get("enable", doc.get("enabled")) else ""  # either spelling (READY-3)
+        start = html.escape(str(sched.get("startDate") or "")[:10])  # the day; a schedule starts at midnight UTC
         return ("<fieldset><legend>Schedule</legend>"
+                f"<label>Start date <input name=startDate type=date value=\"{start}\"></label>"
                 f"<label>Frequency {_select('selectedFrequency', frequencies, sched['selectedFrequency'], blank=False)}"
                 "</label>"
                 f"<label>Hour <input name=syncHour type=number min=0 max=23 value=\"{sched['syncHour']}\"></label>"
@@ -172,6 +174,7 @@ class FlowPages:
         """Turn the form into the full Configuration document and post it like the API does."""
         doc = self.state.get_configuration(company_id)
         del doc["configured"]  # the merchant's form claims nothing; the target derives it (CONF-4)
+        doc.pop("enabled", None)
         doc["enable"] = form.get("enable") == "on"
         sched = doc["schedule"]
         sched["selectedFrequency"] = form.get("selectedFrequency", sched["selectedFrequency"])
@@ -180,6 +183,9 @@ class FlowPages:
         # an empty hour or zone is none chosen, so the default (CONF-6), as in the API.
         sched["syncHour"] = int(hour) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", hour) else hour.strip() or None
         sched["timeZone"] = form.get("timeZone") or None
+        start = form.get("startDate", "").strip()
+        if start and start != str(sched.get("startDate") or "")[:10]:  # a new day from the date picker
+            sched["startDate"] = f"{start}T00:00:00Z" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", start) else start
         if not schedule_only:
             conf = doc["configuration"]
             for section, slots in ACCOUNT_SLOTS.items():
