@@ -31,6 +31,7 @@ def _(sfc: Suite) -> None:
     assert not bad, f"{len(bad)} of {len(checked)} 2xx answers break the contract:\n{_first(bad)}"
 
 
+# API-2
 @then("every JSON answer of the run so far is sent as application/json")
 def _(sfc: Suite) -> None:
     answers = [r for r in sfc.observations.api() if r.is_json]
@@ -49,6 +50,7 @@ def _(sfc: Suite) -> None:
                      f"the first:\n{bad[0].shown}")
 
 
+# API-5
 @when("the suite sends generated requests to every operation of the contract", target_fixture="fuzzed")
 def _(sfc: Suite, merchant: Merchant) -> Fuzzed:
     return fuzz(sfc, merchant, sfc.settings.fuzz_examples)

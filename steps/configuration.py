@@ -21,6 +21,7 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     return sfc.api.get_configuration(merchant.company_id)
 
 
+# CONF-3
 @when("the merchant configures the sync with valid choices, starting tomorrow")
 def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
     driver.configure(merchant, choices.complete(sfc.configuration(merchant), start=choices.tomorrow(sfc.clock.now())))
@@ -55,6 +56,7 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     return sfc.api.set_configuration(merchant.company_id, document)
 
 
+# CONF-5
 @when(parsers.parse("the merchant posts a configuration with {invalid}"), target_fixture="answer")
 def _(sfc: Suite, merchant: Merchant, invalid: str, request: pytest.FixtureRequest) -> httpx.Response:
     current = sfc.configuration(merchant)
@@ -62,6 +64,7 @@ def _(sfc: Suite, merchant: Merchant, invalid: str, request: pytest.FixtureReque
     return sfc.api.set_configuration(merchant.company_id, choices.invalid(current, invalid))
 
 
+# CONF-6
 @when("the merchant configures the sync without syncHour and timeZone")
 def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
     document = choices.complete(sfc.configuration(merchant))
@@ -83,6 +86,7 @@ def _set_enable(sfc: Suite, driver: MerchantDriver, merchant: Merchant, enable: 
     driver.configure(merchant, document)
 
 
+# REV-2, READY-1
 @when("the merchant disables the sync")
 def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
     _set_enable(sfc, driver, merchant, False)
@@ -93,6 +97,7 @@ def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> None:
     _set_enable(sfc, driver, merchant, True)
 
 
+# REV-3
 @when(parsers.parse("the merchant changes the {choice}"))
 def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant, choice: str) -> None:
     driver.configure(merchant, choices.changed(sfc.configuration(merchant), choice, sfc.clock.now()))
@@ -120,6 +125,7 @@ def _(sfc: Suite, answer: httpx.Response) -> None:
     error_message(sfc, answer)
 
 
+# CONF-1, CONF-3, CONF-4, CONF-7, REV-1
 @then(parsers.re(r"the configuration is (?P<negation>not )?configured"))
 def _(sfc: Suite, merchant: Merchant, negation: str | None) -> None:
     expected = not negation
@@ -127,6 +133,7 @@ def _(sfc: Suite, merchant: Merchant, negation: str | None) -> None:
     assert configured is expected, f"`configured` is {configured!r}, expected {expected}"
 
 
+# CONF-2
 @then("the configuration offers account, tax rate, invoice status and grouping period options")
 def _(sfc: Suite, answer: httpx.Response) -> None:
     missing = [kind for kind, present in choices.offered(sfc.expect(answer, 200, "reading the configuration")).items()

@@ -37,6 +37,7 @@ def _(sfc: Suite, merchant: Merchant, page: int, size: int) -> httpx.Response:
     return sfc.api.list_connections(merchant.company_id, page=page, page_size=size)
 
 
+# LINK-1
 @then("the company has one Commerce connection with the commerce key and one Accounting connection with the "
       "accounting key")
 def _(sfc: Suite, merchant: Merchant) -> None:
@@ -55,6 +56,7 @@ def _(sfc: Suite, merchant: Merchant) -> None:
         f"expected both connections PendingAuth, found {statuses}")
 
 
+# LINK-2
 @then(parsers.parse("the company has exactly {count:d} connections"))
 def _(sfc: Suite, merchant: Merchant, count: int) -> None:
     connections = sfc.connections(merchant)
@@ -63,6 +65,7 @@ def _(sfc: Suite, merchant: Merchant, count: int) -> None:
         f"{[(c.get('sourceType'), c.get('integrationKey')) for c in connections]}")
 
 
+# LINK-3
 @then("the accounting connection is Linked with a linkUrl and a created date")
 def _(sfc: Suite, merchant: Merchant) -> None:
     connection = sfc.connection(merchant, "Accounting")

@@ -17,6 +17,7 @@ from sfc_conformance.suite.windows import LATE_OPEN_BAND, LIVE_VALID_WITHIN
 from sfc_conformance.suite.world import Merchant, Suite
 
 
+# OTP-2, OTP-3
 @given("a flow URL that has expired", target_fixture="merchant")
 def _(sfc: Suite) -> Merchant:
     merchant, _flow = sfc.expired_flow()
@@ -40,6 +41,7 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     return opened
 
 
+# OTP-1, OTP-3, OTP-5 (again)
 @when("the merchant opens the flow URL straight away", target_fixture="opened")
 @when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
@@ -56,6 +58,7 @@ def _(sfc: Suite, merchant: Merchant, seconds: float) -> httpx.Response:
     return sfc.open_flow(merchant.flow.url)
 
 
+# OTP-4
 @when("the merchant opens the flow URL with the other merchant's identifier", target_fixture="opened")
 def _(sfc: Suite, merchant: Merchant, other: Merchant) -> httpx.Response:
     url = httpx.URL(merchant.flow.url).copy_set_param("merchantIdentifier", other.company_id)

@@ -53,6 +53,7 @@ def _(sfc: Suite, merchant: Merchant) -> Readiness:
     return assess(company, sfc.configuration(merchant), sfc.connections(merchant))
 
 
+# READY-2
 @when("the partner reads the company", target_fixture="answer")
 def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     return sfc.api.get_company(merchant.company_id)

@@ -51,3 +51,16 @@ def test_the_catalogue_holds_exactly_the_rules_of_the_profile() -> None:
     text = PROFILE.read_text(encoding="utf-8")
     profile = dict(re.findall(r"\*\*([A-Z]+-\d+) (MUST|SHOULD)\*\*", text))
     assert {r.id: r.level for r in RULES.values()} == profile
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_grep_finds_every_rule_in_its_scenario_its_steps_and_the_sandbox(rule_id: str) -> None:
+    """The README's promise: `grep -rn RULE-ID features steps src` lands on all three (the fault
+    catalog, which names every rule, does not count as the sandbox code that enforces one)."""
+    word = re.compile(rf"(?<![\w-]){re.escape(rule_id)}(?![\w-]|\.\.)")
+    places = {"features": ROOT / "features", "steps": ROOT / "steps",
+              "the sandbox": ROOT / "src" / "sfc_conformance" / "sandbox"}
+    for what, folder in places.items():
+        found = any(word.search(path.read_text(encoding="utf-8"))
+                    for path in folder.rglob("*") if path.suffix in (".py", ".feature") and path.name != "faults.py")
+        assert found, f"{rule_id} appears nowhere in {what} ({folder})"

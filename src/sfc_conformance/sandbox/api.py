@@ -137,7 +137,7 @@ class Api:
                 result = await run_in_threadpool(handler, request, payload, **args)
             except ApiError as error:
                 return error_response(error, self.state)
-            headers = {}
+            headers = {}  # KEY-2: nothing of the key goes back, in a header or a body
             if "api-key-echoed" in self.state.faults:
                 headers["x-api-key-used"] = self._api_key.reveal()
             if result is None:
@@ -148,7 +148,7 @@ class Api:
                 result = with_unknown_fields(result)
             if "json-as-text-plain" in self.state.faults and request.url.path.endswith("/connections"):
                 return JSONResponse(result, status_code=status, headers=headers, media_type="text/plain")
-            return JSONResponse(result, status_code=status, headers=headers)
+            return JSONResponse(result, status_code=status, headers=headers)  # API-2: application/json
 
         return run
 

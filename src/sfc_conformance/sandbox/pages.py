@@ -223,7 +223,7 @@ class FlowPages:
             return self._refused(error)
         if "no-success-page" in self.state.faults:
             return Response(status_code=204)
-        if session.redirect_url:
+        if session.redirect_url:  # FLOW-2: the partner's redirect, or the success page
             target = session.redirect_url
             if "://" not in target:  # the seed's own example is a bare host
                 target = "https://" + target

@@ -94,7 +94,7 @@ class SandboxState:
     def _company(self, company_id: str) -> Company:
         company = self._companies.get(company_id)
         if company is None:
-            raise not_found(f"No company was found with ID {company_id[:64]}")
+            raise not_found(f"No company was found with ID {company_id[:64]}")  # READY-2
         return company
 
     def _company_json(self, company: Company, base: str) -> dict[str, Any]:
@@ -138,10 +138,11 @@ class SandboxState:
             self._ensure_connection(company, accounting)
             if "start-resets-configuration" in self.faults:
                 company.choices = configuration.Choices()
+            # URL-3, OTP-3: every start call a fresh OTP, also after the last one expired.
             grant = self._resent_grant(company.id) or OtpGrant(
                 self._fresh_otp(), company.id, merchant, commerce.key, accounting.key, redirect, self.clock.now())
             self._grants[grant.otp] = grant
-        query = {"merchantIdentifier": merchant, "otp": grant.otp}
+        query = {"merchantIdentifier": merchant, "otp": grant.otp}  # URL-2
         if redirect is not None and "redirect-dropped" not in self.faults:  # URL-4: R comes back, encoded
             if "redirect-non-ascii-dropped" in self.faults:
                 redirect = redirect.encode("ascii", "ignore").decode()
@@ -151,7 +152,7 @@ class SandboxState:
             query_text = f"{urlencode(query)}&redirectUrl={pasted}"
         else:
             query_text = urlencode(query)
-        url = f"{base}sync-flow/{self.client_id}/{commerce.key}/{accounting.key}/start?{query_text}"
+        url = f"{base}sync-flow/{self.client_id}/{commerce.key}/{accounting.key}/start?{query_text}"  # URL-1
         if "relative-flow-url" in self.faults:
             url = url.removeprefix(base.rstrip("/"))
         return {"url": url}
@@ -170,7 +171,7 @@ class SandboxState:
                 return grant
         return None
 
-    def _platforms(self, commerce_key: str, accounting_key: str) -> tuple[Any, Any]:
+    def _platforms(self, commerce_key: str, accounting_key: str) -> tuple[Any, Any]:  # URL-6
         if "unknown-platform-accepted" in self.faults:
             return COMMERCE["lqai"], ACCOUNTING["gbol"]
         for slot, key in (("commerce", commerce_key), ("accounting", accounting_key)):
@@ -186,7 +187,7 @@ class SandboxState:
             raise not_found(f"No accounting platform has the key {accounting_key!r}.")
         return COMMERCE[commerce_key], ACCOUNTING[accounting_key]
 
-    def _check_redirect(self, redirect: str) -> None:
+    def _check_redirect(self, redirect: str) -> None:  # URL-5
         if len(redirect) > MAX_TEXT:
             raise bad_request("`redirectUrl` is too long.")
         # Browsers ignore leading spaces and control characters before a scheme.
@@ -216,7 +217,7 @@ class SandboxState:
         if "otp-predictable" in self.faults:
             return str(next(self._otp_counter))
         digits = 5 if "otp-five-digits" in self.faults else 6
-        while True:  # never hand out the same OTP twice (URL-3)
+        while True:  # never hand out the same OTP twice (URL-3); drawn at random (OTP-6)
             otp = f"{secrets.randbelow(10**digits):0{digits}d}"
             if otp not in self._grants:
                 return otp
@@ -243,11 +244,11 @@ class SandboxState:
             now = self.clock.now()
             if grant is None or (grant.commerce_key, grant.accounting_key) != (commerce_key, accounting_key):
                 raise refused
-            if grant.merchant_identifier != merchant and "otp-not-bound" not in self.faults:
+            if grant.merchant_identifier != merchant and "otp-not-bound" not in self.faults:  # OTP-4
                 raise refused
-            if grant.used and "otp-reusable" not in self.faults:
+            if grant.used and "otp-reusable" not in self.faults:  # OTP-5
                 raise refused
-            if now - grant.issued_at >= lifetime:
+            if now - grant.issued_at >= lifetime:  # OTP-1, OTP-2: valid for 30 s, refused from then on
                 raise refused
             grant.used = True
             session = FlowSession(secrets.token_urlsafe(24), grant.company_id, grant.redirect_url,
