@@ -81,7 +81,8 @@ def _(sfc: Suite, merchant: Merchant, opened: httpx.Response) -> None:
         # may fairly be refused, so a slow run proves nothing either way.
         late = (flow.opened_at - flow.sent_at).total_seconds()
         if late > LIVE_VALID_WITHIN:
-            pytest.skip(f"the flow URL was opened {late:.1f} s after the start call; only <= {LIVE_VALID_WITHIN:g} s is judged live")
+            pytest.skip(f"the flow URL was opened {late:.1f} s after the start call; "
+                        f"only <= {LIVE_VALID_WITHIN:g} s is judged live")
     after = f" {(flow.opened_at - flow.sent_at).total_seconds():.1f} s after the start call" if flow.opened_at else ""
     assert opened.status_code < 400, (
         f"the flow URL was refused with {opened.status_code}{after}, inside its 30 s window: {opened.text[:200]}")

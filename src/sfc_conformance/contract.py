@@ -114,7 +114,7 @@ class Contract:
 
     def unknown_in(self, schema: dict[str, Any], body: Any) -> list[str]:
         """The fields of ``body`` that ``schema`` does not list, as ``a.b[].c``: allowed, worth a note."""
-        found = []
+        found: list[str] = []
         for error in self._closed_validator(schema).iter_errors(body):
             if type(error.kind).__name__ != "AdditionalProperties":
                 continue

@@ -71,8 +71,8 @@ def operations(schema: Any) -> list[Any]:
     return sorted(found, key=lambda op: operation_id(op) in RUN_LAST)
 
 
-def run_stateless(schema: Any, sender: Sender, findings: Findings, budget: Budget, *,
-                  pinned: dict[str, str], fuzz_subscriptions: bool, platform_keys: dict[str, str] | None = None) -> None:
+def run_stateless(schema: Any, sender: Sender, findings: Findings, budget: Budget, *, pinned: dict[str, str],
+                  fuzz_subscriptions: bool, platform_keys: dict[str, str] | None = None) -> None:
     """``fuzz_subscriptions``: whether ``POST /webhooks`` may get generated bodies (see :mod:`.run`);
     ``platform_keys``: the run's ``commerceKey`` and ``accountingKey``, kept beside an unknown id."""
     known = {**(platform_keys or {}), **pinned}
