@@ -5,10 +5,10 @@ Feature: The merchant severs the connection
 
   Background:
     Given 2 consumers of the partner are subscribed to connection.deleted events
-    And a merchant who is ready to sync
 
   @DEL-1 @must
   Scenario: Deleting the connection notifies every subscriber
+    Given a merchant who is ready to sync
     When the merchant severs the accounting connection
     Then every consumer receives the connection.deleted event within 10 seconds, for that company and connection
     And the event is a ConnectionWebhook
@@ -19,6 +19,7 @@ Feature: The merchant severs the connection
 
   @DEL-2 @must
   Scenario: No sync succeeds after the deletion
+    Given a merchant who is ready to sync
     When the merchant severs the accounting connection
     And the partner requests a sync
     Then the sync does not succeed
@@ -26,7 +27,8 @@ Feature: The merchant severs the connection
 
   @DEL-3 @must @embedded_only
   Scenario: The next scheduled sync fails, and no further sync is attempted
-    Given the merchant's schedule is daily at 6 in "Etc/UTC"
+    Given a merchant who is ready to sync
+    And the merchant's schedule is daily at 6 in "Etc/UTC"
     When 1 day passes
     Then a scheduled sync has run
     When the merchant severs the accounting connection
@@ -37,5 +39,6 @@ Feature: The merchant severs the connection
 
   @DEL-4 @should
   Scenario: Deliveries are signed with Standard Webhooks headers
+    Given a merchant who is ready to sync
     When the merchant severs the accounting connection
     Then every delivery of the event within 10 seconds carries Standard Webhooks headers whose signature verifies

@@ -122,8 +122,10 @@ def _(sfc: Suite, seconds: float) -> None:
     # Every window must be over before "one event" can be judged; at the end of a run it usually is.
     countdown(sfc.clock, (last - sfc.clock.now()).total_seconds(), "for the last webhook window to close", sfc.say)
     seen = sfc.target.receiver.seen()
-    problems = [problem for d in deletions for problem in _problems(sfc, d, d.subscribers, seconds, seen)]
-    assert not problems, f"{len(problems)} problems over {len(deletions)} deletions:\n" + "\n".join(problems[:10])
+    judged = {d: _problems(sfc, d, d.subscribers, seconds, seen) for d in deletions}
+    problems = [problem for found in judged.values() for problem in found]
+    assert not problems, (f"{sum(1 for found in judged.values() if found)} of the run's {len(deletions)} deletions "
+                          "were not announced as DEL-1 asks:\n" + "\n".join(problems[:10]))
 
 
 @then(parsers.parse("every delivery of the event within {seconds:g} seconds carries Standard Webhooks headers "

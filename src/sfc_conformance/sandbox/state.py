@@ -358,6 +358,7 @@ class SandboxState:
             if secret is not None and "webhook-signature-wrong" in self.faults:
                 secret = OTHER_SECRET
             now_due: list[Delivery] = []
+            again = {**event, "id": new_id()}  # the `webhook-announced-twice` fault's second event
             for hook in subscribers:
                 sent = {**event, "id": new_id()} if "webhook-id-per-subscriber" in self.faults else event
                 delivery = build_delivery(hook.url, sent, secret)
@@ -368,8 +369,7 @@ class SandboxState:
                     if "webhook-retried" in self.faults:
                         now_due.append(delivery)  # the same delivery again: same webhook-id, same event
                 if "webhook-announced-twice" in self.faults:
-                    self._later.append((now + ANNOUNCED_AGAIN_AFTER,
-                                        build_delivery(hook.url, {**sent, "id": new_id()}, secret)))
+                    self._later.append((now + ANNOUNCED_AGAIN_AFTER, build_delivery(hook.url, again, secret)))
         for delivery in now_due:  # outside the lock: a slow receiver must not stall the API
             self._dispatch(delivery)
 
