@@ -85,6 +85,8 @@ def test_a_should_fault_that_fails_the_run_is_misjudged() -> None:
     """No SHOULD rule may fail a run without --strict: the old DEL-1 failed on an unsigned delivery."""
     status, why = judge(Case("unsigned-webhooks"), 1, statuses(DEL_4="warn", DEL_1="FAIL"), live=False)
     assert status == MISJUDGED and "DEL-1" in why
+    # Also when its own rule could not be judged because of it (no delivery reached the receiver in time).
+    assert judge(Case("unsigned-webhooks"), 1, statuses(DEL_4="n/a", DEL_1="FAIL"), live=True)[0] == MISJUDGED
 
 
 def test_a_should_fault_runs_the_whole_suite_and_a_must_fault_only_its_rule() -> None:

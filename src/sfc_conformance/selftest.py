@@ -114,12 +114,13 @@ def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool) -> t
         return NOT_OBSERVABLE, LIVE_BLIND[case.fault]
     if rule.must and exit_code == 1 and seen == "FAIL":
         return KILLED, ""
-    if not rule.must and seen == "warn":
+    if not rule.must:
         failed = [r for r, s in statuses.items() if s == "FAIL"]
-        if exit_code == 0 and not failed:
+        if failed or exit_code == 1:
+            return MISJUDGED, (f"exit {exit_code}; a SHOULD fault failed the run through {', '.join(failed) or '?'}:"
+                               " no SHOULD rule may fail a run without --strict")
+        if seen == "warn":
             return KILLED, ""
-        return MISJUDGED, (f"exit {exit_code}; a SHOULD fault failed the run through {', '.join(failed) or '?'}: "
-                           "no SHOULD rule may fail a run without --strict")
     if seen in ("n/a", "not run") and exit_code in (0, 1):
         if not live:
             return UNSEEN, (f"{rule.id} is {seen} on the embedded sandbox, which must show every fault: "
@@ -190,7 +191,8 @@ def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     sandbox = serve.build(api_key, webhook_secret, case.sandbox)
     os.environ.update(SFC_API_KEY=api_key, SFC_WEBHOOK_SECRET=webhook_secret)
     try:
-        with BackgroundServer(sandbox.app) as server:
+        # As `sfc-conformance sandbox` serves it: its scheduler ticks, so what falls due later happens.
+        with serve.Scheduler(sandbox), BackgroundServer(sandbox.app) as server:
             args = cli.build_parser().parse_args([*arguments, "--base-url", server.url])
             return runner.run(args, plugins=[reader])
     finally:

@@ -4,13 +4,16 @@ One receiver, two ways in: the embedded target routes the sandbox's webhook
 POSTs to :meth:`WebhookReceiver.handle` through respx; the live target serves
 the same handler with uvicorn on 127.0.0.1.
 
-Every POST is recorded, signed or not: whether an event arrived is DEL-1's
-question, whether it was signed is DEL-4's alone.  With a signing secret each
-delivery is verified with the ``standardwebhooks`` library and one that does
-not verify is answered 401, as a careful consumer answers it; it is still kept,
-marked unverified.  A run subscribes several times (one URL each, told apart
-by ``sfcSubscriber`` in the query) and tags every URL with its run id, so
-deliveries meant for other runs or other subscribers are told apart too.
+Every POST is recorded, signed or not, and acknowledged with 200: whether an
+event arrived is DEL-1's question, whether it was signed is DEL-4's alone.  With
+a signing secret each delivery is verified with the ``standardwebhooks``
+library and one that does not verify is kept marked unverified: the suite
+refuses it as evidence of signing, never as a delivery.  (Answering it 401, as a
+consumer would, makes a target retry and back its queue up, or disable the
+subscription: a SHOULD-level defect would then fail DEL-1, a MUST.)  A run
+subscribes several times (one URL each, told apart by ``sfcSubscriber`` in the
+query) and tags every URL with its run id, so deliveries meant for other runs or
+other subscribers are told apart too.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ class WebhookReceiver:
         with self._arrived:
             self.deliveries.append(delivery)
             self._arrived.notify_all()
-        return 401 if verified is False else 200
+        return 200
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """The respx side effect."""
