@@ -61,8 +61,8 @@ def test_the_fuzz_allows_fields_the_contract_does_not_know(embedded: Callable[..
     ("unknown-company-found", "READY-2", "GET /companies/{companyId}"),
     ("api-key-echoed", "KEY-2", "GET /companies/{companyId}"),
     ("api-key-in-link-url", "KEY-2", "GET /companies/{companyId}/connections"),
-], ids=["crash-on-bad-json", "crash-on-unknown-connection", "error-status-mismatch", "api-key-optional", "wrong-total-results",
-        "unknown-company-found", "api-key-echoed", "api-key-in-link-url"])
+], ids=["crash-on-bad-json", "crash-on-unknown-connection", "error-status-mismatch", "api-key-optional",
+        "wrong-total-results", "unknown-company-found", "api-key-echoed", "api-key-in-link-url"])
 def test_the_fuzz_names_the_rule_a_fault_breaks(embedded: Callable[..., Embedded], fault: str, rule: str,
                                                 operation: str) -> None:
     report, e = fuzzed(embedded, fault)
