@@ -122,12 +122,16 @@ def _check(args: argparse.Namespace) -> Settings:
         sandbox_faults=tuple(args.sandbox_fault), fuzz_examples=args.fuzz_examples,
         merchant_driver=args.merchant_driver, timeout=args.timeout, connect_timeout=args.connect_timeout)
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
-        from .rules import RULES  # noqa: PLC0415
+        from .rules import CONSUMER_RULES, RULES  # noqa: PLC0415
         from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415
         named = set(re.findall(r"[\w:+.\[\]\\/-]+", args.tags)) - {"and", "or", "not"}
         unknown = sorted(named - set(RULES) - set(TARGET_MARKERS))
         if unknown:
             raise UsageError(f"--tags {args.tags!r} names no rule or tag: {', '.join(unknown)}")
+        theirs = sorted(named & set(CONSUMER_RULES))
+        if theirs:
+            raise UsageError(f"--tags {args.tags!r} names {', '.join(theirs)}, a rule of the partner's own webhook "
+                             "endpoint: `sfc-conformance consumer --url URL` checks those")
     return checked
 
 

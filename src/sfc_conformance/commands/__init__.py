@@ -1,0 +1,1 @@
+"""The command-line commands: argument parsing and exit codes; nothing imports them."""
