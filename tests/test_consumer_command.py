@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sfc_conformance import cli
+from sfc_conformance import __version__, cli
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import MAX_DELIVERIES
 from sfc_conformance.consumer.faults import FAULTS
@@ -74,6 +74,8 @@ def test_the_reference_consumer_passes(capsys: pytest.CaptureFixture[str], serve
     assert "rules: 5 pass" in out
     assert sent(out) == MAX_DELIVERIES == served.consumer.received == 26
     assert len(served.consumer.deleted) == 1 + 20  # the first delivery and the burst; the retry changed nothing
+    assert all(event["payload"]["referenceCompany"]["name"] == "SFC conformance consumer check"
+               for event in served.consumer.deleted.values())
     assert err == ""
 
 
@@ -163,8 +165,10 @@ def test_the_secret_stays_out_of_every_output(capsys: pytest.CaptureFixture[str]
                                               tmp_path: Path) -> None:
     """An endpoint that echoes its own secret (a debug page) in its answers: masked everywhere."""
     secret = "whsec_" + "ZWNob2VkLXNlY3JldC1mb3ItdGhlLWxlYWstdGVzdA=="
+    agents: set[str] = set()
 
     async def echo(request: Request) -> Response:
+        agents.add(request.headers.get("user-agent", ""))
         return JSONResponse({"error": "bad", "config": {"secret": secret}}, status_code=500,
                             headers={"x-debug-secret": secret})
 
@@ -173,6 +177,7 @@ def test_the_secret_stays_out_of_every_output(capsys: pytest.CaptureFixture[str]
     code, out, err = check(capsys, url, "--secret", secret, "--report-dir", str(reports))
     assert code == 1
     assert "answered 500" in out
+    assert agents == {f"sfc-conformance/{__version__} (consumer check)"}  # a partner can find it in their logs
     written = "".join(path.read_text(encoding="utf-8") for path in reports.iterdir())
     for form in disguises(secret):
         assert form not in out + err + written, form
@@ -229,7 +234,7 @@ def test_a_plain_text_acknowledgement_is_no_web_page(capsys: pytest.CaptureFixtu
     (["--url", "127.0.0.1:8090/hook"], "is not an absolute http(s) URL"),
     (["--url", "http://127.0.0.1:9/hook", "--serve"], "give one of them"),
     (["--url", "http://127.0.0.1:9/hook", "--fault", "accepts-unsigned"], "it goes with --serve"),
-    (["--url", "http://127.0.0.1:9/hook", "--secret", "whsec_@@@"], "--secret: webhook secret starts with whsec_"),
+    (["--url", "http://127.0.0.1:9/hook", "--secret", "whsec_@@@"], "--secret / SFC_WEBHOOK_SECRET: webhook secret"),
     (["--url", "http://127.0.0.1:9/hook", "--timeout", "0"], "--timeout 0 must be more than 0 seconds"),
     (["--serve", "--fault", "accepts-everything"], "invalid choice: 'accepts-everything'"),
 ])

@@ -157,11 +157,22 @@ def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
     if checked.live:
         _reach(checked)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
+    with _environment(secrets):
+        return run_scenarios(pytest_arguments(args), reports, plugins,
+                             none=f"no scenario matched --tags {args.tags!r}" if args.tags else "")
+
+
+def run_scenarios(arguments: list[str], reports: ReportFiles, plugins: Sequence[object] = (), *,
+                  none: str = "") -> int:
+    """pytest with ``arguments`` and ``plugins``, its reports staged; the command's exit code.
+
+    The reports are published only when rules ran (exit code 0 or 1); ``none`` is the usage
+    error for a run that collected no scenario.
+    """
     try:
-        with _environment(secrets):
-            code = pytest.main(pytest_arguments(args) + reports.pytest_arguments(), plugins=list(plugins))
+        code = pytest.main(arguments + reports.pytest_arguments(), plugins=list(plugins))
         if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-            raise UsageError(f"no scenario matched --tags {args.tags!r}" if args.tags else "no scenario was collected")
+            raise UsageError(none or "no scenario was collected")
         exit_code = EXIT_FOR_PYTEST.get(int(code), 2)
         if exit_code in (0, 1):  # rules ran: their verdict is worth a report
             reports.publish()

@@ -20,17 +20,16 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
 from ..background_server import HOST, bind
 from ..consumer.deliveries import STALE_BY, Signer
 from ..consumer.endpoint import ANSWER_WITHIN, MAX_DELIVERIES, SENT_FOR, Endpoint
 from ..consumer.faults import FAULTS
 from ..consumer.plugin import ConsumerCheck, ConsumerPlugin
+from ..consumer.reference import PATH, ReferenceConsumer, serve
 from ..errors import UsageError
 from ..report.files import ReportFiles
 from ..rules import CONSUMER_RULES
-from ..runner import EXIT_FOR_PYTEST
+from ..runner import run_scenarios
 from ..secrets import Secret
 from ..suite.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
 from ..webhook_signing import generate_secret, webhook_for
@@ -112,7 +111,7 @@ def _checked_secret(secret: str | None) -> Secret | None:
     try:
         webhook_for(wrapped)
     except ValueError as error:
-        raise UsageError(f"--secret: {error}") from None
+        raise UsageError(f"--secret / SFC_WEBHOOK_SECRET: {error}") from None
     return wrapped
 
 
@@ -132,18 +131,12 @@ def _check(args: argparse.Namespace, url: str | None, secret: str | None) -> int
     started = time.monotonic()
     try:
         check.reach()
-        code = pytest.main(_pytest_arguments(args) + reports.pytest_arguments(), plugins=[ConsumerPlugin(check)])
-        exit_code = EXIT_FOR_PYTEST.get(int(code), 2)
-        sent = f"{endpoint.sent} request{'s' if endpoint.sent != 1 else ''}"
-        print(f"sent {sent} to the endpoint in {time.monotonic() - started:.1f} s", flush=True)
-        if exit_code in (0, 1):  # rules ran: their verdict is worth a report
-            reports.publish()
-            for written in reports.html + reports.junit:
-                print(f"report: {written}", flush=True)
-        return exit_code
+        exit_code = run_scenarios(_pytest_arguments(args), reports, [ConsumerPlugin(check)])
     finally:
-        reports.discard()
         endpoint.close()
+    sent = f"{endpoint.sent} request{'s' if endpoint.sent != 1 else ''}"
+    print(f"sent {sent} to the endpoint in {time.monotonic() - started:.1f} s", flush=True)
+    return exit_code
 
 
 def _pytest_arguments(args: argparse.Namespace) -> list[str]:
@@ -155,8 +148,6 @@ def _pytest_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def _serve(args: argparse.Namespace, secret: str | None) -> int:
-    from ..consumer.reference import PATH, ReferenceConsumer, serve  # noqa: PLC0415 - uvicorn only to serve
-
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number")
     given = _checked_secret(secret)

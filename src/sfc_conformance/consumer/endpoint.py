@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from .. import __version__
 from ..client import ApiClient, Exchange, exchange_of
 from ..errors import AnswerTimedOut, NotJson, Redirected, TargetError
 from ..secrets import Secret, redact
@@ -32,6 +33,7 @@ BURST = 20  # PWH-5: deliveries at once
 SENT_FOR = {"PWH-1": 1, "PWH-2": 3, "PWH-3": 1, "PWH-4": 1, "PWH-5": BURST}
 MAX_DELIVERIES = sum(SENT_FOR.values())
 ANSWER_WITHIN = 15.0  # seconds: Codat expects a consumer's answer within 15 s (PWH-1, PWH-5)
+USER_AGENT = f"sfc-conformance/{__version__} (consumer check)"  # so a partner finds the check in their logs
 _WEB_PAGE_STARTS = ("<!doctype html", "<html")
 
 
@@ -84,7 +86,8 @@ class Endpoint:
             self._sent += 1
         started = time.monotonic()
         try:
-            response = self._client.request("POST", self.url, content=delivery.body, headers=delivery.headers,
+            response = self._client.request("POST", self.url, content=delivery.body,
+                                            headers={"user-agent": USER_AGENT, **delivery.headers},
                                             authenticated=False, retry=False)
         except TargetError as error:
             return Reply(delivery, None, time.monotonic() - started, self._unanswered(delivery, str(error)),
