@@ -7,7 +7,6 @@ import base64
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -44,14 +43,6 @@ def assert_one_line_usage_error(code: int, err: str) -> str:
     assert lines[0].startswith("sfc-conformance: ")
     assert "Traceback" not in err
     return lines[0]
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A 127.0.0.1 port that refuses connections: bound, never listening."""
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        yield holder.getsockname()[1]
 
 
 def child_environment(**extra: str) -> dict[str, str]:

@@ -4,9 +4,10 @@ Exit codes (all subcommands):
 
     0  every MUST rule holds (``run``), the merchant is ready (``readiness``),
        the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
-       the fuzz found nothing (``fuzz``)
+       the fuzz found nothing (``fuzz``); the endpoint meets every MUST rule (``consumer``)
     1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready;
-       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``)
+       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``);
+       the endpoint broke a PWH rule (``consumer``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
 """
 
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .fuzzing.command import add_fuzz_arguments  # noqa: PLC0415
     add_fuzz_arguments(sub.add_parser("fuzz", help="fuzz a target from our contract with schemathesis"))
+
+    from .commands.consumer import add_consumer_arguments  # noqa: PLC0415
+    add_consumer_arguments(sub.add_parser("consumer", help="check a partner's webhook endpoint (PWH-1..5), "
+                                                           "or serve the reference one"))
     return parser
 
 
@@ -117,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fuzz":
             from .fuzzing.command import fuzz_command  # noqa: PLC0415
             return fuzz_command(args)
+        if args.command == "consumer":
+            from .commands.consumer import consumer  # noqa: PLC0415
+            return consumer(args)
         from .commands.readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..rules import RULES, Rule
+from ..rules import Rule
 from ..secrets import redact
 from ..suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, ScenarioRun, Verdict
 
@@ -26,13 +26,23 @@ from ..suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, Sc
 class RunFacts:
     """What the page says about the run itself."""
 
-    target: str  # "embedded" or "live"
+    target: str  # "embedded" or "live" (`run`), or "webhook endpoint" (`consumer`)
     base_url: str
     started: datetime
     finished: datetime
     strict: bool = False
     sandbox_faults: tuple[str, ...] = ()
     tags: str = ""
+
+    @property
+    def what(self) -> str:
+        """What was checked, in a few words: "embedded target", "webhook endpoint"."""
+        return f"{self.target} target" if self.target in ("embedded", "live") else self.target
+
+    @property
+    def where(self) -> str:
+        """The same, with the URL of anything but the embedded sandbox (which has no real one)."""
+        return self.what if self.target == "embedded" else f"{self.what} at {self.base_url}"
 
 
 _CSS = """
@@ -131,9 +141,8 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
     counts = "".join(f"<span>{_badge(status)} {number}</span>" for status, number in verdict.counts().items()
                      if number)
     scenarios = ", ".join(f"{n} {_text(s)}" for s, n in sorted(_scenarios_seen(verdict).items()))
-    target = f"{facts.target} target" + (f" at {facts.base_url}" if facts.target == "live" else "")
     facts_line = [
-        f"<span>target: {_text(target)}</span>",
+        f"<span>target: {_text(facts.where)}</span>",
         f"<span>started: {_text(_when(facts.started))}</span>",
         f"<span>took: {(facts.finished - facts.started).total_seconds():.1f} s</span>",
         f"<span>scenarios: {scenarios or 'none'}</span>",
@@ -183,7 +192,7 @@ def _rules_table(verdict: Verdict) -> str:
     rows = ['<table><tr><th>rule</th><th>level</th><th>verdict</th><th>scenarios passed</th><th>the rule</th>'
             '<th>note</th></tr>']
     section = None
-    for rule in RULES.values():
+    for rule in verdict.rules.values():
         if rule.section != section:
             section = rule.section
             rows.append(f'<tr class="section"><td colspan="6">{_prose(section)}</td></tr>')
@@ -231,7 +240,7 @@ def _timeline_row(run: ScenarioRun, first: float, span: float) -> str:
 
 def render(verdict: Verdict, facts: RunFacts) -> str:
     """The whole page, as one string."""
-    title = f"sfc-conformance: {'PASS' if verdict.passed else 'FAIL'} ({facts.target} target)"
+    title = f"sfc-conformance: {'PASS' if verdict.passed else 'FAIL'} ({facts.what})"
     legend = ", ".join(f"{_badge(s)}" for s in STATUSES if s != PASS)
     return "\n".join([
         "<!doctype html>",
