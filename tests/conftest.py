@@ -60,8 +60,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def assert_conforms(response: httpx.Response) -> None:
     """Every API answer of the sandbox must validate against our contract."""
     path = urlsplit(str(response.request.url)).path
-    if path.startswith("/sync-flow/"):
-        return  # the merchant's HTML pages are not API calls
+    if path.startswith(("/sync-flow/", "/flow-api/")):
+        return  # the merchant's pages, and the flow app's own API, are not calls of the profile's API
     response.read()
     body = json.loads(response.content) if response.content else None
     problems = load_contract().check_answer(response.request.method, path, response.status_code, body)
@@ -240,12 +240,13 @@ def embedded() -> Iterator[Callable[..., Embedded]]:
     """
     made: list[Embedded] = []
 
-    def make(*, faults: Iterable[str] = (), start: datetime | None = None, checked: bool = True) -> Embedded:
+    def make(*, faults: Iterable[str] = (), start: datetime | None = None, checked: bool = True,
+             flow_style: str = "pages") -> Embedded:
         for earlier in made:
             earlier.close()
         made.clear()
         extra: dict[str, Any] = {"clock": ManualClock(start)} if start else {}
-        built = EmbeddedTarget(faults=tuple(faults), **extra)
+        built = EmbeddedTarget(faults=tuple(faults), flow_style=flow_style, **extra)
         built.start()
         client = built.client()
         if checked:

@@ -22,6 +22,7 @@ from typing import NoReturn
 
 from . import __version__
 from .errors import SfcError
+from .sandbox import FLOW_STYLES
 from .sandbox.faults import FAULTS
 from .secrets import redact
 
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="break one rule on purpose, to see the suite catch it (repeatable)")
     sandbox.add_argument("--rate-limit", type=int, default=None, metavar="N",
                          help="answer 429 past N API calls a second")
+    sandbox.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
+                         help="the merchant's side: server-rendered pages (default), or a browser app whose "
+                              "document always loads and whose own requests meet the OTP's 401")
 
     from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
@@ -84,7 +88,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         return _fail(f"--port {args.port} is not a port number")
     api_key = args.api_key or secrets.token_urlsafe(18)
     try:
-        sandbox = serve.build(api_key, args.webhook_secret, args.fault)
+        sandbox = serve.build(api_key, args.webhook_secret, args.fault, args.flow_style)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
@@ -96,6 +100,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     print(f"  API key:  {shown_key}", flush=True)
     if args.fault:
         print(f"  faults:   {', '.join(args.fault)}", flush=True)
+    if args.flow_style != "pages":
+        print(f"  flow:     {args.flow_style} style", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         serve.serve(sandbox, sock)

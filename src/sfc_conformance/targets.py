@@ -35,10 +35,11 @@ class EmbeddedTarget:
     name: ClassVar[str] = "embedded"
     is_embedded: ClassVar[bool] = True
     clock: ManualClock = field(default_factory=lambda: ManualClock(SystemClock().now().replace(microsecond=0)))
+    flow_style: str = "pages"  # or "app": see sandbox.FLOW_STYLES
 
     def __post_init__(self) -> None:
         self.sandbox = Sandbox(api_key=DEFAULT_API_KEY, clock=self.clock, webhook_secret=self.webhook_secret,
-                               faults=self.faults)
+                               faults=self.faults, flow_style=self.flow_style)
         self.base_url = EMBEDDED_BASE_URL
         self.api_key = Secret(DEFAULT_API_KEY)
         self.receiver = WebhookReceiver(Secret(self.webhook_secret) if self.webhook_secret else None)
