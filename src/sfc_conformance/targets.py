@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import httpx
 import respx
 
 from .asgi_bridge import AsgiBridge
@@ -56,6 +57,14 @@ class EmbeddedTarget:
         self._router.stop()
         self._bridge.close()
         self.sandbox.close()
+
+    def answer(self, request: httpx.Request) -> httpx.Response | None:
+        """The sandbox's answer to a request for its host, in-process; None for any other host.
+
+        The shape of a browser route (:func:`sfc_conformance.browser.MerchantBrowser.session`):
+        a real browser walks the embedded sandbox without a socket.
+        """
+        return self._bridge(request) if request.url.host == EMBEDDED_HOST else None
 
     def client(self) -> ApiClient:
         # Retry pauses move the manual clock instead of waiting.

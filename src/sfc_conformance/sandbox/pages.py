@@ -195,7 +195,7 @@ class FlowPages:
         if session.redirect_url:
             return RedirectResponse(redirect_location(session.redirect_url), status_code=303)
         return _page("You're all set", "<p id=success>Your sync is configured. You can close this window.</p>"
-                     f'<p><a href="/sync-flow/s/{token}/settings">Review settings</a></p>')
+                     f'<p><a id=review-settings href="/sync-flow/s/{token}/settings">Review settings</a></p>')
 
     # -- review (seed §4) -------------------------------------------------------
 

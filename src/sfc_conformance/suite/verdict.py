@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..evidence import Screenshot
 from ..rules import RULES, Rule
 
 PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
@@ -30,6 +31,7 @@ class Outcome:
     step: str = ""  # FAIL/WARN: the step that failed
     saw: str = ""  # FAIL/WARN: what the suite saw, secrets masked
     exchanges: tuple[str, ...] = ()  # FAIL/WARN: the scenario's last requests and answers, secrets masked
+    screenshots: tuple[Screenshot, ...] = ()  # what the merchant's browser showed, step by step
 
     @property
     def detail(self) -> str:
