@@ -60,7 +60,7 @@ def _assert_screenshot(view: MerchantView, caption: str) -> None:
     assert view.screenshot is not None, view.describe()
     assert view.screenshot.caption == caption
     width, height = _png_size(view.screenshot.png)
-    assert width == 1024 and height >= 720
+    assert width == 800 and height >= 600
 
 
 # -- the embedded sandbox, walked through a route: no sockets ----------------------------------------
@@ -233,8 +233,9 @@ def test_walking_the_flow_leaves_the_api_s_state(chromium: MerchantBrowser, embe
                                                                         "Linked")
     assert shown.last_sync is None
     assert shown.next_sync == datetime(2026, 1, 6, 6, 0, tzinfo=UTC)  # 07:00 in Paris, in winter
-    assert captions == ["authorization screen", "configuration form", "configuration form", "configuration form",
-                        "success page", "settings page"]
+    assert captions == ["authorization screen", "configuration form", "configuration form, filled in",
+                        "configuration form", "configuration form", "configuration form, filled in", "success page",
+                        "settings page"]
 
     stored = e.steps.configuration(merchant.company_id)
     conf = stored["configuration"]

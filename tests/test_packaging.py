@@ -32,4 +32,5 @@ def test_the_packaged_suite_is_complete() -> None:
         assert features == {p.relative_to(repository) for p in repository.rglob("*.feature")}
     assert (PACKAGE / "steps" / "test_conformance.py").is_file()
     assert (PACKAGE / "suite" / "pytest.ini").is_file()
+    assert (PACKAGE / "sandbox" / "flow_app.js").is_file()  # the app-style flow's script
     assert contract_path().is_file()

@@ -63,7 +63,7 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 DEFAULT_TIMEOUT = 15.0  # seconds for the document to load, and again for the page to settle
 DEFAULT_QUIET = 0.5  # seconds without network activity that count as settled: Playwright's "networkidle"
-VIEWPORT: ViewportSize = {"width": 1024, "height": 720}
+VIEWPORT: ViewportSize = {"width": 800, "height": 600}  # readable when the report shows it at half size
 _POLL_MS = 50
 _TEXT_LIMIT = 20_000
 

@@ -5,7 +5,7 @@
         walk.authorize()                    # Screen "configure"
         walk.configure(fields)              # Screen "success", "redirect", or "configure" with problems
         shown = walk.settings()             # last and next sync as the settings page shows them
-        evidence = [s.screenshot for s in walk.screens if s.screenshot]
+        evidence = walk.screenshots()      # every screen, and each form as filled in
 
 This driver knows OUR sandbox: both styles give their screens the same ids and
 field names (``form#authorize``, ``form#configure`` with ``account.sales.sales``,
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,6 +105,7 @@ class FlowWalk:
         self._home: str | None = None
         self.screens: list[Screen] = []
         self.session: BrowserSession | None = None
+        self._shots: list[Screenshot] = []  # every screen, and every form as filled in before it was sent
 
     def __enter__(self) -> FlowWalk:
         route = self._route
@@ -161,6 +162,8 @@ class FlowWalk:
             shot = tab.snapshot(CAPTIONS[name] + (f" ({url})" if name == "redirect" else ""))
         screen = Screen(name, url, text, problems, shot, view, tab.requests(since))
         self.screens.append(screen)
+        if shot is not None:
+            self._shots.append(shot)
         return screen
 
     def _expect(self, *names: str) -> Screen:
@@ -174,7 +177,9 @@ class FlowWalk:
         tab = self._tab
         before = len(tab.navigations)
         since = tab.mark()
-        tab.page.click(selector)
+        # The keyboard, not the mouse: a full-page screenshot leaves the view scrolling back for a
+        # moment, and a mouse press and release that land on different elements make no click.
+        tab.page.locator(selector).press("Enter")
         tab.settle()
         return self._seen(before, since)
 
@@ -250,7 +255,8 @@ class FlowWalk:
         for name, tag, kind in kinds:
             target = f'{form} [name="{name}"]'
             if kind == "checkbox":
-                page.set_checked(target, fields.get(name) == "on")
+                if page.is_checked(target) != (fields.get(name) == "on"):
+                    page.locator(target).press("Space")  # the keyboard, as for buttons (see _click)
             elif name not in fields:
                 continue
             elif tag == "SELECT":
@@ -267,11 +273,14 @@ class FlowWalk:
                                          problems=tuple(f"{n}: {m}" for n, m in invalid))
             self.screens[-1] = screen
             return screen
+        filled = self._tab.snapshot(f"{CAPTIONS[self.current.name]}, filled in")
+        if filled is not None:
+            self._shots.append(filled)
         return self._click(f"{form} [type=submit]")
 
-    def screenshots(self) -> Iterator[Screenshot]:
-        """Every screenshot of the walk so far, in order."""
-        return (s.screenshot for s in self.screens if s.screenshot is not None)
+    def screenshots(self) -> list[Screenshot]:
+        """Every screenshot of the walk so far, in order: each screen, and each form as sent."""
+        return list(self._shots)
 
 
 def _moment(value: object) -> datetime | None:

@@ -97,7 +97,7 @@ td.id { white-space: nowrap; }
 a { color: #0969da; text-decoration: none; }
 summary { cursor: pointer; margin: 4px 0; }
 .shots { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; }
-figure.shot { margin: 0; width: 340px; border: 1px solid var(--line); border-radius: 6px; padding: 6px;
+figure.shot { margin: 0; width: 440px; border: 1px solid var(--line); border-radius: 6px; padding: 6px;
               background: #fff; }
 figure.shot img { display: block; width: 100%; height: auto; border: 1px solid var(--soft); }
 figure.shot figcaption { font-size: 12.5px; margin-top: 4px; overflow-wrap: anywhere; }
