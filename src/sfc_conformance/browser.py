@@ -140,7 +140,7 @@ class BrowserSession:
         seen.in_flight.add(request)
         if request.redirected_from is not None:  # one hop of a redirect ends where the next begins
             seen.in_flight.discard(request.redirected_from)
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
+        if request.is_navigation_request() and _frame_of(request) == self.page.main_frame:
             seen.navigations.append(request)
         seen.last_activity = time.monotonic()
 
@@ -173,8 +173,10 @@ class BrowserSession:
             seen = self._seen
             if not seen.in_flight and time.monotonic() - seen.last_activity >= self.quiet:
                 return True
-            # The browser's events arrive only while Playwright has the loop: wait through it, not time.sleep.
-            self.page.wait_for_timeout(_POLL_MS)
+            try:  # the browser's events arrive only while Playwright has the loop: wait through it, not time.sleep
+                self.page.wait_for_timeout(_POLL_MS)
+            except Exception:  # noqa: BLE001 - the page crashed or closed: judged as it stands
+                return False
         return False
 
     def requests(self, since: int = 0) -> tuple[PageRequest, ...]:
@@ -280,6 +282,13 @@ _VALUES_JS = """() => [...document.querySelectorAll("input,textarea")].map((e) =
 def _first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0][:300]
+
+
+def _frame_of(request: Request) -> object:
+    try:
+        return request.frame
+    except Exception:  # noqa: BLE001 - a worker's request has no frame
+        return None
 
 
 def _launch_problem(error: BaseException) -> str:
