@@ -7,6 +7,7 @@ are tested without one.  Expiry moves a manual clock: no test waits 30 s.
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 import sys
@@ -44,6 +45,8 @@ def chromium() -> Iterator[MerchantBrowser]:
     try:
         path = find_browser()
     except BrowserUnavailable as reason:
+        if os.environ.get("SFC_REQUIRE_BROWSER"):  # CI installs one: a missing browser is a broken setup there
+            pytest.fail(f"SFC_REQUIRE_BROWSER is set and there is no browser to drive: {reason}")
         pytest.skip(f"no browser to drive: {reason}")
     # A shorter quiet spell than a run's: the routed sandbox answers at once, and the module stays quick.
     with MerchantBrowser(path, quiet=0.25) as browser:
