@@ -4,9 +4,10 @@ Exit codes (all subcommands):
 
     0  every MUST rule holds (``run``), the merchant is ready (``readiness``),
        the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
-       the fuzz found nothing (``fuzz``)
+       the fuzz found nothing (``fuzz``); the endpoint meets every MUST rule (``consumer``)
     1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready;
-       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``)
+       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``);
+       the endpoint broke a PWH rule (``consumer``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
 """
 
@@ -21,6 +22,7 @@ from typing import NoReturn
 
 from . import __version__
 from .errors import SfcError
+from .sandbox import FLOW_STYLES
 from .sandbox.faults import FAULTS
 from .secrets import redact
 
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="break one rule on purpose, to see the suite catch it (repeatable)")
     sandbox.add_argument("--rate-limit", type=int, default=None, metavar="N",
                          help="answer 429 past N API calls a second")
+    sandbox.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
+                         help="the merchant's side: server-rendered pages (default), or a browser app whose "
+                              "document always loads and whose own requests meet the OTP's 401")
 
     from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
@@ -69,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .fuzzing.command import add_fuzz_arguments  # noqa: PLC0415
     add_fuzz_arguments(sub.add_parser("fuzz", help="fuzz a target from our contract with schemathesis"))
+
+    from .commands.consumer import add_consumer_arguments  # noqa: PLC0415
+    add_consumer_arguments(sub.add_parser("consumer", help="check a partner's webhook endpoint (PWH-1..5), "
+                                                           "or serve the reference one"))
     return parser
 
 
@@ -79,7 +88,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         return _fail(f"--port {args.port} is not a port number")
     api_key = args.api_key or secrets.token_urlsafe(18)
     try:
-        sandbox = serve.build(api_key, args.webhook_secret, args.fault)
+        sandbox = serve.build(api_key, args.webhook_secret, args.fault, args.flow_style)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
@@ -91,6 +100,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     print(f"  API key:  {shown_key}", flush=True)
     if args.fault:
         print(f"  faults:   {', '.join(args.fault)}", flush=True)
+    if args.flow_style != "pages":
+        print(f"  flow:     {args.flow_style} style", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         serve.serve(sandbox, sock)
@@ -117,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fuzz":
             from .fuzzing.command import fuzz_command  # noqa: PLC0415
             return fuzz_command(args)
+        if args.command == "consumer":
+            from .commands.consumer import consumer  # noqa: PLC0415
+            return consumer(args)
         from .commands.readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:

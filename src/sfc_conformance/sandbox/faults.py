@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..fault_switches import FaultSwitches
+
 FAULTS: dict[str, tuple[str, str]] = {
     # name: (rule it breaks, what the sandbox then does)
     "relative-flow-url": ("URL-1", "the start call answers a path, not an absolute URL"),
@@ -114,18 +116,8 @@ LIVE_BLIND: dict[str, str] = {
 }
 
 
-class Faults:
+class Faults(FaultSwitches):
     def __init__(self, names: Iterable[str] = ()) -> None:
-        names = list(names)
-        unknown = [n for n in names if n not in FAULTS and n not in VARIANTS]
-        if unknown:
-            raise ValueError(f"unknown sandbox fault {unknown[0]!r}; known: {', '.join(sorted(FAULTS))}")
-        self._active = frozenset(names)
-
-    def __contains__(self, name: str) -> bool:
-        if name not in FAULTS and name not in VARIANTS:  # a typo at a call site must not silently disable a fault
-            raise KeyError(name)
-        return name in self._active
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(sorted(self._active))
+        # Variants switch on the same way: each enters the healthy code at the one place it changes.
+        super().__init__({**FAULTS, **{name: ("", does) for name, does in VARIANTS.items()}}, names,
+                         kind="sandbox fault")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..client import _record
+from ..client import exchange_of
 from ..contract import Contract
 from ..secrets import Secret
 
@@ -75,7 +75,7 @@ class Observations:
                           body, is_json, problems, unknown,
                           f"{operation.method} {operation.template}" if operation is not None else "",
                           operation is not None, leaked,
-                          response.headers.get("retry-after"), _record(response).describe())
+                          response.headers.get("retry-after"), exchange_of(response).describe())
         with self._lock:
             self.records.append(record)
 
