@@ -1132,7 +1132,44 @@ def _probe_crash_on_unknown_connection(e: Embedded) -> bool:
                                 retry=False).status_code >= 500
 
 
+def _probe_flow_url_without_merchant(e: Embedded) -> bool:
+    return "merchantIdentifier" not in _query(e.steps.flow_url(e.steps.company()))
+
+
+def _probe_crash_on_malformed_key(e: Embedded) -> bool:
+    return e.api.start_flow("lqai", "GB", e.steps.company(), retry=False).status_code >= 500
+
+
+def _probe_bearer_accepted(e: Embedded) -> bool:
+    return _send(e.api, "GET", f"/companies/{e.steps.company()}", None, "Bearer " + DEFAULT_API_KEY).status_code == 200
+
+
+def _probe_refused_delete_still_deletes(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    path = f"/companies/{merchant.company_id}/connections/{merchant.accounting_id}"
+    assert _send(e.api, "DELETE", path, None, "Basic " + base64.b64encode(b"wrong").decode()).status_code == 401
+    return merchant.accounting_id not in {c["id"] for c in _connections(e.api, merchant.company_id)}
+
+
+def _probe_webhook_without_date(e: Embedded) -> bool:
+    (delivery,) = _deleted_with_subscribers(e, 1)[1]
+    return "generatedDate" not in delivery.body
+
+
+def _probe_latest_complete_after_delete(e: Embedded) -> bool:
+    merchant = e.steps.configured()
+    e.api.delete_connection(merchant.company_id, merchant.accounting_id)
+    e.api.request_sync(merchant.company_id)
+    return bool(e.api.latest_sync(merchant.company_id).json()["syncStatus"] == "Complete")
+
+
 FAULT_PROBES: dict[str, Callable[[Embedded], bool]] = {
+    "flow-url-without-merchant": _probe_flow_url_without_merchant,
+    "crash-on-malformed-key": _probe_crash_on_malformed_key,
+    "bearer-accepted": _probe_bearer_accepted,
+    "refused-delete-still-deletes": _probe_refused_delete_still_deletes,
+    "webhook-without-date": _probe_webhook_without_date,
+    "latest-complete-after-delete": _probe_latest_complete_after_delete,
     "otp-dies-after-10s": _probe_otp_dies_after_10s,
     "redirect-not-encoded": _probe_redirect_not_encoded,
     "redirect-non-ascii-dropped": _probe_redirect_non_ascii_dropped,

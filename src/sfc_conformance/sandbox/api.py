@@ -8,6 +8,7 @@ limit (API-6), a bounded JSON body; every refusal leaves as an
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import json
 import math
@@ -121,7 +122,9 @@ class Api:
         if "api-key-optional" in self.state.faults and "authorization" not in request.headers:
             return True
         given = request.headers.get("authorization", "").encode("latin-1", "replace")
-        return hmac.compare_digest(given, self._expected)
+        if "bearer-accepted" in self.state.faults and given == b"Bearer " + self._api_key.reveal().encode():
+            return True
+        return hmac.compare_digest(given, self._expected)  # KEY-1
 
     def endpoint(self, handler: Callable[..., Any], *, body: bool = False, status: int = 200
                  ) -> Callable[[Request], Awaitable[Response]]:
@@ -130,6 +133,9 @@ class Api:
         async def run(request: Request) -> Response:
             try:
                 if not self._authorized(request):
+                    if "refused-delete-still-deletes" in self.state.faults and request.method == "DELETE":
+                        with contextlib.suppress(ApiError):
+                            await run_in_threadpool(handler, request, _NO_BODY, **dict(request.path_params))
                     raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
                 self.rate_limit.check()
                 payload = await read_json(request, self.state) if body else _NO_BODY

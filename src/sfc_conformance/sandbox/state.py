@@ -143,6 +143,8 @@ class SandboxState:
                 self._fresh_otp(), company.id, merchant, commerce.key, accounting.key, redirect, self.clock.now())
             self._grants[grant.otp] = grant
         query = {"merchantIdentifier": merchant, "otp": grant.otp}  # URL-2
+        if "flow-url-without-merchant" in self.faults:
+            del query["merchantIdentifier"]
         if redirect is not None and "redirect-dropped" not in self.faults:  # URL-4: R comes back, encoded
             if "redirect-non-ascii-dropped" in self.faults:
                 redirect = redirect.encode("ascii", "ignore").decode()
@@ -175,6 +177,8 @@ class SandboxState:
         if "unknown-platform-accepted" in self.faults:
             return COMMERCE["lqai"], ACCOUNTING["gbol"]
         for slot, key in (("commerce", commerce_key), ("accounting", accounting_key)):
+            if not PLATFORM_KEY.match(key) and "crash-on-malformed-key" in self.faults:
+                raise RuntimeError("fault: crash-on-malformed-key")
             if not PLATFORM_KEY.match(key):
                 raise bad_request(f"{slot} platform key {key[:16]!r} is malformed: "
                                   "platform keys are four lower-case letters.")
@@ -345,6 +349,8 @@ class SandboxState:
                 "generatedDate": isoformat(now),
                 "payload": {"referenceCompany": reference, "connection": self._connection_json(connection, base)},
             }
+            if "webhook-without-date" in self.faults:
+                del event["generatedDate"]
             if "unknown-fields" in self.faults:
                 event = with_unknown_fields(event)
             subscribers = [w for w in self._webhooks.values()
@@ -497,7 +503,10 @@ class SandboxState:
             company = self._company(company_id)
             if not company.syncs:
                 raise not_found(f"No sync has run for company {company_id}.")
-            return company.syncs[-1].status_json()
+            status = company.syncs[-1].status_json()
+            if "latest-complete-after-delete" in self.faults and company.severed:
+                status["syncStatus"] = "Complete"
+            return status
 
     def _schedulable(self, company: Company) -> bool:
         if "scheduler-ignores-delete" in self.faults:
