@@ -1,21 +1,21 @@
 Feature: The merchant severs the connection
   When the merchant deletes the accounting connection, the next scheduled
-  sync fails and no further syncs are attempted. Every consumer the partner
-  subscribed to the Sync Connection Deleted rule is told, once.
+  sync fails and no further syncs are attempted. Every subscription the partner
+  made to the Sync Connection Deleted rule is told, once.
 
   Background:
-    Given 2 consumers of the partner are subscribed to connection.deleted events
+    Given the partner has 2 subscriptions to connection.deleted events
 
   @DEL-1 @must
   Scenario: Deleting the connection notifies every subscriber
     Given a merchant who is ready to sync
     When the merchant severs the accounting connection
-    Then every consumer receives the connection.deleted event within 10 seconds, for that company and connection
+    Then every subscription receives the connection.deleted event within 10 seconds, for that company and connection
     And the event is a ConnectionWebhook
 
   @DEL-1 @must @whole_run
-  Scenario: Every deletion of the run was one event, heard by every consumer
-    Then every connection severed during the run was announced to every consumer as one event within 10 seconds
+  Scenario: Every deletion of the run was one event, heard by every subscription
+    Then every connection severed during the run was announced to every subscription as one event within 10 seconds
 
   @DEL-2 @must
   Scenario: No sync succeeds after the deletion

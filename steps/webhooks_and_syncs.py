@@ -1,8 +1,8 @@
 """Connection-deleted steps: the event (DEL-1), its signatures (DEL-4) and syncs after it (DEL-2, DEL-3).
 
-DEL-1 counts every delivery that reaches one of the run's consumers, signed or
+DEL-1 counts every delivery that reaches one of the run's subscriptions, signed or
 not: signatures are DEL-4's question alone, so a SHOULD-level defect never
-fails the MUST rule.  A scenario waits only until every consumer has heard of
+fails the MUST rule.  A scenario waits only until every subscription has heard of
 its deletion; whether a deletion became a second event later in its window is
 judged once at the end of the run, when every window has surely passed.
 """
@@ -31,7 +31,7 @@ def _deletion(merchant: Merchant) -> Deletion:
 
 
 def _announcing(sfc: Suite, deletion: Deletion, deliveries: list[Delivery]) -> list[Delivery]:
-    """The deliveries of the run's own consumers that announce this deletion."""
+    """The deliveries to the run's own subscriptions that announce this deletion."""
 
     def announces(delivery: Delivery) -> bool:
         body = delivery.body if isinstance(delivery.body, dict) else {}
@@ -48,13 +48,13 @@ def _heard_by_all(sfc: Suite, deletion: Deletion, subscribers: tuple[str, ...]) 
 
 def _problems(sfc: Suite, deletion: Deletion, subscribers: tuple[str, ...], seconds: float,
               deliveries: list[Delivery]) -> list[str]:
-    """How the announcement of one deletion breaks DEL-1; [] when every consumer heard it once, in time."""
+    """How the announcement of one deletion breaks DEL-1; [] when every subscription heard it once, in time."""
     announcing = _announcing(sfc, deletion, deliveries)
     deadline = deletion.at + timedelta(seconds=seconds)
     in_time = {d.subscriber for d in announcing if d.received_at <= deadline}
     short = f"connection {deletion.connection_id[:8]}…"
-    problems = [f"consumer {s} heard nothing of the deletion of {short} within {seconds:g} s "
-                f"({len(announcing)} deliveries of it reached the run's consumers in all)"
+    problems = [f"subscription {s} heard nothing of the deletion of {short} within {seconds:g} s "
+                f"({len(announcing)} deliveries of it reached the run's subscriptions in all)"
                 for s in subscribers if s not in in_time]
     events = sorted({str(d.event_id) for d in announcing})
     if len(events) > 1:
@@ -67,7 +67,7 @@ def _problems(sfc: Suite, deletion: Deletion, subscribers: tuple[str, ...], seco
     return problems
 
 
-@given(parsers.parse("{count:d} consumers of the partner are subscribed to connection.deleted events"))
+@given(parsers.parse("the partner has {count:d} subscriptions to connection.deleted events"))
 def _(sfc: Suite, count: int) -> None:
     sfc.subscribe(count)
 
@@ -87,7 +87,7 @@ def _(sfc: Suite, days: str) -> None:
     sfc.target.clock.advance(int(days) * 86400)
 
 
-@then(parsers.parse("every consumer receives the connection.deleted event within {seconds:g} seconds, for that "
+@then(parsers.parse("every subscription receives the connection.deleted event within {seconds:g} seconds, for that "
                     "company and connection"))
 def _(sfc: Suite, merchant: Merchant, seconds: float) -> None:
     deletion = _deletion(merchant)
@@ -95,7 +95,7 @@ def _(sfc: Suite, merchant: Merchant, seconds: float) -> None:
     deliveries = sfc.target.receiver.wait_until(_heard_by_all(sfc, deletion, subscribers),
                                                 deletion.at + timedelta(seconds=seconds))
     problems = _problems(sfc, deletion, subscribers, seconds, deliveries)
-    assert not problems, "; ".join(problems) + f" (the consumers listen at {sfc.target.receiver_url})"
+    assert not problems, "; ".join(problems) + f" (the receiver listens at {sfc.target.receiver_url})"
 
 
 @then("the event is a ConnectionWebhook")
@@ -112,12 +112,12 @@ def _(sfc: Suite, merchant: Merchant) -> None:
             sfc.note("DEL-1", f"fields the contract does not know (allowed): {shortened(unknown)}")
 
 
-@then(parsers.parse("every connection severed during the run was announced to every consumer as one event within "
-                    "{seconds:g} seconds"))
+@then(parsers.parse("every connection severed during the run was announced to every subscription as one event "
+                    "within {seconds:g} seconds"))
 def _(sfc: Suite, seconds: float) -> None:
     deletions = [d for d in sfc.deletions if d.subscribers]
     if not deletions:
-        pytest.skip("no connection was severed while the run's consumers were subscribed")
+        pytest.skip("no connection was severed while the run was subscribed")
     last = max(d.at for d in deletions) + timedelta(seconds=seconds)
     # Every window must be over before "one event" can be judged; at the end of a run it usually is.
     countdown(sfc.clock, (last - sfc.clock.now()).total_seconds(), "for the last webhook window to close", sfc.say)
