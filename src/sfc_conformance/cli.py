@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="break one rule on purpose, to see the suite catch it (repeatable)")
     sandbox.add_argument("--rate-limit", type=int, default=None, metavar="N",
                          help="answer 429 past N API calls a second")
+    sandbox.add_argument("--merchants", type=int, default=0, metavar="N",
+                         help="start with N merchants in a realistic mix of states (a partner's account)")
+    sandbox.add_argument("--dead-subscriptions", type=int, default=0, metavar="M",
+                         help="start with M connection.deleted subscriptions whose URLs nobody answers")
+    sandbox.add_argument("--seed", type=int, default=0, help="the mix of --merchants, the same for the same seed")
 
     from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
@@ -78,11 +83,15 @@ def _sandbox(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         return _fail(f"--port {args.port} is not a port number")
     api_key = args.api_key or secrets.token_urlsafe(18)
+    if args.merchants < 0 or args.dead_subscriptions < 0:
+        return _fail("--merchants and --dead-subscriptions cannot be negative")
     try:
         sandbox = serve.build(api_key, args.webhook_secret, args.fault)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
+    from .sandbox.population import populate  # noqa: PLC0415
+    account = populate(sandbox.state, args.merchants, dead_subscriptions=args.dead_subscriptions, seed=args.seed)
     sandbox.rate_limit.per_second = args.rate_limit
     host, port = sock.getsockname()[:2]
     shown_key = "(the key given with --api-key / SFC_API_KEY)" if args.api_key else api_key
@@ -91,6 +100,11 @@ def _sandbox(args: argparse.Namespace) -> int:
     print(f"  API key:  {shown_key}", flush=True)
     if args.fault:
         print(f"  faults:   {', '.join(args.fault)}", flush=True)
+    if args.merchants:
+        mix = ", ".join(f"{state} {count}" for state, count in sorted(account.counts().items()))
+        print(f"  merchants: {args.merchants} ({mix}; seed {args.seed})", flush=True)
+    if args.dead_subscriptions:
+        print(f"  dead subscriptions: {args.dead_subscriptions}", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         serve.serve(sandbox, sock)
