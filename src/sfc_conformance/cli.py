@@ -2,10 +2,10 @@
 
 Exit codes (all subcommands):
 
-    0  every MUST rule holds (``run``), the merchant is ready (``readiness``),
+    0  every MUST rule holds (``run``), every merchant judged is ready (``readiness``),
        the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
        the fuzz found nothing (``fuzz``)
-    1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready;
+    1  a MUST rule failed (or a SHOULD rule under ``--strict``); a merchant is not ready or cannot be read;
        a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
 """
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
 
     from .commands.readiness import add_readiness_arguments  # noqa: PLC0415
-    add_readiness_arguments(sub.add_parser("readiness", help="check one merchant's readiness (READY-1)"))
+    add_readiness_arguments(sub.add_parser("readiness", help="check merchants' readiness (READY-1): named, or --all"))
 
     from .selftest import add_selftest_arguments  # noqa: PLC0415
     add_selftest_arguments(sub.add_parser("selftest", help="prove the suite: run it against every sandbox fault"))
