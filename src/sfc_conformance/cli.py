@@ -3,9 +3,11 @@
 Exit codes (all subcommands):
 
     0  every MUST rule holds (``run``), every merchant judged is ready (``readiness``),
+       everything found was deleted (``cleanup``),
        the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
        the fuzz found nothing (``fuzz``)
     1  a MUST rule failed (or a SHOULD rule under ``--strict``); a merchant is not ready or cannot be read;
+       something could not be deleted (``cleanup``);
        a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
 """
@@ -74,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .fuzzing.command import add_fuzz_arguments  # noqa: PLC0415
     add_fuzz_arguments(sub.add_parser("fuzz", help="fuzz a target from our contract with schemathesis"))
+
+    from .commands.cleanup import add_cleanup_arguments  # noqa: PLC0415
+    add_cleanup_arguments(sub.add_parser("cleanup", help="remove what earlier live runs left on a target (RUN-3)"))
     return parser
 
 
@@ -131,6 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fuzz":
             from .fuzzing.command import fuzz_command  # noqa: PLC0415
             return fuzz_command(args)
+        if args.command == "cleanup":
+            from .commands.cleanup import cleanup  # noqa: PLC0415
+            return cleanup(args)
         from .commands.readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:
