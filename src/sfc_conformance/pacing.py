@@ -41,6 +41,8 @@ from .secrets import Secret, redact
 T = TypeVar("T")
 R = TypeVar("R")
 
+DEFAULT_CONCURRENCY = 8  # requests in flight a command starts with (`--concurrency`)
+MAX_CONCURRENCY = 20  # the client keeps 20 connections alive; more at once is no way to treat a partner's API
 PATIENCE = 300.0  # seconds of nothing but 429s before a command stops asking
 FALLBACK_PAUSE = 1.0  # after a 429 without Retry-After that outlasted the client's own backoff
 

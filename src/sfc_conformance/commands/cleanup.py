@@ -21,11 +21,10 @@ from datetime import datetime, timedelta
 from ..clock import Clock, SystemClock
 from ..errors import UsageError
 from ..leftovers import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
-from ..pacing import Pace, PacedClient, in_order
+from ..pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order
 from ..secrets import Secret, redact
 from ..suite import settings
 from ..suite.preflight import preflight
-from .readiness import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 
 
 def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:

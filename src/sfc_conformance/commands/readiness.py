@@ -24,14 +24,11 @@ from ..audit import output
 from ..audit.engine import DEFAULT_PAGE_SIZE, Auditor, Verdict, audit
 from ..clock import SystemClock
 from ..errors import UsageError
-from ..pacing import Pace, PacedClient
+from ..pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient
 from ..report.files import check_writable
 from ..secrets import Secret
 from ..suite import settings
 from ..suite.preflight import preflight
-
-DEFAULT_CONCURRENCY = 4
-MAX_CONCURRENCY = 20  # the client keeps 20 connections alive; more at once is no way to treat a partner's API
 
 
 def add_readiness_arguments(parser: argparse.ArgumentParser) -> None:
