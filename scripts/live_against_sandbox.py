@@ -25,32 +25,42 @@ CLI = [sys.executable, "-m", "sfc_conformance.cli"]
 
 
 @contextlib.contextmanager
+def served(arguments: list[str], env: dict[str, str], marker: str) -> Iterator[str]:
+    """``sfc-conformance ARGUMENTS`` in the background for the block; what it prints after ``marker`` (its URL).
+
+    Stopped with Ctrl-C's signal at the end of the block, killed if that takes more than 15 s.
+    """
+    process, value = _start(arguments, env, marker)
+    try:
+        yield value
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextlib.contextmanager
 def served_sandbox(api_key: str, webhook_secret: str) -> Iterator[str]:
     """``sfc-conformance sandbox --port 0`` with these secrets, for the block; its base URL."""
-    sandbox, base_url = _start_sandbox(api_key, webhook_secret)
-    try:
-        yield base_url
-    finally:
-        sandbox.send_signal(signal.SIGINT)
-        try:
-            sandbox.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            sandbox.kill()
-
-
-def _start_sandbox(api_key: str, webhook_secret: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "SFC_API_KEY": api_key, "SFC_WEBHOOK_SECRET": webhook_secret}
-    sandbox = subprocess.Popen([*CLI, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
-    assert sandbox.stdout is not None
+    with served(["sandbox", "--port", "0"], env, "base URL:") as base_url:
+        yield base_url
+
+
+def _start(arguments: list[str], env: dict[str, str], marker: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([*CLI, *arguments], stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        line = sandbox.stdout.readline()
+        line = process.stdout.readline()
         if not line:
             break
-        if "base URL:" in line:
-            return sandbox, line.split("base URL:", 1)[1].strip()
-    sandbox.kill()
-    raise SystemExit("sfc-conformance: the sandbox did not start within 30 s")
+        if marker in line:
+            return process, line.split(marker, 1)[1].strip()
+    process.kill()
+    raise SystemExit(f"sfc-conformance: `sfc-conformance {arguments[0]}` did not start within 30 s")
 
 
 def main(arguments: list[str]) -> int:

@@ -10,28 +10,22 @@ Exit 0 with the PNG written, 2 with one line when Chromium or the report is miss
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+from sfc_conformance.browser import find_browser
+from sfc_conformance.errors import SfcError
+
 TIMEOUT = 120
 
 
-def chromium() -> str | None:
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def screenshot(report: Path, out: Path, width: int, height: int) -> None:
-    browser = chromium()
-    if browser is None:
-        raise SystemExit(f"screenshot_report: no Chromium found (looked for {', '.join(CHROMIUM_NAMES)})")
+    try:
+        browser = find_browser()  # SFC_BROWSER, or the first Chromium on PATH: the suite's own search
+    except SfcError as error:
+        raise SystemExit(f"screenshot_report: {error}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sfc-chromium-") as profile:
         done = subprocess.run(

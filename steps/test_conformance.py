@@ -1,7 +1,11 @@
-"""Every scenario of every feature, bound to the steps in this folder."""
+"""Every scenario of the top-level features, bound to the steps in this folder.
+
+The features in subfolders belong to other commands, with steps of their own:
+``features/consumer/`` is run by ``sfc-conformance consumer`` (:mod:`sfc_conformance.consumer.scenarios`).
+"""
 
 from pathlib import Path
 
 from pytest_bdd import scenarios
 
-scenarios(str(Path(__file__).resolve().parent.parent / "features"))
+scenarios(*sorted(str(path) for path in (Path(__file__).resolve().parent.parent / "features").glob("*.feature")))

@@ -60,8 +60,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def assert_conforms(response: httpx.Response) -> None:
     """Every API answer of the sandbox must validate against our contract."""
     path = urlsplit(str(response.request.url)).path
-    if path.startswith("/sync-flow/"):
-        return  # the merchant's HTML pages are not API calls
+    if path.startswith(("/sync-flow/", "/flow-api/")):
+        return  # the merchant's pages, and the flow app's own API, are not calls of the profile's API
     response.read()
     body = json.loads(response.content) if response.content else None
     problems = load_contract().check_answer(response.request.method, path, response.status_code, body)
@@ -240,12 +240,13 @@ def embedded() -> Iterator[Callable[..., Embedded]]:
     """
     made: list[Embedded] = []
 
-    def make(*, faults: Iterable[str] = (), start: datetime | None = None, checked: bool = True) -> Embedded:
+    def make(*, faults: Iterable[str] = (), start: datetime | None = None, checked: bool = True,
+             flow_style: str = "pages") -> Embedded:
         for earlier in made:
             earlier.close()
         made.clear()
         extra: dict[str, Any] = {"clock": ManualClock(start)} if start else {}
-        built = EmbeddedTarget(faults=tuple(faults), **extra)
+        built = EmbeddedTarget(faults=tuple(faults), flow_style=flow_style, **extra)
         built.start()
         client = built.client()
         if checked:
@@ -310,6 +311,16 @@ def browser(api: SyncFlowApi) -> Browser:
 
 
 @pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A 127.0.0.1 port that refuses connections: bound, never listening."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
+
+
+@pytest.fixture
 def serve_asgi() -> Iterator[Callable[[Any], str]]:
     """``serve_asgi(app)`` serves ``app`` on a free 127.0.0.1 port; returns its base URL. Stopped at teardown."""
     running: list[BackgroundServer] = []
@@ -321,6 +332,45 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
     yield start
     for server in running:
         server.stop()
+
+
+# ---------------------------------------------------------------------------
+# The consumer checks' tests (tests/test_consumer_*.py): the reference consumer served on
+# 127.0.0.1, healthy or with faults of its catalog.
+
+from sfc_conformance.consumer.reference import PATH as CONSUMER_PATH  # noqa: E402
+from sfc_conformance.consumer.reference import ReferenceConsumer  # noqa: E402
+from sfc_conformance.secrets import Secret  # noqa: E402
+
+CONSUMER_SECRET = "whsec_" + "c2ZjLWNvbnN1bWVyLXRlc3RzLXNpZ25pbmcta2V5LTMy"  # base64 of a fixed 32-byte key
+
+
+@pytest.fixture
+def consumer_secret() -> str:
+    """The secret the served reference consumer verifies with."""
+    return CONSUMER_SECRET
+
+
+@dataclass(frozen=True)
+class ServedConsumer:
+    url: str  # the webhook URL, path included
+    consumer: ReferenceConsumer
+
+
+@pytest.fixture
+def serve_consumer(serve_asgi: Callable[[Any], str]) -> Iterator[Callable[..., ServedConsumer]]:
+    """``serve_consumer(*faults)``: the reference consumer on a free 127.0.0.1 port, verifying with
+    CONSUMER_SECRET.  At teardown every stalled answer (answers-after-20s) is released before the
+    servers stop, so no test waits out the 20 s."""
+    made: list[ReferenceConsumer] = []
+
+    def start(*faults: str) -> ServedConsumer:
+        made.append(ReferenceConsumer(Secret(CONSUMER_SECRET), faults))
+        return ServedConsumer(serve_asgi(made[-1].app) + CONSUMER_PATH, made[-1])
+
+    yield start
+    for consumer in made:
+        consumer.release()
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import base64
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -46,14 +45,6 @@ def assert_one_line_usage_error(code: int, err: str) -> str:
     return lines[0]
 
 
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A 127.0.0.1 port that refuses connections: bound, never listening."""
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        yield holder.getsockname()[1]
-
-
 def child_environment(**extra: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
     environment.update(extra)
@@ -78,6 +69,7 @@ def child_environment(**extra: str) -> dict[str, str]:
     (["sandbox", "--port", "70000"], "--port 70000 is not a port number"),
     (["sandbox", "--port", "-1"], "--port -1 is not a port number"),
     (["sandbox", "--fault", "no-such-fault"], "invalid choice: 'no-such-fault'"),
+    (["sandbox", "--flow-style", "spa"], "invalid choice: 'spa'"),
     (["readiness"], "--company-id"),
     (["readiness", "--company-id", "c1"], "readiness needs --base-url and --api-key"),
     ([], "required: command"),
@@ -301,11 +293,13 @@ def _lines(stream: Any, into: queue.Queue[str | None]) -> None:
     into.put(None)
 
 
-def test_sandbox_command_serves_and_stops_on_sigint() -> None:
+@pytest.mark.parametrize("style", ["pages", "app"])
+def test_sandbox_command_serves_and_stops_on_sigint(style: str) -> None:
     key = "sandbox-cli-key-Jm6"
     seen: list[str] = []
     out: queue.Queue[str | None] = queue.Queue()
-    with subprocess.Popen([*COMMAND, "sandbox", "--port", "0", "--api-key", key], stdout=subprocess.PIPE,
+    with subprocess.Popen([*COMMAND, "sandbox", "--port", "0", "--api-key", key, "--flow-style", style],
+                          stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, env=child_environment()) as process:
         reader = threading.Thread(target=_lines, args=(process.stdout, out), daemon=True)
         reader.start()
@@ -327,6 +321,9 @@ def test_sandbox_command_serves_and_stops_on_sigint() -> None:
                 ok = http.get(start, params={"merchantIdentifier": "merchant-1"}, headers=auth)
                 assert ok.status_code == 200, ok.text
                 assert ok.json()["url"].startswith(base_url + "/")
+                document = http.get(ok.json()["url"])
+                assert document.status_code == 200  # a fresh flow URL opens in either style
+                assert ("<main id=app>" in document.text) is (style == "app")
                 refused = http.get(start, params={"merchantIdentifier": "merchant-1"})
                 assert refused.status_code == 401
                 assert refused.headers["content-type"].startswith("application/json")
@@ -346,4 +343,5 @@ def test_sandbox_command_serves_and_stops_on_sigint() -> None:
         seen.append(line)
     assert code == 0, stderr
     assert "sandbox stopped" in "".join(seen)
+    assert ("flow:     app style" in "".join(seen)) is (style == "app")
     assert "Traceback" not in stderr

@@ -25,10 +25,12 @@ def test_the_suite_resources_are_found(name: str) -> None:
 def test_the_packaged_suite_is_complete() -> None:
     if not INSTALLED:
         pytest.skip("running from a checkout (editable install); tox tests the built wheel")
-    features = {p.name for p in (PACKAGE / "features").glob("*.feature")}
+    features = {p.relative_to(PACKAGE / "features") for p in (PACKAGE / "features").rglob("*.feature")}
+    assert Path("consumer/partner_webhook_endpoint.feature") in features  # `sfc-conformance consumer`'s
     repository = Path(__file__).resolve().parents[1] / "features"
     if repository.is_dir():
-        assert features == {p.name for p in repository.glob("*.feature")}
+        assert features == {p.relative_to(repository) for p in repository.rglob("*.feature")}
     assert (PACKAGE / "steps" / "test_conformance.py").is_file()
     assert (PACKAGE / "suite" / "pytest.ini").is_file()
+    assert (PACKAGE / "sandbox" / "flow_app.js").is_file()  # the app-style flow's script
     assert contract_path().is_file()

@@ -7,6 +7,7 @@ pages from verdicts made here, or check the report folder up front.
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import re
@@ -21,10 +22,11 @@ from junitparser import JUnitXml, Properties
 
 from sfc_conformance import cli
 from sfc_conformance.clock import ManualClock
+from sfc_conformance.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.report import files as report_files
 from sfc_conformance.report.files import atomic_write
 from sfc_conformance.report.page import RunFacts, render
-from sfc_conformance.rules import RULES
+from sfc_conformance.rules import CONSUMER_RULES, RULES, SUITE_RULES
 from sfc_conformance.secrets import Secret
 from sfc_conformance.suite.progress import countdown
 from sfc_conformance.suite.verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
@@ -123,9 +125,10 @@ def test_the_html_report(faulty_run: tuple[subprocess.CompletedProcess[str], Pat
     assert '<div class="big">FAIL</div>' in page
     assert re.search(r"1 rule not met: <a href=\"#rule-API-4\">API-4</a>", page)
     assert re.search(r'warned \(SHOULD\): <a href="#rule-OTP-5">OTP-5</a>', page)
-    for rule_id in RULES:
+    for rule_id in SUITE_RULES:  # the rules `run` judges; the partner endpoint's are `consumer`'s
         assert f'id="row-{rule_id}"' in page, rule_id
-    for section in dict.fromkeys(rule.section for rule in RULES.values()):
+    assert not any(f'id="row-{rule_id}"' in page for rule_id in CONSUMER_RULES)
+    for section in dict.fromkeys(rule.section for rule in SUITE_RULES.values()):
         shown = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(section))  # names in backticks: code
         assert f'<tr class="section"><td colspan="6">{shown}</td></tr>' in page, section
     failure = page[page.index('id="rule-API-4"'):]
@@ -203,6 +206,54 @@ def test_live_target_and_faults_are_named() -> None:
     assert "target: live target at http://127.0.0.1:8080" in render(
         verdict, facts(target="live", base_url="http://127.0.0.1:8080"))
     assert "sandbox faults: otp-reusable" in render(verdict, facts(sandbox_faults=("otp-reusable",)))
+
+
+def _images(page: str) -> list[tuple[str, bytes]]:
+    """(alt, PNG bytes) of every image in the page; each must be a data: URI."""
+    found = []
+    for alt, source in re.findall(r'<img alt="([^"]*)" src="([^"]*)">', page):
+        assert source.startswith("data:image/png;base64,"), source[:60]
+        found.append((alt, base64.b64decode(source.removeprefix("data:image/png;base64,"))))
+    return found
+
+
+def test_screenshots_are_inside_the_page() -> None:
+    refusal = Screenshot("refusal page", PNG_SIGNATURE + b"refusal", "http://sandbox.embedded/sync-flow/x?otp=1")
+    authorize = Screenshot("authorization screen", PNG_SIGNATURE + b"authorize")
+    success = Screenshot("success page", PNG_SIGNATURE + b"success")
+    verdict = Verdict()
+    verdict.add(["OTP-2"], Outcome("OTP: expired", PASS, screenshots=(refusal,)))
+    verdict.add(["FLOW-1", "FLOW-2"], Outcome("Flow: walk", PASS, screenshots=(authorize, success)))
+    verdict.add(["FLOW-3"], Outcome("Flow: settings", FAIL, saw="next sync an hour late",
+                                    screenshots=(Screenshot("settings page", PNG_SIGNATURE + b"settings"),)))
+    verdict.add(["OTP-1"], Outcome("OTP: fresh", PASS, screenshots=(Screenshot("not a PNG", b"GIF89a..."),)))
+    page = render(verdict, facts())
+    assert _images(page) == [("settings page", PNG_SIGNATURE + b"settings"), ("refusal page", refusal.png),
+                             ("authorization screen", authorize.png), ("success page", success.png)]
+    failure = page[page.index('id="rule-FLOW-3"'):page.index("<h2>What the merchant saw</h2>")]
+    assert "what the merchant saw" in failure and "settings page" in failure
+    assert "FLOW-1 FLOW-2" in page  # one walk, shown once, naming every rule it served
+    assert "not a PNG" not in page
+    found = Resources()
+    found.feed(page)
+    assert set(found.loading_tags) == {"img"}
+    assert all(ref.startswith(("#", "data:image/png;base64,")) for ref in found.references)
+
+
+def test_a_page_without_screenshots_has_no_evidence_section() -> None:
+    verdict = Verdict()
+    verdict.add(["URL-1"], Outcome("Start", PASS))
+    page = render(verdict, facts())
+    assert "What the merchant saw" not in page and "<img" not in page
+
+
+def test_screenshot_captions_and_addresses_are_masked() -> None:
+    Secret("shot-secret-Qz7")
+    verdict = Verdict()
+    verdict.add(["FLOW-2"], Outcome("Flow", PASS, screenshots=(
+        Screenshot("page with shot-secret-Qz7", PNG_SIGNATURE, "http://x/?k=shot-secret-Qz7"),)))
+    page = render(verdict, facts())
+    assert "shot-secret-Qz7" not in page and "page with **********" in page
 
 
 # -- report files ---------------------------------------------------------------------------------

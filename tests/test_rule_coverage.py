@@ -15,16 +15,16 @@ LEVEL_TAGS = {"must": "MUST", "should": "SHOULD"}
 
 
 def scenario_tags() -> list[tuple[str, set[str]]]:
-    """(where, tags) for every Scenario / Scenario Outline in features/."""
+    """(where, tags) for every Scenario / Scenario Outline in features/ and its subfolders."""
     found = []
-    for feature in sorted((ROOT / "features").glob("*.feature")):
+    for feature in sorted((ROOT / "features").rglob("*.feature")):
         pending: set[str] = set()
         for number, line in enumerate(feature.read_text(encoding="utf-8").splitlines(), 1):
             text = line.strip()
             if text.startswith("@"):
                 pending |= {tag.lstrip("@") for tag in text.split()}
             elif text.startswith(("Scenario:", "Scenario Outline:")):
-                found.append((f"{feature.name}:{number}", pending))
+                found.append((f"{feature.relative_to(ROOT)}:{number}", pending))
                 pending = set()
     return found
 

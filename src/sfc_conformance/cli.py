@@ -5,10 +5,11 @@ Exit codes (all subcommands):
     0  every MUST rule holds (``run``), every merchant judged is ready (``readiness``),
        everything found was deleted (``cleanup``),
        the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
-       the fuzz found nothing (``fuzz``)
+       the fuzz found nothing (``fuzz``); the endpoint meets every MUST rule (``consumer``)
     1  a MUST rule failed (or a SHOULD rule under ``--strict``); a merchant is not ready or cannot be read;
        something could not be deleted (``cleanup``);
-       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``)
+       a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``);
+       the endpoint broke a PWH rule (``consumer``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
 """
 
@@ -23,6 +24,7 @@ from typing import NoReturn
 
 from . import __version__
 from .errors import SfcError
+from .sandbox import FLOW_STYLES
 from .sandbox.faults import FAULTS
 from .secrets import redact
 
@@ -59,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="break one rule on purpose, to see the suite catch it (repeatable)")
     sandbox.add_argument("--rate-limit", type=int, default=None, metavar="N",
                          help="answer 429 past N API calls a second")
+    sandbox.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
+                         help="the merchant's side: server-rendered pages (default), or a browser app whose "
+                              "document always loads and whose own requests meet the OTP's 401")
     sandbox.add_argument("--merchants", type=int, default=0, metavar="N",
                          help="start with N merchants in a realistic mix of states (a partner's account)")
     sandbox.add_argument("--dead-subscriptions", type=int, default=0, metavar="M",
@@ -77,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .fuzzing.command import add_fuzz_arguments  # noqa: PLC0415
     add_fuzz_arguments(sub.add_parser("fuzz", help="fuzz a target from our contract with schemathesis"))
 
+    from .commands.consumer import add_consumer_arguments  # noqa: PLC0415
+    add_consumer_arguments(sub.add_parser("consumer", help="check a partner's webhook endpoint (PWH-1..5), "
+                                                           "or serve the reference one"))
     from .commands.cleanup import add_cleanup_arguments  # noqa: PLC0415
     add_cleanup_arguments(sub.add_parser("cleanup", help="remove what earlier live runs left on a target (RUN-3)"))
     return parser
@@ -91,7 +99,7 @@ def _sandbox(args: argparse.Namespace) -> int:
     if args.merchants < 0 or args.dead_subscriptions < 0:
         return _fail("--merchants and --dead-subscriptions cannot be negative")
     try:
-        sandbox = serve.build(api_key, args.webhook_secret, args.fault)
+        sandbox = serve.build(api_key, args.webhook_secret, args.fault, args.flow_style)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
@@ -105,6 +113,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     print(f"  API key:  {shown_key}", flush=True)
     if args.fault:
         print(f"  faults:   {', '.join(args.fault)}", flush=True)
+    if args.flow_style != "pages":
+        print(f"  flow:     {args.flow_style} style", flush=True)
     if args.merchants:
         mix = ", ".join(f"{state} {count}" for state, count in sorted(account.counts().items()))
         print(f"  merchants: {args.merchants} ({mix}; seed {args.seed})", flush=True)
@@ -136,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fuzz":
             from .fuzzing.command import fuzz_command  # noqa: PLC0415
             return fuzz_command(args)
+        if args.command == "consumer":
+            from .commands.consumer import consumer  # noqa: PLC0415
+            return consumer(args)
         if args.command == "cleanup":
             from .commands.cleanup import cleanup  # noqa: PLC0415
             return cleanup(args)

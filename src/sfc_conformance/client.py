@@ -29,7 +29,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import AnswerCutShort, AnswerTooLarge, KeyRefused, NotJson, TargetTimedOut, TargetUnreachable
+from .errors import (
+    AnswerCutShort,
+    AnswerTimedOut,
+    AnswerTooLarge,
+    KeyRefused,
+    NotJson,
+    TargetTimedOut,
+    TargetUnreachable,
+)
 from .secrets import Secret, redact
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -52,7 +60,8 @@ class Exchange:
     def as_curl(self) -> str:
         parts = ["curl", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.request_headers.items():
-            if name.lower() in ("authorization", "content-type"):
+            # The headers that make the request what it is: the key (masked), the body's type, a webhook's signature.
+            if name.lower() in ("authorization", "content-type") or name.lower().startswith("webhook-"):
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         if self.request_body:
             parts += ["--data", shlex.quote(self.request_body)]
@@ -68,7 +77,8 @@ def _shown(text: str) -> str:
     return text if len(text) <= MAX_SHOWN_BODY else text[:MAX_SHOWN_BODY] + "…"
 
 
-def _record(response: httpx.Response) -> Exchange:
+def exchange_of(response: httpx.Response) -> Exchange:
+    """The request and answer of ``response``, secrets masked."""
     request = response.request
     headers = {k: ("Basic **********" if k.lower() == "authorization" else redact(v))
                for k, v in request.headers.items()}
@@ -226,7 +236,7 @@ class ApiClient:
         attempt = 0
         while True:
             response = self._send(method, self.url(path), content, params, sent_headers)
-            exchange = _record(response)
+            exchange = exchange_of(response)
             self.exchanges.append(exchange)
             if not retry or response.status_code not in self.retry_statuses or attempt >= self.retries:
                 return response
@@ -249,7 +259,7 @@ class ApiClient:
                                  "(ConnectTimeout); nothing accepts connections there in time: "
                                  "a firewall, a wrong port, or an overloaded target") from None
         except httpx.TimeoutException as exc:
-            raise TargetTimedOut(f"{method} {shown} got no answer within {self.http.timeout.read:g} s "
+            raise AnswerTimedOut(f"{method} {shown} got no answer within {self.http.timeout.read:g} s "
                                  f"({type(exc).__name__}); the target is slow or stuck") from None
         except httpx.RemoteProtocolError as exc:
             reason = redact(_first_line(exc))

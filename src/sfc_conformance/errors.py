@@ -4,8 +4,10 @@
     │                           afterwards the scenario that met it fails with the message)
     ├── TargetUnreachable       no connection: wrong URL, nothing listening, DNS, TLS
     ├── TargetTimedOut          no connection, or no answer, in time
+    │   └── AnswerTimedOut      connected, but no answer in time (a slow target, not a missing one)
     ├── KeyRefused              the API key was refused (401/403)
-    ├── NotJson                 an API answer that is not JSON (HTML, or JSON cut short)
+    ├── NotJson                 an API answer that is not JSON (HTML, or JSON cut short); a web page
+    │                           where a webhook endpoint should answer
     ├── AnswerCutShort          the connection broke in the middle of an answer, or it was not HTTP
     ├── AnswerTooLarge          an answer larger than the client reads
     ├── Redirected              an API call answered with a redirect (or a loop of them)
@@ -33,6 +35,10 @@ class TargetUnreachable(TargetError):
 
 
 class TargetTimedOut(TargetError):
+    pass
+
+
+class AnswerTimedOut(TargetTimedOut):
     pass
 
 

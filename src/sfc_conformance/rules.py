@@ -116,4 +116,23 @@ _TABLE = [
      'For a configured merchant the flow opens on the settings page, which shows the last and the next sync date-time; the next one follows the schedule (daily at `syncHour` in `timeZone`).'),
 ]
 
+# The partner's webhook endpoint (profile v2, last section): the same events seen from the other side.
+# `sfc-conformance consumer` plays Codat against the partner's own endpoint; `run` never judges these.
+CONSUMER_SECTION = "The partner's webhook endpoint"
+_TABLE += [
+    ('PWH-1', 'MUST', CONSUMER_SECTION,
+     'A correctly signed `connection.deleted` delivery is answered 2xx within 15 s.'),
+    ('PWH-2', 'MUST', CONSUMER_SECTION,
+     'Given the signing secret: a delivery without signature headers, with a wrong signature, or with a timestamp more than 5 minutes off is refused with a 4xx (never 2xx, never 5xx).'),
+    ('PWH-3', 'SHOULD', CONSUMER_SECTION,
+     'The same delivery again (same `webhook-id`) is answered 2xx: a retry is acknowledged, not an error.'),
+    ('PWH-4', 'SHOULD', CONSUMER_SECTION,
+     "A correctly signed event of a type the consumer does not know is answered 2xx (consumers ignore what they don't handle)."),
+    ('PWH-5', 'SHOULD', CONSUMER_SECTION,
+     'Under a burst (20 deliveries at once) every delivery is still answered 2xx within 15 s.'),
+]
+
 RULES: dict[str, Rule] = {rid: Rule(rid, level, section, sentence) for rid, level, section, sentence in _TABLE}
+# Which command judges a rule: `consumer` the partner's endpoint, `run` (its scenarios) everything else.
+CONSUMER_RULES: dict[str, Rule] = {rid: rule for rid, rule in RULES.items() if rule.section == CONSUMER_SECTION}
+SUITE_RULES: dict[str, Rule] = {rid: rule for rid, rule in RULES.items() if rid not in CONSUMER_RULES}

@@ -122,12 +122,16 @@ def _check(args: argparse.Namespace) -> Settings:
         sandbox_faults=tuple(args.sandbox_fault), fuzz_examples=args.fuzz_examples,
         merchant_driver=args.merchant_driver, timeout=args.timeout, connect_timeout=args.connect_timeout)
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
-        from .rules import RULES  # noqa: PLC0415
+        from .rules import CONSUMER_RULES, RULES  # noqa: PLC0415
         from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415
         named = set(re.findall(r"[\w:+.\[\]\\/-]+", args.tags)) - {"and", "or", "not"}
         unknown = sorted(named - set(RULES) - set(TARGET_MARKERS))
         if unknown:
             raise UsageError(f"--tags {args.tags!r} names no rule or tag: {', '.join(unknown)}")
+        theirs = sorted(named & set(CONSUMER_RULES))
+        if theirs:
+            raise UsageError(f"--tags {args.tags!r} names {', '.join(theirs)}, a rule of the partner's own webhook "
+                             "endpoint: `sfc-conformance consumer --url URL` checks those")
     return checked
 
 
@@ -153,11 +157,22 @@ def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
     if checked.live:
         _reach(checked)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
+    with _environment(secrets):
+        return run_scenarios(pytest_arguments(args), reports, plugins,
+                             none=f"no scenario matched --tags {args.tags!r}" if args.tags else "")
+
+
+def run_scenarios(arguments: list[str], reports: ReportFiles, plugins: Sequence[object] = (), *,
+                  none: str = "") -> int:
+    """pytest with ``arguments`` and ``plugins``, its reports staged; the command's exit code.
+
+    The reports are published only when rules ran (exit code 0 or 1); ``none`` is the usage
+    error for a run that collected no scenario.
+    """
     try:
-        with _environment(secrets):
-            code = pytest.main(pytest_arguments(args) + reports.pytest_arguments(), plugins=list(plugins))
+        code = pytest.main(arguments + reports.pytest_arguments(), plugins=list(plugins))
         if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-            raise UsageError(f"no scenario matched --tags {args.tags!r}" if args.tags else "no scenario was collected")
+            raise UsageError(none or "no scenario was collected")
         exit_code = EXIT_FOR_PYTEST.get(int(code), 2)
         if exit_code in (0, 1):  # rules ran: their verdict is worth a report
             reports.publish()

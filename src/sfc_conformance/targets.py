@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import httpx
 import respx
 
 from .asgi_bridge import AsgiBridge
@@ -35,10 +36,11 @@ class EmbeddedTarget:
     name: ClassVar[str] = "embedded"
     is_embedded: ClassVar[bool] = True
     clock: ManualClock = field(default_factory=lambda: ManualClock(SystemClock().now().replace(microsecond=0)))
+    flow_style: str = "pages"  # or "app": see sandbox.FLOW_STYLES
 
     def __post_init__(self) -> None:
         self.sandbox = Sandbox(api_key=DEFAULT_API_KEY, clock=self.clock, webhook_secret=self.webhook_secret,
-                               faults=self.faults)
+                               faults=self.faults, flow_style=self.flow_style)
         self.base_url = EMBEDDED_BASE_URL
         self.api_key = Secret(DEFAULT_API_KEY)
         self.receiver = WebhookReceiver(Secret(self.webhook_secret) if self.webhook_secret else None)
@@ -55,6 +57,14 @@ class EmbeddedTarget:
         self._router.stop()
         self._bridge.close()
         self.sandbox.close()
+
+    def answer(self, request: httpx.Request) -> httpx.Response | None:
+        """The sandbox's answer to a request for its host, in-process; None for any other host.
+
+        The shape of a browser route (:func:`sfc_conformance.browser.MerchantBrowser.session`):
+        a real browser walks the embedded sandbox without a socket.
+        """
+        return self._bridge(request) if request.url.host == EMBEDDED_HOST else None
 
     def client(self) -> ApiClient:
         # Retry pauses move the manual clock instead of waiting.

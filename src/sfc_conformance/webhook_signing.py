@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from .secrets import Secret
 
@@ -20,7 +20,7 @@ def webhook_for(secret: Secret) -> Webhook:
     if raw.startswith("whsec_"):
         try:
             return Webhook(raw)
-        except (binascii.Error, ValueError) as exc:
+        except (binascii.Error, ValueError, EmptyWebhookSecretError) as exc:  # "whsec_@@" decodes to nothing
             raise ValueError("webhook secret starts with whsec_ but is not valid base64") from exc
     return Webhook(raw.encode())
 

@@ -2,9 +2,10 @@
 
 Verdict first (pass or fail, counts), then every rule grouped as the profile
 groups them, then every rule not met with what the suite saw and the requests
-and answers that showed it, then the run's timeline.  Inline CSS only: no
-script, font, image or stylesheet is fetched, so the file reads the same
-attached to a CI run as on the machine that made it.
+and answers that showed it, then what the merchant's browser showed, then the
+run's timeline.  Inline CSS only: no script, font, image or stylesheet is
+fetched — screenshots are inside the page as ``data:`` URIs — so the file
+reads the same attached to a CI run as on the machine that made it.
 
 Every text from the run goes through :func:`_text`, which masks secrets
 before escaping (a key with ``&`` in it would not be found once escaped).
@@ -12,12 +13,14 @@ before escaping (a key with ``&`` in it would not be found once escaped).
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..rules import RULES, Rule
+from ..evidence import Screenshot
+from ..rules import Rule
 from ..secrets import redact
 from ..suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, ScenarioRun, Verdict
 
@@ -26,13 +29,23 @@ from ..suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, Sc
 class RunFacts:
     """What the page says about the run itself."""
 
-    target: str  # "embedded" or "live"
+    target: str  # "embedded" or "live" (`run`), or "webhook endpoint" (`consumer`)
     base_url: str
     started: datetime
     finished: datetime
     strict: bool = False
     sandbox_faults: tuple[str, ...] = ()
     tags: str = ""
+
+    @property
+    def what(self) -> str:
+        """What was checked, in a few words: "embedded target", "webhook endpoint"."""
+        return f"{self.target} target" if self.target in ("embedded", "live") else self.target
+
+    @property
+    def where(self) -> str:
+        """The same, with the URL of anything but the embedded sandbox (which has no real one)."""
+        return self.what if self.target == "embedded" else f"{self.what} at {self.base_url}"
 
 
 _CSS = """
@@ -83,6 +96,12 @@ td.id { white-space: nowrap; }
 .muted { color: #57606a; }
 a { color: #0969da; text-decoration: none; }
 summary { cursor: pointer; margin: 4px 0; }
+.shots { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0; }
+figure.shot { margin: 0; width: 440px; border: 1px solid var(--line); border-radius: 6px; padding: 6px;
+              background: #fff; }
+figure.shot img { display: block; width: 100%; height: auto; border: 1px solid var(--soft); }
+figure.shot figcaption { font-size: 12.5px; margin-top: 4px; overflow-wrap: anywhere; }
+.evidence { margin: 14px 0 0; }
 """
 
 
@@ -131,9 +150,8 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
     counts = "".join(f"<span>{_badge(status)} {number}</span>" for status, number in verdict.counts().items()
                      if number)
     scenarios = ", ".join(f"{n} {_text(s)}" for s, n in sorted(_scenarios_seen(verdict).items()))
-    target = f"{facts.target} target" + (f" at {facts.base_url}" if facts.target == "live" else "")
     facts_line = [
-        f"<span>target: {_text(target)}</span>",
+        f"<span>target: {_text(facts.where)}</span>",
         f"<span>started: {_text(_when(facts.started))}</span>",
         f"<span>took: {(facts.finished - facts.started).total_seconds():.1f} s</span>",
         f"<span>scenarios: {scenarios or 'none'}</span>",
@@ -149,12 +167,29 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
             f'<div class="facts">{"".join(facts_line)}</div>')
 
 
+def _figure(shot: Screenshot) -> str:
+    """One screenshot, inside the page: a data: URI is never fetched, so the report stays one offline file."""
+    source = "data:image/png;base64," + base64.b64encode(shot.png).decode("ascii")
+    where = f'<br><span class="mono muted">{_text(shot.url)}</span>' if shot.url else ""
+    return (f'<figure class="shot"><img alt="{_text(shot.caption)}" src="{source}">'
+            f"<figcaption>{_text(shot.caption)}{where}</figcaption></figure>")
+
+
+def _screenshots(outcome: Outcome) -> str:
+    shots = [s for s in outcome.screenshots if s.is_png]  # anything else is not an image a browser made
+    if not shots:
+        return ""
+    return '<div class="label">what the merchant saw</div><div class="shots">' + "".join(map(_figure, shots)) + \
+        "</div>"
+
+
 def _scenario_failure(outcome: Outcome, first: bool) -> str:
     parts = [f'<div class="scenario"><div><span class="label">scenario</span> {_text(outcome.scenario)}</div>']
     if outcome.step:
         parts.append(f'<div><span class="label">failing step</span> <code>{_text(outcome.step)}</code></div>')
     if outcome.saw:
         parts.append(f'<div class="label">what the suite saw</div><pre>{_text(outcome.saw)}</pre>')
+    parts.append(_screenshots(outcome))
     if outcome.exchanges:  # open for a rule's first failing scenario; the others' fold away
         parts.append(f'<details{" open" if first else ""}><summary class="label">last requests and answers '
                      "(key masked)</summary>")
@@ -179,11 +214,32 @@ def _not_met(verdict: Verdict) -> str:
     return "<h2>Rules not met</h2>" + "".join(cards)
 
 
+def _evidence(verdict: Verdict) -> str:
+    """Screenshots of every scenario not already shown under "Rules not met", once each."""
+    rules_of: dict[int, list[str]] = {}
+    outcomes: dict[int, Outcome] = {}
+    for rule_id, seen in verdict.outcomes.items():
+        for outcome in seen:
+            if outcome.screenshots and outcome.status not in (FAIL, WARN):
+                outcomes.setdefault(id(outcome), outcome)
+                rules_of.setdefault(id(outcome), []).append(rule_id)
+    cards = []
+    for key, outcome in outcomes.items():
+        shots = _screenshots(outcome)
+        if shots:
+            cards.append(f'<div class="evidence"><div>{_badge(outcome.status)} {_text(outcome.scenario)} '
+                         f'<span class="muted mono">{_text(" ".join(rules_of[key]))}</span></div>{shots}</div>')
+    if not cards:
+        return ""
+    return ("<h2>What the merchant saw</h2><p class=muted>The merchant's side in a real browser, step by step; "
+            "screenshots of rules not met are with them above.</p>" + "".join(cards))
+
+
 def _rules_table(verdict: Verdict) -> str:
     rows = ['<table><tr><th>rule</th><th>level</th><th>verdict</th><th>scenarios passed</th><th>the rule</th>'
             '<th>note</th></tr>']
     section = None
-    for rule in RULES.values():
+    for rule in verdict.rules.values():
         if rule.section != section:
             section = rule.section
             rows.append(f'<tr class="section"><td colspan="6">{_prose(section)}</td></tr>')
@@ -231,7 +287,7 @@ def _timeline_row(run: ScenarioRun, first: float, span: float) -> str:
 
 def render(verdict: Verdict, facts: RunFacts) -> str:
     """The whole page, as one string."""
-    title = f"sfc-conformance: {'PASS' if verdict.passed else 'FAIL'} ({facts.target} target)"
+    title = f"sfc-conformance: {'PASS' if verdict.passed else 'FAIL'} ({facts.what})"
     legend = ", ".join(f"{_badge(s)}" for s in STATUSES if s != PASS)
     return "\n".join([
         "<!doctype html>",
@@ -244,6 +300,7 @@ def render(verdict: Verdict, facts: RunFacts) -> str:
         f"<p class=muted>Besides {_badge(PASS)}: {legend} — a warning is a SHOULD rule not met "
         "(--strict makes it fail); n/a cannot be seen on this target; not run was left out by --tags.</p>",
         _not_met(verdict),
+        _evidence(verdict),
         _timeline(verdict),
         "</body></html>",
         "",

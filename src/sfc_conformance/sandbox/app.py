@@ -11,9 +11,11 @@ from starlette.responses import Response
 
 from ..clock import Clock, ManualClock
 from ..secrets import Secret
+from . import FLOW_STYLES
 from .api import Api, RateLimit, error_response
 from .errors import ApiError
 from .faults import Faults
+from .flow_app import FlowApp
 from .pages import FlowPages
 from .state import SandboxState
 from .webhooks import InlineDispatcher, ThreadDispatcher
@@ -25,13 +27,17 @@ class Sandbox:
     """The embedded, Codat-like target.
 
     ``Sandbox()`` is the in-process form: a :class:`ManualClock`, webhooks
-    posted inline.  :func:`sfc_conformance.sandbox.serve.serve` builds the
+    posted inline.  ``flow_style`` picks the merchant's side: ``"pages"``
+    (:mod:`.pages`) or ``"app"`` (:mod:`.flow_app`).  :func:`sfc_conformance.sandbox.serve.serve` builds the
     served form with real time and a delivery thread.
     """
 
     def __init__(self, *, api_key: str = DEFAULT_API_KEY, clock: Clock | None = None,
                  webhook_secret: str | None = None, faults: Iterable[str] = (),
-                 threaded_webhooks: bool = False) -> None:
+                 threaded_webhooks: bool = False, flow_style: str = "pages") -> None:
+        if flow_style not in FLOW_STYLES:
+            raise ValueError(f"unknown flow style {flow_style!r}; known: {', '.join(FLOW_STYLES)}")
+        self.flow_style = flow_style
         self.api_key = Secret(api_key)
         self.clock: Clock = clock or ManualClock()
         self.dispatcher = ThreadDispatcher() if threaded_webhooks else InlineDispatcher()
@@ -41,8 +47,9 @@ class Sandbox:
         if isinstance(self.clock, ManualClock):
             self.clock.on_advance(self.state.tick)
         api = Api(self.state, self.api_key, self.rate_limit)
+        flow = FlowApp(self.state) if flow_style == "app" else FlowPages(self.state)
         self.app = Starlette(
-            routes=[*api.routes(), *FlowPages(self.state).routes()],
+            routes=[*api.routes(), *flow.routes()],
             exception_handlers={HTTPException: self._http_error, Exception: self._crash},
         )
         # `/companies/` is an unknown route (404 ErrorMessage), not a 307 to `/companies`.

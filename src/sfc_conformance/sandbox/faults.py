@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..fault_switches import FaultSwitches
+
 FAULTS: dict[str, tuple[str, str]] = {
     # name: (rule it breaks, what the sandbox then does)
     "relative-flow-url": ("URL-1", "the start call answers a path, not an absolute URL"),
@@ -78,18 +80,6 @@ LIVE_BLIND: dict[str, str] = {
 }
 
 
-class Faults:
+class Faults(FaultSwitches):
     def __init__(self, names: Iterable[str] = ()) -> None:
-        names = list(names)
-        unknown = [n for n in names if n not in FAULTS]
-        if unknown:
-            raise ValueError(f"unknown sandbox fault {unknown[0]!r}; known: {', '.join(sorted(FAULTS))}")
-        self._active = frozenset(names)
-
-    def __contains__(self, name: str) -> bool:
-        if name not in FAULTS:  # a typo at a call site must not silently disable a fault
-            raise KeyError(name)
-        return name in self._active
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(sorted(self._active))
+        super().__init__(FAULTS, names, kind="sandbox fault")

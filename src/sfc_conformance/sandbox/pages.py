@@ -9,7 +9,6 @@ in ``<time id=... datetime=...>`` elements.
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,9 +22,10 @@ from ..clock import isoformat
 from .api import read_body
 from .configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
 from .errors import ApiError
+from .flow_forms import INCOMPLETE, apply_form, redirect_location
 from .state import SandboxState
 
-_STYLE = """body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;color:#1b1b1f}
+STYLE = """body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;color:#1b1b1f}
 h1{font-size:1.4rem}fieldset{border:1px solid #ccd;border-radius:6px;margin:1rem 0}
 label{display:block;margin:.4rem 0}button{padding:.4rem 1rem}.error{color:#a00}"""
 
@@ -33,7 +33,7 @@ label{display:block;margin:.4rem 0}button{padding:.4rem 1rem}.error{color:#a00}"
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
         status_code=status,
     )
 
@@ -85,7 +85,7 @@ class FlowPages:
         return self._settings_page(session.token, session.company_id)
 
     def _refused(self, error: ApiError) -> Response:
-        return _page("Link expired", f"<p class=error>{html.escape(error.message)}</p>", error.status)
+        return _page("Link expired", f"<p class=error id=refused>{html.escape(error.message)}</p>", error.status)
 
     async def _session(self, request: Request) -> tuple[str, str]:
         token = request.path_params["token"]
@@ -168,30 +168,6 @@ class FlowPages:
                 f"<label>Time zone {_select('timeZone', zones, sched['timeZone'], blank=False)}</label>"
                 f"<label><input type=checkbox name=enable value=on{checked}> Sync enabled</label></fieldset>")
 
-    def _apply_form(self, company_id: str, form: dict[str, str], *, schedule_only: bool) -> dict[str, Any]:
-        """Turn the form into the full Configuration document and post it like the API does."""
-        doc = self.state.get_configuration(company_id)
-        del doc["configured"]  # the merchant's form claims nothing; the target derives it (CONF-4)
-        doc["enable"] = form.get("enable") == "on"
-        sched = doc["schedule"]
-        sched["selectedFrequency"] = form.get("selectedFrequency", sched["selectedFrequency"])
-        hour = form.get("syncHour", "")
-        # Only a plain whole number becomes an int ("²" and "--5" pass str.isdigit but not int());
-        # an empty hour or zone is none chosen, so the default (CONF-6), as in the API.
-        sched["syncHour"] = int(hour) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", hour) else hour.strip() or None
-        sched["timeZone"] = form.get("timeZone") or None
-        if not schedule_only:
-            conf = doc["configuration"]
-            for section, slots in ACCOUNT_SLOTS.items():
-                for slot in slots:
-                    conf[section]["accounts"][slot]["selectedAccountId"] = form.get(f"account.{section}.{slot}") or None
-            for component in TAX_COMPONENTS:
-                conf["sales"]["taxRates"][component]["selectedTaxRateId"] = form.get(f"taxRate.{component}") or None
-            if "pages-drop-invoice-status" not in self.state.faults:
-                conf["sales"]["invoiceStatus"]["selectedInvoiceStatus"] = form.get("invoiceStatus") or None
-            conf["sales"]["grouping"]["groupingPeriod"]["selectedGroupingPeriod"] = form.get("groupingPeriod") or None
-        return self.state.set_configuration(company_id, doc)
-
     async def configure_form(self, request: Request) -> Response:
         try:
             token, company_id = await self._session(request)
@@ -205,25 +181,21 @@ class FlowPages:
             form = await self._form(request)
             session = self.state.session(token)
             try:
-                stored = await run_in_threadpool(self._apply_form, company_id, form, schedule_only=False)
+                stored = await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=False)
             except ApiError as error:
                 if error.status != 400:
                     raise
                 return self._configure_page(token, company_id, [i.message for i in error.issues], 400)
             if not stored["configured"]:  # the flow ends only once every required account is chosen
-                return self._configure_page(token, company_id, ["Choose an account for every required account."],
-                                            400)
+                return self._configure_page(token, company_id, [INCOMPLETE], 400)
         except ApiError as error:
             return self._refused(error)
         if "no-success-page" in self.state.faults:
             return Response(status_code=204)
         if session.redirect_url:
-            target = session.redirect_url
-            if "://" not in target:  # the seed's own example is a bare host
-                target = "https://" + target
-            return RedirectResponse(target, status_code=303)
+            return RedirectResponse(redirect_location(session.redirect_url), status_code=303)
         return _page("You're all set", "<p id=success>Your sync is configured. You can close this window.</p>"
-                     f'<p><a href="/sync-flow/s/{token}/settings">Review settings</a></p>')
+                     f'<p><a id=review-settings href="/sync-flow/s/{token}/settings">Review settings</a></p>')
 
     # -- review (seed §4) -------------------------------------------------------
 
@@ -258,7 +230,7 @@ class FlowPages:
         try:
             token, company_id = await self._session(request)
             form = await self._form(request)
-            await run_in_threadpool(self._apply_form, company_id, form, schedule_only=True)
+            await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=True)
         except ApiError as error:
             return self._refused(error)
         return RedirectResponse(f"/sync-flow/s/{token}/settings", status_code=303)

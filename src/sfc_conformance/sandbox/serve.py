@@ -39,9 +39,9 @@ class _Scheduler:
         self._thread.join(timeout=5)
 
 
-def build(api_key: str, webhook_secret: str | None, faults: Iterable[str]) -> Sandbox:
+def build(api_key: str, webhook_secret: str | None, faults: Iterable[str], flow_style: str = "pages") -> Sandbox:
     return Sandbox(api_key=api_key, clock=SystemClock(), webhook_secret=webhook_secret,
-                   faults=faults, threaded_webhooks=True)
+                   faults=faults, threaded_webhooks=True, flow_style=flow_style)
 
 
 def serve(sandbox: Sandbox, sock: socket.socket, log_level: str = "warning") -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..client import _record
+from ..client import exchange_of
 from ..contract import Contract
 from ..secrets import Secret
 
@@ -68,7 +68,7 @@ class Observations:
         leaked = any(n in response.content or n in headers for n in self._needles())
         record = Observed(request.method, path, response.status_code, response.headers.get("content-type", ""),
                           body, is_json, problems, operation is not None, leaked,
-                          response.headers.get("retry-after"), _record(response).describe())
+                          response.headers.get("retry-after"), exchange_of(response).describe())
         with self._lock:
             self.records.append(record)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..evidence import Screenshot
 from ..rules import RULES, Rule
 
 PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
@@ -30,6 +31,7 @@ class Outcome:
     step: str = ""  # FAIL/WARN: the step that failed
     saw: str = ""  # FAIL/WARN: what the suite saw, secrets masked
     exchanges: tuple[str, ...] = ()  # FAIL/WARN: the scenario's last requests and answers, secrets masked
+    screenshots: tuple[Screenshot, ...] = ()  # what the merchant's browser showed, step by step
 
     @property
     def detail(self) -> str:
@@ -61,6 +63,8 @@ class ScenarioRun:
 
 @dataclass
 class Verdict:
+    # The rules this run judges, in the profile's order: `run` the API's, `consumer` the partner endpoint's.
+    rules: dict[str, Rule] = field(default_factory=lambda: dict(RULES))
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     timeline: list[ScenarioRun] = field(default_factory=list)
@@ -80,7 +84,7 @@ class Verdict:
 
     def failed_musts(self) -> list[Rule]:
         """The rules that fail the run: every MUST that failed, and SHOULDs under ``--strict``."""
-        return [RULES[r] for r in RULES if self.status(r) == FAIL]
+        return [rule for rule_id, rule in self.rules.items() if self.status(rule_id) == FAIL]
 
     @property
     def passed(self) -> bool:
@@ -101,7 +105,7 @@ class Verdict:
 
     def table(self) -> list[str]:
         lines = [f"{'rule':<8} {'level':<6} {'verdict':<8} scenarios  note"]
-        for rule_id, rule in RULES.items():
+        for rule_id, rule in self.rules.items():
             lines.append(f"{rule_id:<8} {rule.level:<6} {self.status(rule_id):<8} "
                          f"{self.scenarios_passed(rule_id):<10} {self.note(rule_id)}".rstrip())
         return lines
@@ -109,7 +113,7 @@ class Verdict:
     def not_met(self) -> list[tuple[Rule, list[Outcome]]]:
         """Every failed or warned rule, with the scenarios that failed it."""
         found = []
-        for rule_id, rule in RULES.items():
+        for rule_id, rule in self.rules.items():
             bad = [o for o in self.outcomes.get(rule_id, []) if o.status in (FAIL, WARN)]
             if bad:
                 found.append((rule, bad))
@@ -128,7 +132,7 @@ class Verdict:
 
     def counts(self) -> dict[str, int]:
         """How many rules ended in each status."""
-        return {s: sum(self.status(r) == s for r in RULES) for s in STATUSES}
+        return {s: sum(self.status(r) == s for r in self.rules) for s in STATUSES}
 
     def summary(self) -> str:
         return ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)

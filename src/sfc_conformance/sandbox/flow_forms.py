@@ -1,0 +1,51 @@
+"""What both flow styles share: the merchant's form read into a Configuration, and where the flow ends.
+
+The server-rendered pages (:mod:`.pages`) and the browser app (:mod:`.flow_app`)
+send the same form fields (``account.sales.sales``, ``taxRate.standard``,
+``invoiceStatus``, ``syncHour``...) and hand them to :func:`apply_form`, which
+posts the whole document to the same :class:`SandboxState` method the API
+calls: so both styles leave the state the API steps do (FLOW-1).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .configuration import ACCOUNT_SLOTS, TAX_COMPONENTS
+from .state import SandboxState
+
+
+def apply_form(state: SandboxState, company_id: str, form: dict[str, str], *, schedule_only: bool) -> dict[str, Any]:
+    """Turn the form into the full Configuration document and post it like the API does."""
+    doc = state.get_configuration(company_id)
+    del doc["configured"]  # the merchant's form claims nothing; the target derives it (CONF-4)
+    doc["enable"] = form.get("enable") == "on"
+    sched = doc["schedule"]
+    sched["selectedFrequency"] = form.get("selectedFrequency", sched["selectedFrequency"])
+    hour = form.get("syncHour", "")
+    # Only a plain whole number becomes an int ("²" and "--5" pass str.isdigit but not int());
+    # an empty hour or zone is none chosen, so the default (CONF-6), as in the API.
+    sched["syncHour"] = int(hour) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", hour) else hour.strip() or None
+    sched["timeZone"] = form.get("timeZone") or None
+    if not schedule_only:
+        conf = doc["configuration"]
+        for section, slots in ACCOUNT_SLOTS.items():
+            for slot in slots:
+                conf[section]["accounts"][slot]["selectedAccountId"] = form.get(f"account.{section}.{slot}") or None
+        for component in TAX_COMPONENTS:
+            conf["sales"]["taxRates"][component]["selectedTaxRateId"] = form.get(f"taxRate.{component}") or None
+        if "pages-drop-invoice-status" not in state.faults:
+            conf["sales"]["invoiceStatus"]["selectedInvoiceStatus"] = form.get("invoiceStatus") or None
+        conf["sales"]["grouping"]["groupingPeriod"]["selectedGroupingPeriod"] = form.get("groupingPeriod") or None
+    return state.set_configuration(company_id, doc)
+
+
+def redirect_location(redirect_url: str) -> str:
+    """Where the end of the flow sends the merchant (FLOW-2)."""
+    if "://" not in redirect_url:  # the seed's own example is a bare host
+        return "https://" + redirect_url
+    return redirect_url
+
+
+INCOMPLETE = "Choose an account for every required account."

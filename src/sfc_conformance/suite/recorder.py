@@ -1,0 +1,216 @@
+"""From pytest's reports of rule-tagged scenarios to a :class:`Verdict`: what every run of scenarios shares.
+
+``sfc-conformance run`` (:class:`~sfc_conformance.suite.plugin.SuitePlugin`) and
+``sfc-conformance consumer`` (:class:`~sfc_conformance.consumer.plugin.ConsumerPlugin`)
+are this recorder plus what they check.  It names each scenario, remembers
+the step that failed, turns a SHOULD failure into a warning unless the run
+is strict, reads a skip as "n/a" with its reason, tags JUnit test cases
+with their rules and level, and prints the verdict (and writes it as an
+HTML page with ``--sfc-html-report PATH``).
+
+Whatever it reports goes through :func:`~sfc_conformance.secrets.redact`:
+failure texts, captured output and JUnit properties never carry a secret,
+whatever the target echoed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+from ..clock import SystemClock
+from ..report.files import atomic_write
+from ..report.page import RunFacts, render
+from ..rules import RULE_TAG, Rule
+from ..secrets import redact
+from .verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
+
+LEVEL_MARKERS = {
+    "must": "the scenario checks a MUST rule: failing it fails the run",
+    "should": "the scenario checks a SHOULD rule: a warning unless --sfc-strict",
+}
+
+
+class Shown(Protocol):
+    """One request and its answer as a run keeps it: ``shown`` is both, as curl and text, secrets masked."""
+
+    @property
+    def shown(self) -> str: ...
+
+
+def add_report_option(parser: pytest.Parser) -> None:
+    parser.getgroup("sfc").addoption("--sfc-html-report", metavar="PATH", default=None,
+                                     help="write the verdict as one self-contained HTML page to PATH")
+
+
+def register_markers(config: pytest.Config, markers: dict[str, str], rules: dict[str, Rule]) -> None:
+    """Tags become markers; registered, so that ``--strict-markers`` catches a typo in a feature file."""
+    for name, text in {**LEVEL_MARKERS, **markers}.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    for rule in rules.values():
+        config.addinivalue_line("markers", f"{rule.id}: {rule.level} {rule.sentence[:80]}")
+
+
+def rule_ids(item: pytest.Item) -> list[str]:
+    return sorted({m.name for m in item.iter_markers() if RULE_TAG.match(m.name)})
+
+
+def _is_should_only(item: pytest.Item) -> bool:
+    return item.get_closest_marker("should") is not None and item.get_closest_marker("must") is None
+
+
+def _with_example(item: pytest.Item, name: str) -> str:
+    """An outline's scenarios share a name: the example's values tell them apart."""
+    callspec = getattr(item, "callspec", None)
+    return f"{name} [{callspec.id}]" if callspec is not None and callspec.id else name
+
+
+def _scenario_name(item: pytest.Item) -> str:
+    """"Feature: Scenario", as pytest-bdd names the test (also for scenarios that never began)."""
+    doc = getattr(getattr(item, "obj", None), "__doc__", None)
+    return _with_example(item, doc.strip()) if isinstance(doc, str) and doc.strip() else item.nodeid
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    """Mask secrets in what pytest prints and writes to JUnit XML: the failure text and captured output."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        masked = redact(text)
+        if masked != text:  # else keep pytest's own object, colours and all
+            report.longrepr = masked
+    report.sections = [(title, redact(text)) for title, text in report.sections]
+
+
+class VerdictRecorder:
+    """The hooks that make a verdict of a pytest run; a run's plugin subclasses it and says what it checks."""
+
+    config: pytest.Config  # the run's, once pytest has configured it
+
+    def __init__(self, rules: dict[str, Rule]) -> None:
+        self.verdict = Verdict(rules=dict(rules))
+        self._scenario: dict[str, str] = {}
+        self._failed_step: dict[str, str] = {}
+        self._seen_from: dict[str, int] = {}
+        self._runs: dict[str, ScenarioRun] = {}
+        self._started = SystemClock().now()
+
+    # -- what a run says about itself -------------------------------------------------
+
+    @property
+    def strict(self) -> bool:
+        """Whether a SHOULD failure fails the run (``--strict``)."""
+        return False
+
+    def exchanges(self) -> Sequence[Shown]:
+        """Every request and answer of the run so far; it only grows."""
+        return ()
+
+    def notes(self) -> dict[str, list[str]]:
+        """What the run noticed about a rule, beside its verdict."""
+        return {}
+
+    def facts(self) -> RunFacts:
+        raise NotImplementedError
+
+    # -- collection ---------------------------------------------------------------------
+
+    @staticmethod
+    def scenarios(items: list[pytest.Item]) -> list[pytest.Item]:
+        """The rule-tagged items, each carrying its rules and level as JUnit properties.
+
+        Set at collection, so that scenarios that end up skipped carry them too.
+        """
+        tagged = [item for item in items if rule_ids(item)]
+        for item in tagged:
+            item.user_properties.extend(("rule", rule_id) for rule_id in rule_ids(item))
+            item.user_properties.append(("level", "SHOULD" if _is_should_only(item) else "MUST"))
+        return tagged
+
+    # -- per scenario -------------------------------------------------------------------
+
+    def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+        self._scenario[request.node.nodeid] = _with_example(request.node, f"{feature.name}: {scenario.name}")
+
+    def pytest_bdd_step_error(self, request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                              step_func: Any, step_func_args: Any, exception: Exception) -> None:
+        self._failed_step[request.node.nodeid] = f"{step.keyword} {step.name}"
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._seen_from[item.nodeid] = len(self.exchanges())
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        result = yield
+        report: pytest.TestReport = result.get_result()  # type: ignore[attr-defined]
+        _redact_report(report)
+        ids = rule_ids(item)
+        if not ids:
+            return
+        name = self._scenario.get(item.nodeid) or _scenario_name(item)
+        outcome: Outcome | None = None
+        if report.when == "call" and report.failed and _is_should_only(item) and not self.strict:
+            report.outcome = "skipped"
+            report.wasxfail = f"SHOULD rule {', '.join(ids)} not met (warning; --strict makes it fail)"
+            outcome = self._failure(item, call, name, WARN)
+        elif report.failed:
+            outcome = self._failure(item, call, name, FAIL)
+        elif report.skipped and report.when in ("setup", "call"):
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            outcome = Outcome(name, NA, reason=redact(reason.removeprefix("Skipped: ")))
+        elif report.when == "call" and report.passed:
+            outcome = Outcome(name, PASS)
+        if outcome is not None:
+            self.verdict.add(ids, outcome)
+        self._on_timeline(report, name, ids, outcome)
+
+    def _failure(self, item: pytest.Item, call: pytest.CallInfo[None], name: str, status: str) -> Outcome:
+        saw = ""
+        if call.excinfo is not None:
+            message = str(call.excinfo.value).strip() or call.excinfo.typename
+            saw = redact("\n".join(message.splitlines()[:12]))
+        seen = self.exchanges()[self._seen_from.get(item.nodeid, 0):]
+        return Outcome(name, status, step=self._failed_step.get(item.nodeid, ""), saw=saw,
+                       exchanges=tuple(redact(exchange.shown) for exchange in seen[-2:]))
+
+    def _on_timeline(self, report: pytest.TestReport, name: str, ids: list[str], outcome: Outcome | None) -> None:
+        """The scenario's span, from its setup's start to its teardown's end, and the worst outcome seen."""
+        run = self._runs.get(report.nodeid)
+        if run is None:
+            run = self._runs[report.nodeid] = ScenarioRun(report.nodeid, name, tuple(ids), report.start, report.stop)
+            self.verdict.timeline.append(run)
+        run.scenario = name  # known once the scenario has begun
+        run.stop = max(run.stop, report.stop)
+        if outcome is not None and run.status not in (FAIL, WARN):
+            run.status = outcome.status
+
+    # -- verdict ------------------------------------------------------------------------
+
+    def write_html_report(self, session: pytest.Session) -> None:
+        """``--sfc-html-report PATH``, for a run whose rules ran; an interrupted or refused one writes nothing."""
+        path = self.config.getoption("sfc_html_report")
+        if path and self.verdict.outcomes and session.exitstatus in (pytest.ExitCode.OK,
+                                                                     pytest.ExitCode.TESTS_FAILED):
+            self.verdict.notes = self.notes()
+            atomic_write(Path(path), render(self.verdict, self.facts()))
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if not self.verdict.outcomes:
+            return
+        self.verdict.notes = self.notes()
+        write = terminalreporter.write_line
+        terminalreporter.section(f"sfc-conformance verdict ({self.facts().what})")
+        for line in self.verdict.table():
+            write(line)
+        failures = self.verdict.failures()
+        if failures:
+            terminalreporter.section("rules not met")
+            for line in failures:
+                write(line)
+        failed = self.verdict.failed_musts()
+        write("")
+        write(f"rules: {self.verdict.summary()}")
+        if failed:
+            write(f"FAILED: {', '.join(r.id for r in failed)}")
