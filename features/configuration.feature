@@ -1,6 +1,7 @@
 Feature: Configuration of the sync
   Once authorized, the merchant chooses accounts, tax rate mapping, invoice
-  status, grouping period and schedule. The target says whether that makes
+  status, grouping period and the schedule: its start date, start time and
+  frequency. The target says whether that makes
   the sync configured; it never takes the partner's word for it.
 
   Background:
@@ -21,9 +22,15 @@ Feature: Configuration of the sync
   @CONF-3 @must
   Scenario: Valid choices are stored and the sync is configured
     Given the merchant has authorized the accounting connection
-    When the merchant configures the sync with valid choices
+    When the merchant configures the sync with valid choices, starting tomorrow
     Then the next configuration read returns the merchant's choices
     And the configuration is configured
+
+  @CONF-3 @must
+  Scenario: Every frequency the target offers can be chosen
+    Given the merchant has authorized the accounting connection
+    When the merchant configures the sync with each frequency offered in turn
+    Then every one of them was stored and returned
 
   @CONF-4 @must
   Scenario: The target derives configured, whatever the request claims
@@ -57,5 +64,5 @@ Feature: Configuration of the sync
   @CONF-7 @must
   Scenario: Configuring before the accounting connection is linked is refused
     When the merchant tries to configure the sync
-    Then the answer is refused with a 4xx ErrorMessage
+    Then the configuration is refused because the accounting connection is not linked yet
     And the configuration is not configured

@@ -1,34 +1,44 @@
 Feature: The merchant severs the connection
-  When the merchant deletes the accounting connection, subscribers hear of it
-  through a connection.deleted webhook and no further sync succeeds.
+  When the merchant deletes the accounting connection, the next scheduled
+  sync fails and no further syncs are attempted. Every consumer the partner
+  subscribed to the Sync Connection Deleted rule is told, once.
 
   Background:
-    Given the partner is subscribed to connection.deleted webhooks
-    And a merchant who is ready to sync
+    Given 2 consumers of the partner are subscribed to connection.deleted events
 
   @DEL-1 @must
   Scenario: Deleting the connection notifies every subscriber
+    Given a merchant who is ready to sync
     When the merchant severs the accounting connection
-    Then one connection.deleted webhook arrives within 10 seconds for that company and connection
-    And the webhook is a ConnectionWebhook
+    Then every consumer receives the connection.deleted event within 10 seconds, for that company and connection
+    And the event is a ConnectionWebhook
+
+  @DEL-1 @must @whole_run
+  Scenario: Every deletion of the run was one event, heard by every consumer
+    Then every connection severed during the run was announced to every consumer as one event within 10 seconds
 
   @DEL-2 @must
   Scenario: No sync succeeds after the deletion
+    Given a merchant who is ready to sync
     When the merchant severs the accounting connection
     And the partner requests a sync
     Then the sync does not succeed
     And the latest sync status is not Complete for any sync after the deletion
 
   @DEL-3 @must @embedded_only
-  Scenario: The schedule stops after the deletion
+  Scenario: The next scheduled sync fails, and no further sync is attempted
+    Given a merchant who is ready to sync
+    And the merchant's schedule is daily at 6 in "Etc/UTC"
     When 1 day passes
     Then a scheduled sync has run
     When the merchant severs the accounting connection
-    And 3 days pass
-    Then no scheduled sync has run since the deletion
+    And 1 day passes
+    Then the next scheduled sync has run and failed
+    When 3 days pass
+    Then no further scheduled sync has been attempted
 
   @DEL-4 @should
   Scenario: Deliveries are signed with Standard Webhooks headers
+    Given a merchant who is ready to sync
     When the merchant severs the accounting connection
-    Then the webhook carries Standard Webhooks headers whose signature verifies
-    And a forged delivery is refused
+    Then every delivery of the event within 10 seconds carries Standard Webhooks headers whose signature verifies

@@ -9,6 +9,12 @@ Feature: The one-time password in the flow URL
     When the merchant opens the flow URL straight away
     Then the flow opens
 
+  @OTP-1 @must @late_otp
+  Scenario: A flow URL opened late in its 30 seconds still opens the flow
+    Given a new merchant company whose flow URL will be opened late
+    When the merchant opens the flow URL late in its window
+    Then the flow opens
+
   @OTP-1 @must @embedded_only
   Scenario: A flow URL opened just inside the window opens the flow
     Given a new merchant company

@@ -1,6 +1,8 @@
 Feature: Readiness to sync
   A merchant is ready exactly when both connections are Linked and the
-  configuration is enabled and configured. The partner can check it.
+  configuration is enabled and configured. The partner can check it: get the
+  company, whose data connections must both be Linked, then the status of the
+  merchant's configuration, whose enabled and configured must both be true.
 
   @READY-1 @must
   Scenario: A fully onboarded merchant is ready
@@ -9,27 +11,27 @@ Feature: Readiness to sync
     Then the merchant is ready
 
   @READY-1 @must
-  Scenario Outline: Each unmet condition is named
+  Scenario Outline: Each unmet condition is named, and nothing else
     Given a merchant who is ready to sync
     When <change>
     And the partner checks the merchant's readiness
-    Then the merchant is not ready because "<reason>"
+    Then the merchant is not ready, and the only reason is that <unmet condition>
 
     Examples:
-      | change                                                        | reason                           |
-      | the merchant disables the sync                                | `enable` is false               |
-      | the merchant de-authorizes the accounting connection with status "Deauthorized" | Accounting connection |
-      | the partner de-authorizes the commerce connection             | Commerce connection              |
-      | the merchant severs the accounting connection                 | Accounting connection            |
+      | change                                                                          | unmet condition                          |
+      | the merchant disables the sync                                                  | the sync is not enabled                  |
+      | the merchant de-authorizes the accounting connection with status "Deauthorized" | the accounting connection is not Linked  |
+      | the partner de-authorizes the commerce connection                               | the commerce connection is not Linked    |
+      | the merchant severs the accounting connection                                   | the accounting connection is not Linked  |
 
   @READY-1 @must
   Scenario: A merchant who only started the flow is not ready, for every reason
     Given a new merchant company
     And the partner has started the sync flow
     When the partner checks the merchant's readiness
-    Then the merchant is not ready because "Accounting connection"
-    And the merchant is not ready because "Commerce connection"
-    And the merchant is not ready because "`configured` is false"
+    Then the merchant is not ready because the accounting connection is not Linked
+    And the merchant is not ready because the commerce connection is not Linked
+    And the merchant is not ready because the sync is not configured
 
   @READY-2 @must
   Scenario: The company can be read back

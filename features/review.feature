@@ -1,6 +1,8 @@
 Feature: The merchant reviews the configuration
   The same flow URL later opens the merchant's settings: enable or disable,
-  change the schedule and mappings, or de-authorize.
+  change the schedule (start date, start time, frequency), the accounts, the
+  tax rate mapping, the invoice status and the grouping period, or
+  de-authorize.
 
   Background:
     Given a merchant who is ready to sync
@@ -28,6 +30,8 @@ Feature: The merchant reviews the configuration
       | schedule         |
       | sales account    |
       | tax rate mapping |
+      | invoice status   |
+      | grouping period  |
 
   @REV-4 @must
   Scenario Outline: De-authorizing leaves the accounting connection unlinked

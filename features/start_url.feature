@@ -23,14 +23,18 @@ Feature: Start the sync configuration flow
     Then the two flow URLs carry different one-time passwords
 
   @URL-4 @must
-  Scenario Outline: A redirect URL travels in the flow URL
+  Scenario Outline: A redirect URL travels in the flow URL, exactly
     When the partner asks for the sync flow URL with redirectUrl "<redirect>"
     Then the flow URL carries redirectUrl "<redirect>"
 
     Examples:
-      | redirect                               |
-      | https://partner.example/onboarded?x=1  |
-      | app.codat.io                           |
+      | redirect                                         |
+      | https://partner.example/onboarded?x=1            |
+      | app.codat.io                                     |
+      | https://partner.example/onboarded?a=1&b=2        |
+      | https://partner.example/welcome back             |
+      | https://partner.example/onboarded#next-steps     |
+      | https://partner.example/café/bienvenue?nom=Zoë   |
 
   @URL-4 @must
   Scenario: Without a redirect URL the flow URL has none

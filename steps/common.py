@@ -32,13 +32,6 @@ def _(sfc: Suite, answer: httpx.Response) -> None:
     error_message(sfc, answer)
 
 
-@then("the answer is refused with a 4xx ErrorMessage")
-def _(sfc: Suite, answer: httpx.Response) -> None:
-    assert 400 <= answer.status_code < 500, (
-        f"expected a 4xx refusal, the target answered {answer.status_code}: {answer.text[:300]}")
-    error_message(sfc, answer)
-
-
 @then("the answer is a 400 ErrorMessage with validation errors")
 def _(sfc: Suite, answer: httpx.Response) -> None:
     assert answer.status_code == 400, (

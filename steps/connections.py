@@ -37,6 +37,7 @@ def _(sfc: Suite, merchant: Merchant, page: int, size: int) -> httpx.Response:
     return sfc.api.list_connections(merchant.company_id, page=page, page_size=size)
 
 
+# LINK-1
 @then("the company has one Commerce connection with the commerce key and one Accounting connection with the "
       "accounting key")
 def _(sfc: Suite, merchant: Merchant) -> None:
@@ -55,6 +56,7 @@ def _(sfc: Suite, merchant: Merchant) -> None:
         f"expected both connections PendingAuth, found {statuses}")
 
 
+# LINK-2
 @then(parsers.parse("the company has exactly {count:d} connections"))
 def _(sfc: Suite, merchant: Merchant, count: int) -> None:
     connections = sfc.connections(merchant)
@@ -63,6 +65,7 @@ def _(sfc: Suite, merchant: Merchant, count: int) -> None:
         f"{[(c.get('sourceType'), c.get('integrationKey')) for c in connections]}")
 
 
+# LINK-3
 @then("the accounting connection is Linked with a linkUrl and a created date")
 def _(sfc: Suite, merchant: Merchant) -> None:
     connection = sfc.connection(merchant, "Accounting")
@@ -84,9 +87,37 @@ def _(sfc: Suite, answer: httpx.Response, count: int, total: int) -> None:
     assert body.get("totalResults") == total, f"totalResults is {body.get('totalResults')}, not {total}"
 
 
+PAGING_LINKS = ("self", "current", "next", "previous")
+
+
 @then(parsers.parse("the page's links are {links}"))
 def _(sfc: Suite, answer: httpx.Response, links: str) -> None:
     body = sfc.expect(answer, 200, "listing connections")
     expected = {name.strip() for name in links.split(",") if name.strip()}
-    present = {k for k, v in (body.get("_links") or {}).items() if v}
-    assert present == expected, f"_links holds {sorted(present)}, expected exactly {sorted(expected)}"
+    # Of the paging links exactly these; other relations (a `first`, a `last`) may come and go.
+    present = {k for k, v in (body.get("_links") or {}).items() if v and k in PAGING_LINKS}
+    assert present == expected, (f"of the paging links {', '.join(PAGING_LINKS)}, _links holds {sorted(present)}, "
+                                 f"expected exactly {sorted(expected)}")
+
+
+@when("the partner lists the connections one at a time, page after page", target_fixture="paged")
+def _(sfc: Suite, merchant: Merchant) -> tuple[list[str], list[list[str]]]:
+    whole = sfc.expect(sfc.api.list_connections(merchant.company_id, page=1, page_size=5000), 200,
+                       "listing every connection on one page")
+    every = [str(c.get("id")) for c in whole.get("results") or []]
+    pages = []
+    for page in range(1, len(every) + 1):
+        body = sfc.expect(sfc.api.list_connections(merchant.company_id, page=page, page_size=1), 200,
+                          f"listing page {page} of the connections, one a page")
+        pages.append([str(c.get("id")) for c in body.get("results") or []])
+    return every, pages
+
+
+@then("every connection is on exactly one page, in the order of the whole list")
+def _(paged: tuple[list[str], list[list[str]]]) -> None:
+    every, pages = paged
+    assert len(every) >= 2, f"the company has {len(every)} connections; paging needs two to show anything"
+    paged_through = [ident for page in pages for ident in page]
+    assert paged_through == every, (
+        "page N of size 1 does not hold the N-th connection: the pages hold "
+        f"{[[i[:8] for i in page] for page in pages]}, the whole list is {[i[:8] for i in every]}")

@@ -27,6 +27,7 @@ def _(sfc: Suite, other: Merchant) -> None:
     ApiDriver(sfc).onboard(other)  # explicitly the API, whichever driver the run uses
 
 
+# FLOW-1
 @then("both merchants have the same connection statuses and the same configuration")
 def _(sfc: Suite, merchant: Merchant, other: Merchant) -> None:
     def state(m: Merchant) -> tuple:
@@ -38,6 +39,7 @@ def _(sfc: Suite, merchant: Merchant, other: Merchant) -> None:
     assert pages == api, f"the flow pages left {pages}\n     the API left {api}"
 
 
+# FLOW-2
 @then("the merchant sees a success page")
 def _(finished: httpx.Response) -> None:
     assert finished.status_code == 200, f"the flow ended with {finished.status_code}, not a success page"

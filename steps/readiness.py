@@ -7,8 +7,44 @@ import uuid
 import httpx
 from pytest_bdd import parsers, then, when
 
-from sfc_conformance.readiness import Readiness, assess, enable_flag
+from sfc_conformance.readiness import (
+    ACCOUNTING,
+    AGREEMENT,
+    COMMERCE,
+    CONFIGURED,
+    ENABLED,
+    Readiness,
+    assess,
+    enable_flag,
+)
 from sfc_conformance.suite.world import Merchant, Suite
+
+# READY-1's conditions as a business reader names them in the features.
+CONDITIONS = {
+    "the accounting connection is not Linked": ACCOUNTING,
+    "the commerce connection is not Linked": COMMERCE,
+    "the sync is not enabled": ENABLED,
+    "the sync is not configured": CONFIGURED,
+    "the company and its connections list disagree": AGREEMENT,
+}
+
+
+def _condition(phrase: str) -> str:
+    if phrase not in CONDITIONS:
+        raise ValueError(f"no readiness condition reads {phrase!r}; known: {'; '.join(CONDITIONS)}")
+    return CONDITIONS[phrase]
+
+
+def _named(readiness: Readiness, phrase: str) -> None:
+    """The condition is unmet, and its reason speaks the target's language (its own flag name)."""
+    condition = _condition(phrase)
+    assert not readiness.ready, "the merchant is reported ready"
+    reasons = [u.reason for u in readiness.unmet if u.condition == condition]
+    assert reasons, f"the suite does not find that {phrase}; it found: {readiness.reasons or 'nothing'}"
+    if condition == ENABLED:
+        flag = f"`{readiness.flag_name}`" if readiness.flag_name else "neither `enable` nor `enabled`"
+        assert all(flag in reason for reason in reasons), (
+            f"the reason does not use the target's own name for the flag, {flag}: {reasons}")
 
 
 @when("the partner checks the merchant's readiness", target_fixture="readiness")
@@ -17,6 +53,7 @@ def _(sfc: Suite, merchant: Merchant) -> Readiness:
     return assess(company, sfc.configuration(merchant), sfc.connections(merchant))
 
 
+# READY-2
 @when("the partner reads the company", target_fixture="answer")
 def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
     return sfc.api.get_company(merchant.company_id)
@@ -32,11 +69,16 @@ def _(readiness: Readiness) -> None:
     assert readiness.ready, f"a fully onboarded merchant is not ready: {'; '.join(readiness.reasons)}"
 
 
-@then(parsers.parse('the merchant is not ready because "{reason}"'))
-def _(readiness: Readiness, reason: str) -> None:
-    assert not readiness.ready, "the merchant is reported ready"
-    assert any(reason in unmet for unmet in readiness.reasons), (
-        f"no unmet condition mentions {reason!r}; the suite found: {readiness.reasons}")
+@then(parsers.parse("the merchant is not ready because {phrase}"))
+def _(readiness: Readiness, phrase: str) -> None:
+    _named(readiness, phrase)
+
+
+@then(parsers.parse("the merchant is not ready, and the only reason is that {phrase}"))
+def _(readiness: Readiness, phrase: str) -> None:
+    _named(readiness, phrase)
+    others = [u.reason for u in readiness.unmet if u.condition != _condition(phrase)]
+    assert not others, f"besides that {phrase}, the merchant is not ready because: {'; '.join(others)}"
 
 
 @then("the answer is the company with its id and name")

@@ -30,6 +30,7 @@ def _(sfc: Suite, merchant: Merchant, count: int) -> httpx.Response:
     return answer
 
 
+# URL-4, URL-5
 @when(parsers.parse('the partner asks for the sync flow URL with redirectUrl "{redirect}"'), target_fixture="answer")
 def _(sfc: Suite, merchant: Merchant, redirect: str) -> httpx.Response:
     return sfc.start_flow(merchant, redirect_url=redirect)
@@ -42,6 +43,7 @@ def _(sfc: Suite, merchant: Merchant, commerce: str, accounting: str) -> httpx.R
     return sfc.api.start_flow(keys.get(commerce, commerce), keys.get(accounting, accounting), merchant.company_id)
 
 
+# URL-1
 @then("the answer is an absolute http(s) flow URL")
 def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
     body = sfc.expect(answer, 200, "the start call")
@@ -51,6 +53,7 @@ def _(sfc: Suite, merchant: Merchant, answer: httpx.Response) -> None:
     assert parts.scheme in ("http", "https") and parts.host, f"the flow URL is not an absolute http(s) URL: {url}"
 
 
+# URL-2
 @then("the flow URL carries a one-time password of six or more digits")
 def _(merchant: Merchant) -> None:
     otp = merchant.flow.otp
@@ -65,12 +68,14 @@ def _(merchant: Merchant) -> None:
         f"merchantIdentifier in the flow URL is {sent!r}, not the company id {merchant.company_id}")
 
 
+# URL-3
 @then("the two flow URLs carry different one-time passwords")
 def _(merchant: Merchant) -> None:
     first, second = (flow.otp for flow in merchant.flows[-2:])
     assert first and second and first != second, f"two start calls gave the one-time passwords {first} and {second}"
 
 
+# URL-4: R comes back exactly, after decoding
 @then(parsers.parse('the flow URL carries redirectUrl "{redirect}"'))
 def _(sfc: Suite, merchant: Merchant, answer: httpx.Response, redirect: str) -> None:
     sfc.expect(answer, 200, "the start call")

@@ -174,3 +174,36 @@ def test_platform_keys_stay_plain_strings(document: dict[str, Any]) -> None:
     item = document["paths"]["/config/sync/commerce/{commerceKey}/{accountingKey}/start"]
     keys = {p["name"]: p["schema"] for p in item["parameters"]}
     assert keys == {"commerceKey": {"type": "string"}, "accountingKey": {"type": "string"}}
+
+
+def _closed_somewhere(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("additionalProperties") is False or any(_closed_somewhere(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_closed_somewhere(v) for v in node)
+    return False
+
+
+def test_no_answer_or_event_schema_forbids_unknown_fields(document: dict[str, Any]) -> None:
+    """API-1 (profile v2): a field the contract does not know is allowed in answers and events."""
+    request_only = {"UpdateConnection", "CreateCompany", "ConnectionAuthorization", "CreateWebhook",
+                    "SyncToLatestArgs"}
+    closed = [name for name, schema in document["components"]["schemas"].items()
+              if name not in request_only and _closed_somewhere(schema)]
+    assert not closed, f"schemas that refuse unknown fields: {closed}"
+
+
+def test_unknown_fields_are_named_but_are_no_problem() -> None:
+    from sfc_conformance.contract import load_contract
+
+    contract = load_contract()
+    connection = {"id": "8f810334-2846-4898-828e-dd7b5318ecbb", "integrationId": "9e0cc03b-3868-4543-98c0-568f0f1b12a3",
+                  "integrationKey": "gbol", "sourceId": "aff0f057-255f-42c4-8d4a-ae23b43e1615",
+                  "platformName": "Xero", "linkUrl": "https://link.example/start", "status": "Linked",
+                  "created": "2022-04-22T16:58:17Z", "sourceType": "Accounting", "newField": 1}
+    company = {"id": "c37c7d07-dc91-4f7f-9106-322fa27f0aa6", "name": "Acme", "redirect": "https://link.example",
+               "dataConnections": [connection], "tags": {"a": "b"}}
+    path = "/companies/c37c7d07-dc91-4f7f-9106-322fa27f0aa6"
+    assert contract.check_answer("GET", path, 200, company) == []
+    assert contract.unknown_fields("GET", path, 200, company) == ["dataConnections[].newField", "tags"]
+    assert contract.unknown_fields("GET", path, 404, {"statusCode": 404, "error": "x", "traceId": "t"}) == ["traceId"]

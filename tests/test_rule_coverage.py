@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sfc_conformance.rules import RULE_TAG, RULES
+from sfc_conformance.rules import CONSUMER_RULES, RULE_TAG, RULES, SUITE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT.parent / "shared" / "spec" / "sync-flow-profile.md"
@@ -51,3 +51,25 @@ def test_the_catalogue_holds_exactly_the_rules_of_the_profile() -> None:
     text = PROFILE.read_text(encoding="utf-8")
     profile = dict(re.findall(r"\*\*([A-Z]+-\d+) (MUST|SHOULD)\*\*", text))
     assert {r.id: r.level for r in RULES.values()} == profile
+
+
+def _mentioned(rule_id: str, folder: Path) -> bool:
+    word = re.compile(rf"(?<![\w-]){re.escape(rule_id)}(?![\w-]|\.\.)")  # not the start of a range "URL-1..URL-6"
+    # The sandbox's fault catalog names every rule: it is not the code that enforces one.
+    return any(word.search(path.read_text(encoding="utf-8")) for path in folder.rglob("*")
+               if path.suffix in (".py", ".feature") and path.name != "faults.py")
+
+
+@pytest.mark.parametrize("rule_id", sorted(SUITE_RULES))
+def test_grep_finds_every_rule_in_its_scenario_its_steps_and_the_sandbox(rule_id: str) -> None:
+    """The README's promise: `grep -rn RULE-ID features steps src` lands on all three."""
+    places = {"features": ROOT / "features", "steps": ROOT / "steps",
+              "the sandbox": ROOT / "src" / "sfc_conformance" / "sandbox"}
+    for what, folder in places.items():
+        assert _mentioned(rule_id, folder), f"{rule_id} appears nowhere in {what} ({folder})"
+
+
+@pytest.mark.parametrize("rule_id", sorted(CONSUMER_RULES))
+def test_grep_finds_every_consumer_rule_in_its_scenario_and_its_checks(rule_id: str) -> None:
+    for what, folder in {"features": ROOT / "features", "src": ROOT / "src" / "sfc_conformance"}.items():
+        assert _mentioned(rule_id, folder), f"{rule_id} appears nowhere in {what} ({folder})"

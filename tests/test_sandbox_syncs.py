@@ -204,17 +204,29 @@ def test_a_long_pause_runs_every_missed_sync_up_to_now(embedded: Callable[..., E
     assert e.browser.time(page, "next-sync") == datetime(2026, 1, 16, 0, tzinfo=UTC)
 
 
-def test_scheduled_syncs_stop_after_the_accounting_connection_is_deleted(embedded: Callable[..., Embedded]) -> None:
+def test_after_the_deletion_the_next_scheduled_sync_fails_and_is_the_last(embedded: Callable[..., Embedded]) -> None:
+    """Seed §4: "the next scheduled data sync will fail, and no further data syncs will be attempted"."""
     e = embedded(start=FIXED_START)
     merchant = e.steps.configured(syncHour=12, timeZone="Etc/UTC")
     e.target.clock.advance(DAY)
-    last = _latest_at(e.api, merchant.company_id)
-    assert last == datetime(2026, 1, 5, 12, tzinfo=UTC)  # 12:00 on the day it was set up
+    assert _latest_at(e.api, merchant.company_id) == datetime(2026, 1, 5, 12, tzinfo=UTC)  # the day it was set up
     e.api.delete_connection(merchant.company_id, merchant.accounting_id)
     e.target.clock.advance(5 * DAY)
-    assert _latest_at(e.api, merchant.company_id) == last
+    latest = _latest(e.api, merchant.company_id)
+    assert latest is not None
+    assert _at(latest["syncUtc"]) == datetime(2026, 1, 6, 12, tzinfo=UTC)  # the next one, and none after
+    assert latest["syncStatus"] != "Complete" and latest["syncStatusCode"] >= 4000
     page = e.browser.open(e.steps.flow_url(merchant.company_id))
     assert e.browser.time(page, "next-sync") is None
+
+
+def test_a_deletion_before_any_schedule_ran_attempts_nothing(embedded: Callable[..., Embedded]) -> None:
+    """Only a merchant whose syncs were running has a "next scheduled sync" to fail."""
+    e = embedded(start=FIXED_START)
+    merchant = e.steps.linked()
+    e.api.delete_connection(merchant.company_id, merchant.accounting_id)
+    e.target.clock.advance(3 * DAY)
+    assert _latest(e.api, merchant.company_id) is None
 
 
 @pytest.mark.parametrize("change", ["delete commerce", "deauthorize accounting", "disable"])
@@ -315,7 +327,7 @@ def test_deleting_a_connection_delivers_one_signed_connection_webhook(target: Em
     merchant = steps.configured()
     api.subscribe(target.receiver_url, ["connection.deleted"])
     assert api.delete_connection(merchant.company_id, merchant.accounting_id).status_code in (200, 204)
-    assert len(target.receiver.deliveries) == 1 and not target.receiver.forgeries
+    assert len(target.receiver.deliveries) == 1
     delivery = target.receiver.deliveries[0]
     contract = load_contract()
     assert contract.validate_schema(contract.schema_named("ConnectionWebhook"), delivery.body) == []
@@ -398,9 +410,9 @@ def test_a_replayed_genuine_delivery_verifies(target: EmbeddedTarget, api: SyncF
 
 
 @pytest.mark.parametrize("forgery", ["tampered body", "wrong signature", "no signature", "other id"])
-def test_a_forged_delivery_is_refused_by_the_receiver(target: EmbeddedTarget, api: SyncFlowApi,
-                                                      steps: SandboxSteps, raw_client: ApiClient,
-                                                      forgery: str) -> None:
+def test_a_forged_delivery_is_refused_as_signed_by_the_receiver(target: EmbeddedTarget, api: SyncFlowApi,
+                                                                steps: SandboxSteps, raw_client: ApiClient,
+                                                                forgery: str) -> None:
     raw, headers = _delivered(target, api, steps)
     if forgery == "tampered body":
         raw = raw.replace(b"connection.deleted", b"connection.created")
@@ -411,9 +423,44 @@ def test_a_forged_delivery_is_refused_by_the_receiver(target: EmbeddedTarget, ap
     else:
         headers["webhook-id"] = "msg_forged"
     response = raw_client.http.post(target.receiver_url, content=raw, headers=headers)
-    assert response.status_code == 401
-    assert len(target.receiver.deliveries) == 1
-    assert len(target.receiver.forgeries) == 1
+    assert response.status_code == 200  # acknowledged, so a target neither retries nor gives up on the subscription
+    genuine, forged = target.receiver.deliveries
+    assert genuine.verified is True and forged.verified is False  # kept, so DEL-1 still sees an arrival
+    assert forged.signed is (forgery != "no signature")
+
+
+def test_without_a_secret_every_delivery_is_accepted_unjudged() -> None:
+    from sfc_conformance.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    assert receiver.accept(b'{"id": "x"}', {}, "http://127.0.0.1:9/hook?sfcSubscriber=2") == 200
+    (delivery,) = receiver.deliveries
+    assert (delivery.signed, delivery.verified, delivery.event_id, delivery.subscriber) == (False, None, "x", "2")
+
+
+def test_deliveries_are_told_apart_by_subscriber_and_run(target: EmbeddedTarget, api: SyncFlowApi,
+                                                         steps: SandboxSteps) -> None:
+    from sfc_conformance.run_identity import RunId
+    from sfc_conformance.webhook_receiver import subscriber_url
+
+    run = RunId.new(target.clock.now())
+    merchant = steps.linked()
+    for name in ("1", "2"):
+        api.subscribe(run.tag_url(subscriber_url(target.receiver_url, name)), ["connection.deleted"])
+    api.delete_connection(merchant.company_id, merchant.accounting_id)
+    assert sorted(d.subscriber or "" for d in target.receiver.deliveries) == ["1", "2"]
+    assert {d.param("sfcRun") for d in target.receiver.deliveries} == {str(run)}
+    assert len({d.event_id for d in target.receiver.deliveries}) == 1
+
+
+def test_waiting_for_a_delivery_moves_a_manual_clock_until_it_falls_due(embedded: Callable[..., Embedded]) -> None:
+    e = embedded(faults=["webhook-announced-twice"], checked=False)
+    merchant = e.steps.linked()
+    e.api.subscribe(e.target.receiver_url, ["connection.deleted"])
+    e.api.delete_connection(merchant.company_id, merchant.accounting_id)
+    deadline = e.target.clock.now() + timedelta(seconds=10)
+    seen = e.target.receiver.wait_until(lambda deliveries: len(deliveries) >= 2, deadline)
+    assert len(seen) == 2 and e.target.clock.now() < deadline  # the second event came 5 s on, not at 10 s
 
 
 def test_a_delivery_after_the_clock_moved_on_still_verifies(target: EmbeddedTarget, api: SyncFlowApi,

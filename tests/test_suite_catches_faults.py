@@ -18,8 +18,19 @@ import pytest
 
 from sfc_conformance import selftest
 from sfc_conformance.rules import RULES, SUITE_RULES
-from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND
-from sfc_conformance.selftest import BROKEN, CLEAN, KILLED, NOT_OBSERVABLE, SURVIVED, Case, Result, judge
+from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
+from sfc_conformance.selftest import (
+    BROKEN,
+    CLEAN,
+    KILLED,
+    MISJUDGED,
+    NOT_OBSERVABLE,
+    SURVIVED,
+    UNSEEN,
+    Case,
+    Result,
+    judge,
+)
 
 
 def run_suite(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -40,9 +51,11 @@ def test_the_kill_matrix_kills_every_fault_and_passes_the_clean_sandbox() -> Non
     """One test, not one per fault: under pytest-xdist a per-fault fixture would run the matrix per worker."""
     results = selftest.run_matrix(selftest.cases(), jobs=2)
     table = "\n".join([selftest.HEADER, *map(selftest.row, results), *selftest.summary(results)])
-    assert len(results) == len(FAULTS) + 1
-    assert results[0].case.fault is None and results[0].status == CLEAN, table
-    for result in results[1:]:
+    assert len(results) == len(FAULTS) + len(VARIANTS) + 1
+    for result in results:
+        if result.case.fault is None:  # the clean sandbox and every conforming variant
+            assert result.status == CLEAN, f"{result.case.name} did not pass:\n{table}"
+            continue
         assert result.status == KILLED, f"{result.case.name} was not killed:\n{table}"
         assert result.case.rule in result.reported, table
 
@@ -68,11 +81,37 @@ def test_a_should_fault_is_killed_when_its_rule_warns() -> None:
     assert judge(case, 0, statuses(), live=False)[0] == SURVIVED
 
 
+def test_a_should_fault_that_fails_the_run_is_misjudged() -> None:
+    """No SHOULD rule may fail a run without --strict: the old DEL-1 failed on an unsigned delivery."""
+    status, why = judge(Case("unsigned-webhooks"), 1, statuses(DEL_4="warn", DEL_1="FAIL"), live=False)
+    assert status == MISJUDGED and "DEL-1" in why
+    # Also when its own rule could not be judged because of it (no delivery reached the receiver in time).
+    assert judge(Case("unsigned-webhooks"), 1, statuses(DEL_4="n/a", DEL_1="FAIL"), live=True)[0] == MISJUDGED
+
+
+def test_a_should_fault_runs_the_whole_suite_and_a_must_fault_only_its_rule() -> None:
+    assert Case("unsigned-webhooks").tags("rule") is None
+    assert Case("redirect-dropped").tags("rule") == "URL-4"
+    assert Case(None, "unknown-fields").tags("rule") is None
+
+
 def test_a_rule_the_target_cannot_show_is_neither_killed_nor_survived() -> None:
     assert judge(Case("no-success-page"), 0, statuses(FLOW_2="n/a"), live=True)[0] == NOT_OBSERVABLE
     status, why = judge(Case("otp-lasts-31s"), 0, statuses(), live=True)
     assert status == NOT_OBSERVABLE and "31 s" in why
     assert judge(Case("otp-lasts-31s"), 0, statuses(), live=False)[0] == SURVIVED
+
+
+@pytest.mark.parametrize("seen", ["n/a", "not run"])
+def test_a_fault_the_embedded_sandbox_cannot_show_fails_the_matrix(seen: str) -> None:
+    status, why = judge(Case("no-success-page"), 0, statuses(FLOW_2=seen), live=False)
+    assert status == UNSEEN and "FLOW-2" in why and seen in why
+    assert selftest.Result(Case("no-success-page"), status, 0).bad
+
+
+def test_a_variant_must_pass_like_the_clean_sandbox() -> None:
+    assert judge(Case(None, "enabled-spelling"), 0, statuses(), live=False)[0] == CLEAN
+    assert judge(Case(None, "enabled-spelling"), 1, statuses(READY_1="FAIL"), live=False)[0] == BROKEN
 
 
 def test_the_clean_sandbox_must_pass_without_a_warning() -> None:
@@ -117,6 +156,9 @@ def test_every_fault_names_a_known_rule_and_says_what_it_does() -> None:
         assert rule in RULES, name
         assert does and not does.endswith("."), name
     assert set(EXPOSED_BY) <= set(FAULTS) and set(LIVE_BLIND) <= set(FAULTS)
+    assert not set(VARIANTS) & set(FAULTS)
+    for name, does in VARIANTS.items():
+        assert does and not does.endswith("."), name
 
 
 def test_an_unknown_fault_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,7 +180,7 @@ def test_selftest_runs_from_the_command_line() -> None:
     assert re.search(r"^\(clean sandbox\)\s+-\s+clean", result.stdout, re.MULTILINE), result.stdout
     assert re.search(r"^otp-five-digits\s+URL-2\s+MUST\s+killed\s+URL-2\b", result.stdout, re.MULTILINE)
     assert re.search(r"^otp-reusable\s+OTP-5\s+SHOULD\s+killed\s+OTP-5\b", result.stdout, re.MULTILINE)
-    assert "MUST faults killed: 1/1" in result.stdout and "SHOULD faults warned: 1/1" in result.stdout
+    assert "MUST faults killed: 1/1" in result.stdout and "SHOULD faults warned, failing no run: 1/1" in result.stdout
 
 
 def test_the_full_scope_reports_every_rule_a_fault_disturbs() -> None:

@@ -6,6 +6,11 @@ Schema 2020-12, so a JSON Schema validator checks bodies directly; we use
 configuration documents are large.  ``date-time`` is checked as ISO 8601
 (Codat sends unqualified local times and 7-digit fractions, which RFC 3339
 checkers refuse); ``uuid`` as a UUID.
+
+Fields no schema lists are allowed in answers and events (API-1): the
+document closes none of them.  :meth:`Contract.unknown_fields` still names
+such fields, against a copy of the document in which every object schema is
+closed, so a run can list them as a note.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import yaml
 from ._resources import contract_path
 
 _BASE = "urn:sfc-conformance:contract"
+_CLOSED_BASE = "urn:sfc-conformance:contract-closed"
 
 
 def _iso_datetime(value: str) -> bool:
@@ -59,7 +65,9 @@ class Contract:
         self.path = path
         self.document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
         self._registry = jsonschema_rs.Registry([(_BASE, self.document)])
+        self._closed_registry = jsonschema_rs.Registry([(_CLOSED_BASE, _closed(self.document))])
         self._validators: dict[str, Any] = {}
+        self._closed_validators: dict[str, Any] = {}
         self.operations = [
             Operation(method.upper(), template, _template_regex(template), spec.get("responses", {}))
             for template, item in self.document["paths"].items()
@@ -97,6 +105,29 @@ class Contract:
                 _reroot(schema), registry=self._registry, formats=FORMATS, validate_formats=True)
         return self._validators[key]
 
+    def _closed_validator(self, schema: dict[str, Any]) -> Any:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._closed_validators:
+            self._closed_validators[key] = jsonschema_rs.Draft202012Validator(
+                _reroot(_closed(schema), _CLOSED_BASE), registry=self._closed_registry, validate_formats=False)
+        return self._closed_validators[key]
+
+    def unknown_in(self, schema: dict[str, Any], body: Any) -> list[str]:
+        """The fields of ``body`` that ``schema`` does not list, as ``a.b[].c``: allowed, worth a note."""
+        found: list[str] = []
+        for error in self._closed_validator(schema).iter_errors(body):
+            if type(error.kind).__name__ != "AdditionalProperties":
+                continue
+            where = "".join("[]" if isinstance(p, int) else f".{p}" for p in error.instance_path).lstrip(".")
+            found.extend(f"{where}.{name}" if where else str(name) for name in error.kind.unexpected)
+        return sorted(set(found))
+
+    def unknown_fields(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        """Fields of one answer the contract does not know (allowed by API-1); [] when none or not checkable."""
+        op = self.operation(method, path)
+        schema = self._response_schema(op, status) if op is not None else None
+        return self.unknown_in(schema, body) if schema else []
+
     def validate_schema(self, schema: dict[str, Any], body: Any) -> list[str]:
         """Every way ``body`` breaks ``schema``, as ``path: message`` lines."""
         errors = sorted(self._validator(schema).iter_errors(body), key=lambda e: [str(p) for p in e.instance_path])
@@ -123,14 +154,26 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
 
 
-def _reroot(schema: Any) -> Any:
+def _reroot(schema: Any, base: str = _BASE) -> Any:
     """Point the document's local refs (``#/components/...``) at the registered resource."""
     if isinstance(schema, dict):
-        return {k: (f"{_BASE}{v}" if k == "$ref" and isinstance(v, str) and v.startswith("#/") else _reroot(v))
+        return {k: (f"{base}{v}" if k == "$ref" and isinstance(v, str) and v.startswith("#/") else _reroot(v, base))
                 for k, v in schema.items()}
     if isinstance(schema, list):
-        return [_reroot(v) for v in schema]
+        return [_reroot(v, base) for v in schema]
     return schema
+
+
+def _closed(node: Any) -> Any:
+    """``node`` with every schema that lists ``properties`` and says nothing of others closed to them."""
+    if isinstance(node, list):
+        return [_closed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    closed = {key: _closed(value) for key, value in node.items()}
+    if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+        closed["additionalProperties"] = False
+    return closed
 
 
 @cache

@@ -23,7 +23,7 @@ import pytest
 from ._resources import resource_dir
 from .errors import UsageError
 from .report.files import ReportFiles
-from .sandbox.faults import FAULTS
+from .sandbox.faults import FAULTS, VARIANTS
 from .suite import settings
 from .suite.settings import Settings
 
@@ -59,6 +59,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="public URL that reaches the receiver, if the target cannot reach 127.0.0.1")
     parser.add_argument("--sandbox-fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="embedded only: break one rule of the sandbox on purpose (repeatable)")
+    parser.add_argument("--sandbox-variant", action="append", default=[], choices=sorted(VARIANTS), metavar="NAME",
+                        help="embedded only: a difference the profile allows, which the suite must pass (repeatable)")
     parser.add_argument("--fuzz-examples", type=int, default=settings.DEFAULT_FUZZ_EXAMPLES,
                         help="generated requests per operation (API-5)")
     parser.add_argument("--merchant-driver", choices=["api", "pages"], default="api",
@@ -107,6 +109,8 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         arguments.append("--sfc-strict")
     for fault in args.sandbox_fault:
         arguments += ["--sfc-sandbox-fault", fault]
+    for variant in args.sandbox_variant:
+        arguments += ["--sfc-sandbox-variant", variant]
     if args.tags:
         arguments += ["-m", args.tags]
     return arguments
@@ -120,7 +124,8 @@ def _check(args: argparse.Namespace) -> Settings:
         webhook_secret=args.webhook_secret or os.environ.get("SFC_WEBHOOK_SECRET"), strict=args.strict,
         receiver_port=args.receiver_port, receiver_url=args.receiver_url,
         sandbox_faults=tuple(args.sandbox_fault), fuzz_examples=args.fuzz_examples,
-        merchant_driver=args.merchant_driver, timeout=args.timeout, connect_timeout=args.connect_timeout)
+        merchant_driver=args.merchant_driver, timeout=args.timeout, connect_timeout=args.connect_timeout,
+        sandbox_variants=tuple(args.sandbox_variant))
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
         from .rules import CONSUMER_RULES, RULES  # noqa: PLC0415
         from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415

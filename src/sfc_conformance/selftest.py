@@ -1,12 +1,19 @@
 """``sfc-conformance selftest``: the kill matrix that proves the suite catches broken targets.
 
-The suite runs once against the clean sandbox and once against each fault of
-the catalog (:mod:`sfc_conformance.sandbox.faults`), in-process or, with
-``--live``, against the sandbox served with that fault on 127.0.0.1.  A fault
-is *killed* when the run exits 1 and reports the very rule the fault breaks (a
-failure of some other rule does not count); a SHOULD-level fault is killed when
-the run warns about its rule.  A fault whose rule cannot be seen on the target
-(``n/a``, e.g. the flow pages over HTTP) is neither killed nor survived.
+The suite runs once against the clean sandbox, once against each conforming
+variant and once against each fault of the catalog
+(:mod:`sfc_conformance.sandbox.faults`), in-process or, with ``--live``,
+against the sandbox served that way on 127.0.0.1.  A MUST fault is *killed*
+when the run exits 1 and reports the very rule the fault breaks (a failure of
+some other rule does not count).  A SHOULD fault is killed when the run warns
+about its rule and still exits 0: no SHOULD rule may fail a run without
+``--strict``, so SHOULD faults run the whole suite.  The clean sandbox and
+every variant must pass without a warning.
+
+On the embedded sandbox every fault must show: a fault whose rule comes out
+``n/a`` or ``not run`` there is a hole in the suite, and fails the matrix.
+Over HTTP a fault whose rule the profile makes unobservable (``LIVE_BLIND``,
+or the flow pages and the scheduler, ``n/a``) is neither killed nor survived.
 
 Every case runs in a process of its own, forked from a server that has already
 imported pytest, schemathesis and the suite, so a case costs its scenarios and
@@ -27,9 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .rules import RULES
-from .sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND
+from .sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 
 KILLED, SURVIVED, NOT_OBSERVABLE, CLEAN, BROKEN, ERROR = "killed", "SURVIVED", "n/a", "clean", "NOT CLEAN", "ERROR"
+UNSEEN, MISJUDGED = "UNSEEN", "MISJUDGED"  # a fault the target should show but did not; a SHOULD that failed a run
 # What a forked case needs already imported: the costly part of starting a run.
 PRELOAD = ["pytest", "pytest_bdd", "schemathesis", "hypothesis", "httpx", "respx", "starlette", "uvicorn",
            "sfc_conformance.runner", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
@@ -40,7 +48,8 @@ SCOPES = {"rule": "only the scenarios of the rule each fault breaks (fast)",
 
 @dataclass(frozen=True)
 class Case:
-    fault: str | None  # None: the clean sandbox
+    fault: str | None  # None: the clean sandbox, or a conforming variant
+    variant: str | None = None
 
     @property
     def rule(self) -> str | None:
@@ -48,10 +57,18 @@ class Case:
 
     @property
     def name(self) -> str:
+        if self.variant:
+            return f"variant {self.variant}"
         return self.fault or "(clean sandbox)"
 
+    @property
+    def sandbox(self) -> list[str]:
+        """What the sandbox is built with: the fault or the variant."""
+        return [name for name in (self.fault, self.variant) if name]
+
     def tags(self, scope: str) -> str | None:
-        if self.fault is None or scope == "full":
+        # A conforming target must pass everything; a SHOULD fault must fail nothing: both run it all.
+        if self.fault is None or scope == "full" or not RULES[FAULTS[self.fault][0]].must:
             return None
         return EXPOSED_BY.get(self.fault, self.rule)
 
@@ -68,15 +85,18 @@ class Result:
 
     @property
     def bad(self) -> bool:
-        return self.status in (SURVIVED, BROKEN, ERROR)
+        return self.status in (SURVIVED, BROKEN, ERROR, UNSEEN, MISJUDGED)
 
 
-def cases(faults: Iterable[str] = ()) -> list[Case]:
-    chosen = list(faults) or sorted(FAULTS)
-    unknown = [f for f in chosen if f not in FAULTS]
+def cases(faults: Iterable[str] = (), variants: Iterable[str] = ()) -> list[Case]:
+    """The clean sandbox, then the variants and faults asked for (all of both when neither is)."""
+    faults, variants = list(faults), list(variants)
+    if not faults and not variants:
+        faults, variants = sorted(FAULTS), sorted(VARIANTS)
+    unknown = [f for f in faults if f not in FAULTS] + [v for v in variants if v not in VARIANTS]
     if unknown:
-        raise ValueError(f"unknown fault {unknown[0]!r}; `sfc-conformance sandbox --help` lists them")
-    return [Case(None), *(Case(f) for f in chosen)]
+        raise ValueError(f"unknown fault or variant {unknown[0]!r}; `sfc-conformance sandbox --help` lists the faults")
+    return [Case(None), *(Case(None, v) for v in variants), *(Case(f) for f in faults)]
 
 
 # -- judging one run ------------------------------------------------------------
@@ -94,10 +114,20 @@ def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool) -> t
         return NOT_OBSERVABLE, LIVE_BLIND[case.fault]
     if rule.must and exit_code == 1 and seen == "FAIL":
         return KILLED, ""
-    if not rule.must and seen == "warn":
-        return KILLED, ""
+    if not rule.must:
+        failed = [r for r, s in statuses.items() if s == "FAIL"]
+        if failed or exit_code == 1:
+            return MISJUDGED, (f"exit {exit_code}; a SHOULD fault failed the run through {', '.join(failed) or '?'}:"
+                               " no SHOULD rule may fail a run without --strict")
+        if seen == "warn":
+            return KILLED, ""
     if seen in ("n/a", "not run") and exit_code in (0, 1):
-        return NOT_OBSERVABLE, f"{rule.id} is {seen} on this target"
+        if not live:
+            return UNSEEN, (f"{rule.id} is {seen} on the embedded sandbox, which must show every fault: "
+                            "the suite cannot see this fault anywhere")
+        if seen == "n/a":
+            return NOT_OBSERVABLE, f"{rule.id} is n/a on this target"
+        return UNSEEN, f"{rule.id}'s scenarios did not run"
     return SURVIVED, f"exit {exit_code}; {rule.id} {seen}"
 
 
@@ -133,8 +163,9 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
             if live:
                 exit_code = _run_live(case, arguments, reader)
             else:
-                faults = ["--sandbox-fault", case.fault] if case.fault else []
-                exit_code = runner.run(cli.build_parser().parse_args([*arguments, *faults]), plugins=[reader])
+                sandbox = ["--sandbox-fault", case.fault] if case.fault else []
+                sandbox += ["--sandbox-variant", case.variant] if case.variant else []
+                exit_code = runner.run(cli.build_parser().parse_args([*arguments, *sandbox]), plugins=[reader])
         except Exception as error:  # noqa: BLE001 - reported as the case's ERROR, with its reason
             reason = f"{type(error).__name__}: {error}".splitlines()[0]
         log.flush()
@@ -144,8 +175,9 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
     if reason and status != KILLED:
         status, why = ERROR, reason
     reported = [r for r, s in reader.statuses.items() if s in ("FAIL", "warn")]
-    return Result(case, status, exit_code, reported, time.monotonic() - started, why,
-                  tail if status in (SURVIVED, BROKEN, ERROR) else "")
+    result = Result(case, status, exit_code, reported, time.monotonic() - started, why)
+    result.output_tail = tail if result.bad else ""
+    return result
 
 
 def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
@@ -156,10 +188,11 @@ def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     from .webhook_signing import generate_secret  # noqa: PLC0415
 
     api_key, webhook_secret = secrets.token_urlsafe(18), generate_secret()
-    sandbox = serve.build(api_key, webhook_secret, [case.fault] if case.fault else [])
+    sandbox = serve.build(api_key, webhook_secret, case.sandbox)
     os.environ.update(SFC_API_KEY=api_key, SFC_WEBHOOK_SECRET=webhook_secret)
     try:
-        with BackgroundServer(sandbox.app) as server:
+        # As `sfc-conformance sandbox` serves it: its scheduler ticks, so what falls due later happens.
+        with serve.Scheduler(sandbox), BackgroundServer(sandbox.app) as server:
             args = cli.build_parser().parse_args([*arguments, "--base-url", server.url])
             return runner.run(args, plugins=[reader])
     finally:
@@ -188,12 +221,12 @@ def row(result: Result) -> str:
     rule = case.rule or "-"
     level = RULES[rule].level if case.rule else ""
     reported = ", ".join(result.reported) or "-"
-    line = (f"{case.name:<30} {rule:<8} {level:<6} {result.status:<10} {reported:<22} "
+    line = (f"{case.name:<34} {rule:<8} {level:<6} {result.status:<10} {reported:<22} "
             f"{result.seconds:6.1f} s")
     return f"{line}  {result.reason}".rstrip()
 
 
-HEADER = f"{'fault':<30} {'breaks':<8} {'level':<6} {'verdict':<10} {'suite reported':<22} {'time':>8}"
+HEADER = f"{'fault':<34} {'breaks':<8} {'level':<6} {'verdict':<10} {'suite reported':<22} {'time':>8}"
 
 
 def summary(results: list[Result]) -> list[str]:
@@ -201,13 +234,16 @@ def summary(results: list[Result]) -> list[str]:
     musts = [r for r in faults if r.case.rule and RULES[r.case.rule].must]
     observable = [r for r in musts if r.status != NOT_OBSERVABLE]
     killed = [r for r in observable if r.status == KILLED]
-    clean = [r for r in results if r.case.fault is None]
+    clean = [r for r in results if r.case.fault is None and r.case.variant is None]
+    variants = [r for r in results if r.case.variant]
     lines = [f"MUST faults killed: {len(killed)}/{len(observable)}"
              + (f" ({len(musts) - len(observable)} not observable on this target)" if len(observable) < len(musts)
                 else ""),
-             f"SHOULD faults warned: {sum(r.status == KILLED for r in faults if r not in musts)}/"
+             f"SHOULD faults warned, failing no run: {sum(r.status == KILLED for r in faults if r not in musts)}/"
              f"{sum(1 for r in faults if r not in musts and r.status != NOT_OBSERVABLE)}",
              f"clean sandbox: {'passes' if all(r.status == CLEAN for r in clean) else 'FAILS'}"]
+    if variants:
+        lines.append(f"conforming variants passed: {sum(r.status == CLEAN for r in variants)}/{len(variants)}")
     for result in results:
         if result.bad and result.output_tail:
             lines += ["", f"--- {result.case.name}: last lines of its run ---", result.output_tail.rstrip()]
@@ -224,7 +260,9 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scope", choices=sorted(SCOPES), default="rule",
                         help="; ".join(f"{k}: {v}" for k, v in SCOPES.items()))
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
-                        help="only this fault (repeatable; default: the whole catalog)")
+                        help="only this fault (repeatable; default: the whole catalog and every variant)")
+    parser.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS), metavar="NAME",
+                        help=f"only this conforming variant (repeatable): {', '.join(sorted(VARIANTS))}")
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -233,9 +271,11 @@ def selftest(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} must be 1 or more")
-    chosen = cases(args.fault)
+    chosen = cases(args.fault, args.variant)
     target = "the sandbox served on 127.0.0.1" if args.live else "the embedded sandbox"
-    print(f"kill matrix: {len(chosen) - 1} faults and the clean sandbox, against {target}, "
+    faults = sum(1 for c in chosen if c.fault)
+    variants = sum(1 for c in chosen if c.variant)
+    print(f"kill matrix: {faults} faults, {variants} conforming variants and the clean sandbox, against {target}, "
           f"scope {args.scope}, {args.jobs} at a time", flush=True)
     print(HEADER, flush=True)
     started = time.monotonic()

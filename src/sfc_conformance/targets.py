@@ -43,7 +43,7 @@ class EmbeddedTarget:
                                faults=self.faults, flow_style=self.flow_style)
         self.base_url = EMBEDDED_BASE_URL
         self.api_key = Secret(DEFAULT_API_KEY)
-        self.receiver = WebhookReceiver(Secret(self.webhook_secret) if self.webhook_secret else None)
+        self.receiver = WebhookReceiver(Secret(self.webhook_secret) if self.webhook_secret else None, self.clock)
         self.receiver_url = EMBEDDED_RECEIVER_URL
         self._bridge = AsgiBridge(self.sandbox.app)
         self._router = respx.mock(assert_all_called=False, assert_all_mocked=True)
@@ -85,7 +85,7 @@ class LiveTarget:
 
     def __post_init__(self) -> None:
         self.clock: Clock = SystemClock()
-        self.receiver = WebhookReceiver(self.webhook_secret)
+        self.receiver = WebhookReceiver(self.webhook_secret, self.clock)
         self._served: ServedReceiver | None = None
         self.receiver_url = ""
 

@@ -31,6 +31,8 @@ class Budget:
     def settings(self, **overrides: object) -> settings:
         # No shrinking: a bounded run reports each failure as first seen, never as hundreds
         # more requests.  No example database: a run leaves nothing behind.
-        return settings(max_examples=self.max_examples, derandomize=False, database=None, deadline=None,
-                        phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-                        stateful_step_count=SCENARIO_STEPS, **overrides)  # type: ignore[arg-type]
+        chosen: dict[str, object] = {
+            "max_examples": self.max_examples, "derandomize": False, "database": None, "deadline": None,
+            "phases": [Phase.explicit, Phase.generate], "suppress_health_check": list(HealthCheck),
+            "stateful_step_count": SCENARIO_STEPS}
+        return settings(**{**chosen, **overrides})  # type: ignore[arg-type]

@@ -53,7 +53,8 @@ def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: st
     pinned = prepare_merchant(SyncFlowApi(client), commerce_key, accounting_key)
     if contained:
         pinned.update(prepare_subscription(SyncFlowApi(client)))
-    run_stateless(schema, sender, findings, budget, pinned=pinned, fuzz_subscriptions=contained)
+    run_stateless(schema, sender, findings, budget, pinned=pinned, fuzz_subscriptions=contained,
+                  platform_keys={"commerceKey": commerce_key, "accountingKey": accounting_key})
     run_stateful(schema, sender, findings, budget)
     if sender.target_error is not None:
         raise sender.target_error

@@ -12,6 +12,7 @@ so generated bodies reach the target's validation instead of stopping at a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,6 +39,28 @@ RAW_BODIES = ((b'{"truncated', True), (b"\xff\xfe not utf-8", True), (b"[" * 100
 # deleting the pinned company, every later request into a 404.  In this order, at the end.
 RUN_LAST = ("update-connection", "delete-connection", "delete-company")
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+NONEXISTENT_KEY = "zzzz"  # a well-formed platform key that names no platform
+
+
+def unknown_id_variants(operation: Any, known: dict[str, str]) -> list[dict[str, str]]:
+    """The operation's path parameters with one of them a well-formed id that does not exist (API-5).
+
+    One variant per path parameter; the others keep the ``known`` values (a real
+    merchant's), so the unknown one is what the target meets.
+    """
+    names = list(_path_names(operation))
+    variants = []
+    for name in names:
+        parameters = {other: known[other] for other in names if other != name and other in known}
+        parameters[name] = _nonexistent(operation, name)
+        variants.append(parameters)
+    return variants
+
+
+def _nonexistent(operation: Any, name: str) -> str:
+    parameter = next(p for p in operation.path_parameters if p.name == name)
+    schema = (getattr(parameter, "definition", None) or {}).get("schema") or {}
+    return str(uuid.uuid4()) if schema.get("format") == "uuid" else NONEXISTENT_KEY
 
 
 def operations(schema: Any) -> list[Any]:
@@ -49,9 +72,11 @@ def operations(schema: Any) -> list[Any]:
     return sorted(found, key=lambda op: RUN_LAST.index(operation_id(op)) + 1 if operation_id(op) in RUN_LAST else 0)
 
 
-def run_stateless(schema: Any, sender: Sender, findings: Findings, budget: Budget, *,
-                  pinned: dict[str, str], fuzz_subscriptions: bool) -> None:
-    """``fuzz_subscriptions``: whether ``POST /webhooks`` may get generated bodies (see :mod:`.run`)."""
+def run_stateless(schema: Any, sender: Sender, findings: Findings, budget: Budget, *, pinned: dict[str, str],
+                  fuzz_subscriptions: bool, platform_keys: dict[str, str] | None = None) -> None:
+    """``fuzz_subscriptions``: whether ``POST /webhooks`` may get generated bodies (see :mod:`.run`);
+    ``platform_keys``: the run's ``commerceKey`` and ``accountingKey``, kept beside an unknown id."""
+    known = {**(platform_keys or {}), **pinned}
     for operation in operations(schema):
         fixed = {name: value for name, value in pinned.items() if "{" + name + "}" in operation.path}
         if operation.body:
@@ -65,6 +90,9 @@ def run_stateless(schema: Any, sender: Sender, findings: Findings, budget: Budge
                         budget.settings(), negative, seed=budget.seed):
             # Only the pinned ids could have been made invalid: negate them instead.
             generate(operation.as_strategy(GenerationMode.NEGATIVE), budget.settings(), negative, seed=budget.seed)
+        for parameters in unknown_id_variants(operation, known):  # well-formed, but nobody's
+            generate(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=parameters),
+                     budget.settings(max_examples=1), _examine(sender, findings, probe=False), seed=budget.seed)
 
 
 def generate(strategy: SearchStrategy[Any], run_with: settings, test: Callable[[Any], None], *,

@@ -8,6 +8,7 @@ limit (API-6), a bounded JSON body; every refusal leaves as an
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import json
 import math
@@ -24,6 +25,7 @@ from ..clock import Clock
 from ..secrets import Secret
 from .errors import ApiError, bad_request
 from .state import SandboxState
+from .webhooks import with_unknown_fields
 
 MAX_BODY = 1024 * 1024
 _NO_BODY = object()
@@ -120,7 +122,9 @@ class Api:
         if "api-key-optional" in self.state.faults and "authorization" not in request.headers:
             return True
         given = request.headers.get("authorization", "").encode("latin-1", "replace")
-        return hmac.compare_digest(given, self._expected)
+        if "bearer-accepted" in self.state.faults and given == b"Bearer " + self._api_key.reveal().encode():
+            return True
+        return hmac.compare_digest(given, self._expected)  # KEY-1
 
     def endpoint(self, handler: Callable[..., Any], *, body: bool = False, status: int = 200
                  ) -> Callable[[Request], Awaitable[Response]]:
@@ -129,6 +133,9 @@ class Api:
         async def run(request: Request) -> Response:
             try:
                 if not self._authorized(request):
+                    if "refused-delete-still-deletes" in self.state.faults and request.method == "DELETE":
+                        with contextlib.suppress(ApiError):
+                            await run_in_threadpool(handler, request, _NO_BODY, **dict(request.path_params))
                     raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
                 self.rate_limit.check()
                 payload = await read_json(request, self.state) if body else _NO_BODY
@@ -136,16 +143,18 @@ class Api:
                 result = await run_in_threadpool(handler, request, payload, **args)
             except ApiError as error:
                 return error_response(error, self.state)
-            headers = {}
+            headers = {}  # KEY-2: nothing of the key goes back, in a header or a body
             if "api-key-echoed" in self.state.faults:
                 headers["x-api-key-used"] = self._api_key.reveal()
             if result is None:
                 return Response(status_code=204, headers=headers)
             if "api-key-in-link-url" in self.state.faults:
                 result = _with_key_in_link_urls(result, self._api_key.reveal())
+            if "unknown-fields" in self.state.faults:
+                result = with_unknown_fields(result)
             if "json-as-text-plain" in self.state.faults and request.url.path.endswith("/connections"):
                 return JSONResponse(result, status_code=status, headers=headers, media_type="text/plain")
-            return JSONResponse(result, status_code=status, headers=headers)
+            return JSONResponse(result, status_code=status, headers=headers)  # API-2: application/json
 
         return run
 

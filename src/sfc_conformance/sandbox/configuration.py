@@ -122,7 +122,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
 
     Without a chart (accounting not linked yet) the option lists are empty.
     """
-    accounts = chart.account_options() if chart else []
+    accounts = chart.account_options() if chart else []  # CONF-2: options once the accounting is Linked
     taxes = chart.tax_rate_options() if chart else []
     suppliers = chart.supplier_options() if chart else []
 
@@ -142,7 +142,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
         "companyId": company_id,
         "accountingSoftwareCompanyName": company_name,
         "enable": choices.enable,
-        "configured": configured,
+        "configured": configured,  # CONF-1, CONF-4: derived, never taken from a request
         "schedule": {
             "selectedFrequency": choices.frequency,
             "frequencyOptions": list(FREQUENCIES),
@@ -233,7 +233,7 @@ class _Reader:
 
 
 def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: datetime) -> Choices:
-    """Read a posted ``Configuration`` into new choices, or refuse it whole."""
+    """Read a posted ``Configuration`` into new choices, or refuse it whole (CONF-3, CONF-5, REV-3)."""
     if not isinstance(body, dict):
         raise bad_request("The configuration must be a JSON object.")
     r = _Reader()
@@ -241,7 +241,7 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
 
     # READY-3: the seed page spells the flag `enabled`; accept it as an alias.
     flag_key = "enable" if "enable" in body else "enabled"
-    new.enable = r.boolean(body, flag_key, flag_key, current.enable)
+    new.enable = r.boolean(body, flag_key, flag_key, current.enable)  # REV-2: the choices stay as they are
     if isinstance(body.get("configured"), bool):
         new.claimed_configured = body["configured"]
 

@@ -189,7 +189,10 @@ class FlowApp:
              "value": str(sched["syncHour"])},
             _select("timeZone", "Time zone", [(z, z) for z in sorted(iana_time_zones())], sched["timeZone"],
                     blank=False),
-            {"kind": "checkbox", "name": "enable", "label": "Sync enabled", "checked": bool(doc["enable"])},
+            {"kind": "input", "type": "date", "name": "startDate", "label": "Start date",
+             "value": str(sched.get("startDate") or "")[:10]},  # the day; a schedule starts at midnight UTC
+            {"kind": "checkbox", "name": "enable", "label": "Sync enabled",
+             "checked": bool(doc.get("enable", doc.get("enabled")))},  # either spelling (READY-3)
         ])
 
     def _configure_screen(self, company_id: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ def apply_form(state: SandboxState, company_id: str, form: dict[str, str], *, sc
     """Turn the form into the full Configuration document and post it like the API does."""
     doc = state.get_configuration(company_id)
     del doc["configured"]  # the merchant's form claims nothing; the target derives it (CONF-4)
+    doc.pop("enabled", None)  # the seed page's spelling, when the target sends it (READY-3): one flag posted
     doc["enable"] = form.get("enable") == "on"
     sched = doc["schedule"]
     sched["selectedFrequency"] = form.get("selectedFrequency", sched["selectedFrequency"])
@@ -28,6 +29,9 @@ def apply_form(state: SandboxState, company_id: str, form: dict[str, str], *, sc
     # an empty hour or zone is none chosen, so the default (CONF-6), as in the API.
     sched["syncHour"] = int(hour) if re.fullmatch(r"\s*-?[0-9]{1,4}\s*", hour) else hour.strip() or None
     sched["timeZone"] = form.get("timeZone") or None
+    start = form.get("startDate", "").strip()
+    if start and start != str(sched.get("startDate") or "")[:10]:  # a new day from the date picker (CONF-3)
+        sched["startDate"] = f"{start}T00:00:00Z" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", start) else start
     if not schedule_only:
         conf = doc["configuration"]
         for section, slots in ACCOUNT_SLOTS.items():

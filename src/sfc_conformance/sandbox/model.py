@@ -102,6 +102,8 @@ class Company:
     choices: Choices = field(default_factory=Choices)
     syncs: list[SyncRecord] = field(default_factory=list)
     next_scheduled: datetime | None = None
+    severed: bool = False  # its accounting connection was deleted (DEL-2, DEL-3)
+    fail_next_scheduled: bool = False  # DEL-3: the next scheduled sync runs, fails, and is the last
 
     def connection_of(self, source_type: str) -> Connection | None:
         """The newest connection of that type (there is one unless a fault duplicates them)."""

@@ -160,8 +160,10 @@ class FlowPages:
         sched = doc["schedule"]
         zones = [(z, z) for z in sorted(iana_time_zones())]
         frequencies = [(f, f) for f in sched["frequencyOptions"]]
-        checked = " checked" if doc["enable"] else ""
+        checked = " checked" if doc.get("enable", doc.get("enabled")) else ""  # either spelling (READY-3)
+        start = html.escape(str(sched.get("startDate") or "")[:10])  # the day; a schedule starts at midnight UTC
         return ("<fieldset><legend>Schedule</legend>"
+                f"<label>Start date <input name=startDate type=date value=\"{start}\"></label>"
                 f"<label>Frequency {_select('selectedFrequency', frequencies, sched['selectedFrequency'], blank=False)}"
                 "</label>"
                 f"<label>Hour <input name=syncHour type=number min=0 max=23 value=\"{sched['syncHour']}\"></label>"
@@ -192,7 +194,7 @@ class FlowPages:
             return self._refused(error)
         if "no-success-page" in self.state.faults:
             return Response(status_code=204)
-        if session.redirect_url:
+        if session.redirect_url:  # FLOW-2: the partner's redirect, or the success page
             return RedirectResponse(redirect_location(session.redirect_url), status_code=303)
         return _page("You're all set", "<p id=success>Your sync is configured. You can close this window.</p>"
                      f'<p><a id=review-settings href="/sync-flow/s/{token}/settings">Review settings</a></p>')

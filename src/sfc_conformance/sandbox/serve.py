@@ -17,10 +17,12 @@ from ..background_server import bind
 from ..clock import SystemClock
 from .app import Sandbox
 
-__all__ = ["bind", "build", "serve"]
+__all__ = ["Scheduler", "bind", "build", "serve"]
 
 
-class _Scheduler:
+class Scheduler:
+    """Ticks the sandbox once a second, as long as the block runs: scheduled syncs, deliveries held back."""
+
     def __init__(self, sandbox: Sandbox) -> None:
         self._sandbox = sandbox
         self._stop = threading.Event()
@@ -30,7 +32,7 @@ class _Scheduler:
         while not self._stop.wait(1.0):
             self._sandbox.state.tick(self._sandbox.clock.now())
 
-    def __enter__(self) -> _Scheduler:
+    def __enter__(self) -> Scheduler:
         self._thread.start()
         return self
 
@@ -48,7 +50,7 @@ def serve(sandbox: Sandbox, sock: socket.socket, log_level: str = "warning") -> 
     config = uvicorn.Config(sandbox.app, log_level=log_level, lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     try:
-        with _Scheduler(sandbox):
+        with Scheduler(sandbox):
             server.run(sockets=[sock])
     finally:
         sandbox.close()

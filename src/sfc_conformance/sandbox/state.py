@@ -20,7 +20,7 @@ from .. import readiness
 from ..clock import Clock, isoformat
 from ..secrets import Secret
 from . import configuration
-from .errors import ApiError, bad_request, not_found
+from .errors import ApiError, ValidationIssue, bad_request, not_found
 from .faults import Faults
 from .model import (
     CONNECTION_STATUSES,
@@ -35,9 +35,12 @@ from .model import (
 )
 from .platforms import ACCOUNTING, COMMERCE, PLATFORM_KEY
 from .schedule import next_sync_after
-from .webhooks import Delivery, build_delivery
+from .webhooks import Delivery, build_delivery, with_unknown_fields
 
 OTP_LIFETIME = timedelta(seconds=30)
+ANNOUNCED_AGAIN_AFTER = timedelta(seconds=5)  # the `webhook-announced-twice` fault
+LATE_WEBHOOK = timedelta(seconds=12)  # the `webhook-late` fault
+OTHER_SECRET = Secret("whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcGFydG5lcnM=")  # `webhook-signature-wrong`
 FLOW_SESSION_LIFETIME = timedelta(hours=1)
 COMPANY_NAME = re.compile(r"^[A-Za-z0-9\s\-',&@.,?!\s]+$")
 UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -59,6 +62,7 @@ class SandboxState:
         self._grants: dict[str, OtpGrant] = {}
         self._sessions: dict[str, FlowSession] = {}
         self._webhooks: dict[str, Webhook] = {}
+        self._later: list[tuple[datetime, Delivery]] = []  # deliveries a fault holds back
         self._otp_counter = itertools.count(100000)
 
     # -- companies ---------------------------------------------------------
@@ -91,11 +95,19 @@ class SandboxState:
     def _company(self, company_id: str) -> Company:
         company = self._companies.get(company_id)
         if company is None:
-            raise not_found(f"No company was found with ID {company_id[:64]}")
+            raise not_found(f"No company was found with ID {company_id[:64]}")  # READY-2
         return company
 
     def _company_json(self, company: Company, base: str) -> dict[str, Any]:
-        body = company.to_json(base, [self._connection_json(c, base) for c in company.connections.values()])
+        # READY-1 reads the connections here, as the seed page does; they must agree with the list.
+        connections = [self._connection_json(c, base) for c in company.connections.values()]
+        if "company-without-connections" in self.faults:
+            connections = []
+        if "company-shows-stale-links" in self.faults:
+            for connection in connections:
+                if connection["status"] in ("Deauthorized", "Unlinked"):
+                    connection["status"] = LINKED
+        body = company.to_json(base, connections)
         if "non-iso-dates" in self.faults:
             body["created"] = company.created.strftime("%d/%m/%Y %H:%M:%S")
         return body
@@ -127,13 +139,23 @@ class SandboxState:
             self._ensure_connection(company, accounting)
             if "start-resets-configuration" in self.faults:
                 company.choices = configuration.Choices()
+            # URL-3, OTP-3: every start call a fresh OTP, also after the last one expired.
             grant = self._resent_grant(company.id) or OtpGrant(
                 self._fresh_otp(), company.id, merchant, commerce.key, accounting.key, redirect, self.clock.now())
             self._grants[grant.otp] = grant
-        query = {"merchantIdentifier": merchant, "otp": grant.otp}
-        if redirect is not None and "redirect-dropped" not in self.faults:
+        query = {"merchantIdentifier": merchant, "otp": grant.otp}  # URL-2
+        if "flow-url-without-merchant" in self.faults:
+            del query["merchantIdentifier"]
+        if redirect is not None and "redirect-dropped" not in self.faults:  # URL-4: R comes back, encoded
+            if "redirect-non-ascii-dropped" in self.faults:
+                redirect = redirect.encode("ascii", "ignore").decode()
             query["redirectUrl"] = redirect
-        url = f"{base}sync-flow/{self.client_id}/{commerce.key}/{accounting.key}/start?{urlencode(query)}"
+        if "redirect-not-encoded" in self.faults and "redirectUrl" in query:
+            pasted = query.pop("redirectUrl")
+            query_text = f"{urlencode(query)}&redirectUrl={pasted}"
+        else:
+            query_text = urlencode(query)
+        url = f"{base}sync-flow/{self.client_id}/{commerce.key}/{accounting.key}/start?{query_text}"  # URL-1
         if "relative-flow-url" in self.faults:
             url = url.removeprefix(base.rstrip("/"))
         return {"url": url}
@@ -152,10 +174,12 @@ class SandboxState:
                 return grant
         return None
 
-    def _platforms(self, commerce_key: str, accounting_key: str) -> tuple[Any, Any]:
+    def _platforms(self, commerce_key: str, accounting_key: str) -> tuple[Any, Any]:  # URL-6
         if "unknown-platform-accepted" in self.faults:
             return COMMERCE["lqai"], ACCOUNTING["gbol"]
         for slot, key in (("commerce", commerce_key), ("accounting", accounting_key)):
+            if not PLATFORM_KEY.match(key) and "crash-on-malformed-key" in self.faults:
+                raise RuntimeError("fault: crash-on-malformed-key")
             if not PLATFORM_KEY.match(key):
                 raise bad_request(f"{slot} platform key {key[:16]!r} is malformed: "
                                   "platform keys are four lower-case letters.")
@@ -168,7 +192,7 @@ class SandboxState:
             raise not_found(f"No accounting platform has the key {accounting_key!r}.")
         return COMMERCE[commerce_key], ACCOUNTING[accounting_key]
 
-    def _check_redirect(self, redirect: str) -> None:
+    def _check_redirect(self, redirect: str) -> None:  # URL-5
         if len(redirect) > MAX_TEXT:
             raise bad_request("`redirectUrl` is too long.")
         # Browsers ignore leading spaces and control characters before a scheme.
@@ -198,7 +222,7 @@ class SandboxState:
         if "otp-predictable" in self.faults:
             return str(next(self._otp_counter))
         digits = 5 if "otp-five-digits" in self.faults else 6
-        while True:  # never hand out the same OTP twice (URL-3)
+        while True:  # never hand out the same OTP twice (URL-3); drawn at random (OTP-6)
             otp = f"{secrets.randbelow(10**digits):0{digits}d}"
             if otp not in self._grants:
                 return otp
@@ -212,6 +236,8 @@ class SandboxState:
             return OTP_LIFETIME + timedelta(seconds=1)
         if "otp-expires-early" in self.faults:
             return OTP_LIFETIME - timedelta(seconds=1)
+        if "otp-dies-after-10s" in self.faults:
+            return timedelta(seconds=10)
         return OTP_LIFETIME
 
     def open_flow(self, commerce_key: str, accounting_key: str, params: dict[str, str]) -> FlowSession:
@@ -223,11 +249,11 @@ class SandboxState:
             now = self.clock.now()
             if grant is None or (grant.commerce_key, grant.accounting_key) != (commerce_key, accounting_key):
                 raise refused
-            if grant.merchant_identifier != merchant and "otp-not-bound" not in self.faults:
+            if grant.merchant_identifier != merchant and "otp-not-bound" not in self.faults:  # OTP-4
                 raise refused
-            if grant.used and "otp-reusable" not in self.faults:
+            if grant.used and "otp-reusable" not in self.faults:  # OTP-5
                 raise refused
-            if now - grant.issued_at >= lifetime:
+            if now - grant.issued_at >= lifetime:  # OTP-1, OTP-2: valid for 30 s, refused from then on
                 raise refused
             grant.used = True
             session = FlowSession(secrets.token_urlsafe(24), grant.company_id, grant.redirect_url,
@@ -262,8 +288,9 @@ class SandboxState:
             links["next"] = {"href": f"{path}?page={page + 1}&pageSize={size}"}
         if page > 1:
             links["previous"] = {"href": f"{path}?page={page - 1}&pageSize={size}"}
+        first = 0 if "page-ignored" in self.faults else (page - 1) * size  # API-4: page N is the N-th slice
         return {
-            "results": every[(page - 1) * size: page * size],
+            "results": every[first: first + size],
             "pageNumber": page,
             "pageSize": size,
             "totalResults": total,
@@ -273,6 +300,8 @@ class SandboxState:
     def _connection(self, company: Company, connection_id: str) -> Connection:
         connection = company.connections.get(connection_id)
         if connection is None:
+            if "crash-on-unknown-connection" in self.faults and UUID_FORM.match(connection_id):
+                raise RuntimeError("fault: crash-on-unknown-connection")
             raise not_found(f"Data connection {connection_id[:64]} not found")
         return connection
 
@@ -305,7 +334,12 @@ class SandboxState:
         with self._lock:
             company = self._company(company_id)
             connection = self._connection(company, connection_id)
+            syncing = self._schedulable(company)
             del company.connections[connection_id]
+            if connection.platform.source_type == "Accounting":
+                company.severed = True
+                # DEL-3: the next scheduled sync still runs and fails; none after it.
+                company.fail_next_scheduled = syncing and "schedule-stops-silently" not in self.faults
             now = self.clock.now()
             reference = company.reference_json(base)
             if "webhook-wrong-company" in self.faults:
@@ -316,13 +350,35 @@ class SandboxState:
                 "generatedDate": isoformat(now),
                 "payload": {"referenceCompany": reference, "connection": self._connection_json(connection, base)},
             }
+            if "webhook-without-date" in self.faults:
+                del event["generatedDate"]
+            if "unknown-fields" in self.faults:
+                event = with_unknown_fields(event)
             subscribers = [w for w in self._webhooks.values()
                            if not w.disabled and "connection.deleted" in w.event_types]
-        if "no-webhook-on-delete" in self.faults:
-            return
-        secret = None if "unsigned-webhooks" in self.faults else self.webhook_secret
-        for hook in subscribers:  # outside the lock: a slow receiver must not stall the API
-            self._dispatch(build_delivery(hook.url, event, secret))
+            if "no-webhook-on-delete" in self.faults:
+                return
+            # DEL-1: every subscriber hears of the deletion, as one event (one `id`).
+            if "webhook-first-subscriber-only" in self.faults:
+                subscribers = subscribers[:1]
+            secret = None if "unsigned-webhooks" in self.faults else self.webhook_secret
+            if secret is not None and "webhook-signature-wrong" in self.faults:
+                secret = OTHER_SECRET
+            now_due: list[Delivery] = []
+            again = {**event, "id": new_id()}  # the `webhook-announced-twice` fault's second event
+            for hook in subscribers:
+                sent = {**event, "id": new_id()} if "webhook-id-per-subscriber" in self.faults else event
+                delivery = build_delivery(hook.url, sent, secret)
+                if "webhook-late" in self.faults:
+                    self._later.append((now + LATE_WEBHOOK, delivery))
+                else:
+                    now_due.append(delivery)
+                    if "webhook-retried" in self.faults:
+                        now_due.append(delivery)  # the same delivery again: same webhook-id, same event
+                if "webhook-announced-twice" in self.faults:
+                    self._later.append((now + ANNOUNCED_AGAIN_AFTER, build_delivery(hook.url, again, secret)))
+        for delivery in now_due:  # outside the lock: a slow receiver must not stall the API
+            self._dispatch(delivery)
 
     # -- configuration (CONF-*, REV-*) -------------------------------------
 
@@ -343,29 +399,41 @@ class SandboxState:
         if "no-tax-rate-options" in self.faults:
             for entry in doc["configuration"]["sales"]["taxRates"].values():
                 entry["taxRateOptions"] = []
-        if "enabled-instead-of-enable" in self.faults:
-            doc["enabled"] = doc.pop("enable")
+        if "enabled-instead-of-enable" in self.faults or "enabled-spelling" in self.faults:
+            doc["enabled"] = doc.pop("enable")  # READY-3: the seed page's spelling
         return doc
 
     def set_configuration(self, company_id: str, body: Any) -> dict[str, Any]:
         with self._lock:
             company = self._company(company_id)
             chart = company.chart()
-            if chart is None:
+            if chart is None:  # CONF-7
                 pending = company.connection_of("Accounting")
+                if "configure-before-link-404" in self.faults:
+                    raise not_found(f"No company was found with ID {company_id[:64]}")
                 if "configure-before-link" not in self.faults or pending is None:
                     raise ApiError(409, "Link the accounting connection before configuring the sync.")
                 chart = configuration.Chart(company.id, pending.platform.key)
             if "sync-hour-unchecked" in self.faults:
                 _wrap_sync_hour(body)
+            if "monthly-refused" in self.faults and _frequency(body) == "Monthly":
+                raise bad_request("The configuration is not valid.", [ValidationIssue(
+                    "schedule.selectedFrequency", "schedule.selectedFrequency 'Monthly' is not supported")])
             body = _faulty_configuration_body(body, self.faults)
             choices = configuration.apply(body, chart, company.choices, start_date_default=self._midnight(company))
+            if "start-date-not-stored" in self.faults:
+                choices.start_date = company.choices.start_date or self._midnight(company)
             if "disable-unconfigures" in self.faults and not choices.enable:
                 choices.accounts.clear()
             if "grouping-period-not-stored" in self.faults:
                 choices.grouping_period = company.choices.grouping_period
-            if "tax-rate-change-ignored" in self.faults and self._configured(company):
-                choices.tax_rates = company.choices.tax_rates
+            if self._configured(company):  # REV-3's faults: a change on review ignored
+                if "tax-rate-change-ignored" in self.faults:
+                    choices.tax_rates = company.choices.tax_rates
+                if "invoice-status-change-ignored" in self.faults:
+                    choices.invoice_status = company.choices.invoice_status
+                if "grouping-period-change-ignored" in self.faults:
+                    choices.grouping_period = company.choices.grouping_period
             company.choices = choices
             company.next_scheduled = self._next_run(company, self.clock.now())
             return self._configuration_json(company)
@@ -402,6 +470,11 @@ class SandboxState:
                 raise bad_request("`syncTo` must be an ISO 8601 date-time from 1900 to 2999.")
         with self._lock:
             company = self._company(company_id)
+            if company.severed and not company.linked("Accounting"):  # DEL-2
+                if "sync-after-delete-500" in self.faults:
+                    raise ApiError(500, "The sync could not be started.")
+                if "sync-refused-after-delete" in self.faults:
+                    raise ApiError(409, "The company has no linked accounting connection to sync to.")
             now = self.clock.now()
             record = self._run_sync(company, now, sync_to or now, scheduled=False)
             return record.summary_json([self._connection_json(c, base) for c in company.connections.values()])
@@ -431,7 +504,10 @@ class SandboxState:
             company = self._company(company_id)
             if not company.syncs:
                 raise not_found(f"No sync has run for company {company_id}.")
-            return company.syncs[-1].status_json()
+            status = company.syncs[-1].status_json()
+            if "latest-complete-after-delete" in self.faults and company.severed:
+                status["syncStatus"] = "Complete"
+            return status
 
     def _schedulable(self, company: Company) -> bool:
         if "scheduler-ignores-delete" in self.faults:
@@ -445,15 +521,24 @@ class SandboxState:
                                start_date=c.start_date)
 
     def tick(self, now: datetime) -> None:
-        """Run every scheduled sync that fell due up to ``now``."""
+        """Run every scheduled sync that fell due up to ``now``; send the deliveries held back till then."""
         with self._lock:
             for company in self._companies.values():
                 while company.next_scheduled is not None and company.next_scheduled <= now:
                     due = company.next_scheduled
-                    # DEL-3: a severed or disabled merchant's schedule runs nothing.
                     if self._schedulable(company):
                         self._run_sync(company, due, due, scheduled=True)
+                    elif company.fail_next_scheduled:
+                        # DEL-3: after the deletion the next scheduled sync runs and fails; none after it.
+                        self._run_sync(company, due, due, scheduled=True)
+                        company.fail_next_scheduled = False
+                        company.next_scheduled = None
+                        break
                     company.next_scheduled = self._next_run(company, due)
+            due_now = [delivery for at, delivery in self._later if at <= now]
+            self._later = [(at, delivery) for at, delivery in self._later if at > now]
+        for delivery in due_now:
+            self._dispatch(delivery)
 
     def schedule_view(self, company_id: str) -> dict[str, Any]:
         """What the settings page shows (FLOW-3)."""
@@ -539,6 +624,11 @@ def _wrap_sync_hour(body: Any) -> None:
     schedule = body.get("schedule") if isinstance(body, dict) else None
     if isinstance(schedule, dict) and type(schedule.get("syncHour")) is int:
         schedule["syncHour"] %= 24
+
+
+def _frequency(body: Any) -> Any:
+    schedule = body.get("schedule") if isinstance(body, dict) else None
+    return schedule.get("selectedFrequency") if isinstance(schedule, dict) else None
 
 
 def _web_address(url: str) -> bool:

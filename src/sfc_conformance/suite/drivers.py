@@ -70,6 +70,8 @@ class ApiDriver:
         merchant.severed_connection_id = connection["id"]
         answer = self.suite.api.delete_connection(merchant.company_id, connection["id"])
         _accepted(answer, "deleting the accounting connection", (200, 204))
+        merchant.severed_at = self.suite.clock.now()
+        self.suite.record_deletion(merchant)
 
     def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response:
         self.authorize_accounting(merchant)
@@ -170,6 +172,8 @@ def _configure_fields(doc: dict[str, Any]) -> dict[str, str]:
     fields["groupingPeriod"] = choices.grouping_period(doc).get("selectedGroupingPeriod") or ""
     schedule = doc.get("schedule") or {}
     fields["selectedFrequency"] = schedule.get("selectedFrequency") or "Daily"
+    if schedule.get("startDate"):  # the page's date picker takes the day; the suite's start dates are midnights UTC
+        fields["startDate"] = str(schedule["startDate"])[:10]
     # A form always sends its fields; an empty hour or zone means "not chosen" (CONF-6's defaults).
     fields["syncHour"] = "" if schedule.get("syncHour") is None else str(schedule["syncHour"])
     if schedule.get("timeZone"):

@@ -2,7 +2,9 @@
 
 Every operation gets ``examples`` positive and ``examples`` negative cases,
 derandomized so a run is repeatable.  Path ids are pinned to a real merchant
-so bodies reach the target's validation rather than stopping at a 404.
+so bodies reach the target's validation rather than stopping at a 404; then
+every path parameter is tried once with a well-formed id that does not exist,
+the others still the merchant's.
 Webhook subscriptions are never fuzzed: a generated URL would make the target
 post events to an arbitrary host.  The contract as schemathesis reads it, the
 hand-made bodies and the generation loop are the contract fuzzer's
@@ -11,14 +13,14 @@ hand-made bodies and the generation loop are the contract fuzzer's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.generation.modes import GenerationMode
 
 from ..fuzzing.schema import load_schema
-from ..fuzzing.stateless import RAW_BODIES, generate, operations
+from ..fuzzing.stateless import RAW_BODIES, generate, operations, unknown_id_variants
 from .world import Merchant, Suite
 
 NEVER_FUZZED = {("POST", "/webhooks")}
@@ -33,16 +35,22 @@ class ServerError:
     shown: str
 
 
-def fuzz(suite: Suite, merchant: Merchant, examples: int) -> tuple[int, list[ServerError]]:
-    """Send the generated requests; (how many were sent, the ones answered with a 5xx)."""
-    schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
-    connection = suite.connection(merchant, "Accounting")["id"]
-    pinned = {"companyId": merchant.company_id, "connectionId": connection}
-    sent = 0
-    failures: list[ServerError] = []
+@dataclass
+class Fuzzed:
+    """What the generated requests of a scenario met: how many were sent, which were answered with a 5xx."""
 
+    pinned: dict[str, str]  # the merchant's ids, as they were before the fuzz changed anything
+    sent: int = 0
+    failures: list[ServerError] = field(default_factory=list)
+
+
+def _repeatable(examples: int) -> settings:
+    return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+def _sender(suite: Suite, fuzzed: Fuzzed) -> Any:
     def send(case: Any) -> None:
-        nonlocal sent
         kwargs = case.as_transport_kwargs(base_url=suite.target.base_url)
         headers = {k: v for k, v in (kwargs.get("headers") or {}).items()
                    if k.lower() not in ("authorization", "x-schemathesis-testcaseid")}
@@ -51,18 +59,31 @@ def fuzz(suite: Suite, merchant: Merchant, examples: int) -> tuple[int, list[Ser
             content = content.encode()
         answer = suite.client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"),
                                       headers=headers, json_body=kwargs.get("json"), content=content, retry=False)
-        sent += 1
+        fuzzed.sent += 1
         if answer.status_code >= 500:
-            failures.append(ServerError(kwargs["method"], case.operation.path, answer.status_code,
-                                        suite.observations.records[-1].shown))
+            fuzzed.failures.append(ServerError(kwargs["method"], case.operation.path, answer.status_code,
+                                               suite.observations.records[-1].shown))
+
+    return send
+
+
+def _pinned(suite: Suite, merchant: Merchant) -> dict[str, str]:
+    return {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
+
+
+def fuzz(suite: Suite, merchant: Merchant, examples: int) -> Fuzzed:
+    """Send the generated requests, ``examples`` per operation and mode."""
+    schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
+    pinned = _pinned(suite, merchant)
+    fuzzed = Fuzzed(pinned)
+    send = _sender(suite, fuzzed)
 
     def send_raw(method: str, path: str, content: bytes) -> None:
-        nonlocal sent
         answer = suite.client.request(method, path, content=content, retry=False,
                                       headers={"Content-Type": "application/json"})
-        sent += 1
+        fuzzed.sent += 1
         if answer.status_code >= 500:
-            failures.append(ServerError(method, path, answer.status_code, suite.observations.records[-1].shown))
+            fuzzed.failures.append(ServerError(method, path, answer.status_code, suite.observations.records[-1].shown))
 
     for operation in operations(schema):
         if operation.body and (operation.method.upper(), operation.path) not in NEVER_FUZZED:
@@ -76,9 +97,21 @@ def fuzz(suite: Suite, merchant: Merchant, examples: int) -> tuple[int, list[Ser
         if suite.settings.live and operation.path == "/companies":
             modes = [GenerationMode.NEGATIVE]  # do not fill a live account with generated companies
         fixed = {k: v for k, v in pinned.items() if "{" + k + "}" in operation.path} or None
-        repeatable = settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-                              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         for mode in modes:
-            if not generate(operation.as_strategy(mode, path_parameters=fixed), repeatable, send):
-                generate(operation.as_strategy(mode), repeatable, send)  # only the pinned ids were left to negate
-    return sent, failures
+            if not generate(operation.as_strategy(mode, path_parameters=fixed), _repeatable(examples), send):
+                generate(operation.as_strategy(mode), _repeatable(examples), send)  # only the pinned ids were left
+    return fuzzed
+
+
+def fuzz_unknown_ids(suite: Suite, fuzzed: Fuzzed) -> None:
+    """Every path parameter once with a well-formed id that does not exist, the others the merchant's."""
+    schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
+    # The pinned ids from before: the fuzz may have deleted the connection since, which leaves it as
+    # unknown as a fresh id, and the company's id is still the one that exists.
+    known = {"commerceKey": suite.commerce_key, "accountingKey": suite.accounting_key, **fuzzed.pinned}
+    send = _sender(suite, fuzzed)
+    for operation in operations(schema):
+        if (operation.method.upper(), operation.path) in NEVER_FUZZED:
+            continue
+        for parameters in unknown_id_variants(operation, known):
+            generate(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=parameters), _repeatable(1), send)

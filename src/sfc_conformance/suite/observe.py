@@ -30,6 +30,8 @@ class Observed:
     body: Any  # parsed JSON, or None when the answer is not JSON
     is_json: bool
     problems: tuple[str, ...]  # contract problems, for API answers
+    unknown: tuple[str, ...]  # fields of a 2xx API answer the contract does not know (allowed, API-1)
+    operation: str  # "GET /companies/{companyId}" for API answers, else ""
     is_api: bool
     leaked_key: bool
     retry_after: str | None
@@ -61,13 +63,18 @@ class Observations:
         except ValueError:
             body, is_json = None, False
         problems: tuple[str, ...] = ()
+        unknown: tuple[str, ...] = ()
         if operation is not None:
             problems = tuple(self.contract.check_answer(request.method, path, response.status_code,
                                                         body if is_json else response.text))
+            if is_json and 200 <= response.status_code < 300:
+                unknown = tuple(self.contract.unknown_fields(request.method, path, response.status_code, body))
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items()).encode()
         leaked = any(n in response.content or n in headers for n in self._needles())
         record = Observed(request.method, path, response.status_code, response.headers.get("content-type", ""),
-                          body, is_json, problems, operation is not None, leaked,
+                          body, is_json, problems, unknown,
+                          f"{operation.method} {operation.template}" if operation is not None else "",
+                          operation is not None, leaked,
                           response.headers.get("retry-after"), exchange_of(response).describe())
         with self._lock:
             self.records.append(record)

@@ -34,9 +34,15 @@ TARGET_MARKERS = {
     "embedded_only": "observable only on the embedded sandbox (its clock or pages)",
     "live_only": "observable only on a live target",
     "whole_run": "checks every answer of the run, so it runs last",
+    "late_otp": "opens a flow URL late in its window; on a live target issued at the start, judged at the end",
     "expired_otp": "needs an expired flow URL; on a live target these share one real wait, at the end",
 }
-_LAST = ("expired_otp", "whole_run")
+# Run after the other scenarios, in this order: the live OTP checks share one wait, whole-run checks see it all.
+_LAST = ("late_otp", "expired_otp", "whole_run")
+
+
+def _order(item: pytest.Item) -> int:
+    return max((rank for rank, marker in enumerate(_LAST, 1) if item.get_closest_marker(marker)), default=0)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -91,18 +97,19 @@ class SuitePlugin(VerdictRecorder):
                                                         "clock or flow pages"))
             if not settings.live and item.get_closest_marker("live_only"):
                 item.add_marker(pytest.mark.skip(reason="not applicable on the embedded target: checked live"))
-        items.sort(key=lambda i: sum(1 for m in _LAST if i.get_closest_marker(m)))
-        self._start(settings, [i for i in scenarios if i.get_closest_marker("expired_otp")
-                               and not i.get_closest_marker("skip")])
+        items.sort(key=_order)
+        chosen = [i for i in scenarios if not i.get_closest_marker("skip")]
+        self._start(settings, expiry_checks=sum(1 for i in chosen if i.get_closest_marker("expired_otp")),
+                    late_open=any(i.get_closest_marker("late_otp") for i in chosen))
 
-    def _start(self, settings: settings_module.Settings, expiry_checks: list[pytest.Item]) -> None:
+    def _start(self, settings: settings_module.Settings, *, expiry_checks: int, late_open: bool) -> None:
         if settings.live:
             assert settings.base_url and settings.api_key
             target: EmbeddedTarget | LiveTarget = LiveTarget(
                 settings.base_url, settings.api_key, settings.webhook_secret, settings.receiver_port,
-                settings.receiver_url, settings.timeout)
+                settings.receiver_url, settings.timeout, settings.connect_timeout)
         else:
-            target = EmbeddedTarget(faults=settings.sandbox_faults)
+            target = EmbeddedTarget(faults=(*settings.sandbox_faults, *settings.sandbox_variants))
         self.target = target
         try:
             target.start()
@@ -110,14 +117,16 @@ class SuitePlugin(VerdictRecorder):
             self.suite.say = self._say
             if settings.live:  # the embedded sandbox is in this process: nothing to reach
                 preflight(self.suite.client)
-                self.suite.prepare_expired_flows(len(expiry_checks))
+                self.suite.prepare_expired_flows(expiry_checks)
+                if late_open:
+                    self.suite.prepare_late_open()
         except (SfcError, OSError) as error:
             self._stop()
             pytest.exit(f"sfc-conformance: {redact(str(error))}", returncode=2)
 
     def _stop(self) -> None:
         if self.suite:
-            self.suite.client.close()
+            self.suite.close()
         if self.target:
             self.target.stop()
             self.target = None

@@ -151,7 +151,9 @@ class VerdictRecorder:
             return
         name = self._scenario.get(item.nodeid) or _scenario_name(item)
         outcome: Outcome | None = None
-        if report.when == "call" and report.failed and _is_should_only(item) and not self.strict:
+        # A SHOULD scenario never fails the run without --strict, whatever failed in it: its steps,
+        # its setup or its teardown.
+        if report.failed and _is_should_only(item) and not self.strict:
             report.outcome = "skipped"
             report.wasxfail = f"SHOULD rule {', '.join(ids)} not met (warning; --strict makes it fail)"
             outcome = self._failure(item, call, name, WARN)

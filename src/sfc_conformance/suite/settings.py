@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..errors import UsageError
-from ..sandbox.faults import FAULTS
+from ..sandbox.faults import FAULTS, VARIANTS
 from ..sandbox.platforms import PLATFORM_KEY
 from ..secrets import Secret
 
@@ -42,6 +42,7 @@ class Settings:
     receiver_port: int = 0
     receiver_url: str | None = None
     sandbox_faults: tuple[str, ...] = ()
+    sandbox_variants: tuple[str, ...] = ()
     fuzz_examples: int = 4
     merchant_driver: str = "api"
     timeout: float = 15.0
@@ -73,6 +74,8 @@ def add_options(parser: pytest.Parser) -> None:
                     help="public URL that reaches the webhook receiver (live; default http://127.0.0.1:PORT/...)")
     group.addoption("--sfc-sandbox-fault", action="append", default=[], metavar="NAME",
                     help="embedded only: break one rule in the sandbox, to see the suite catch it")
+    group.addoption("--sfc-sandbox-variant", action="append", default=[], metavar="NAME",
+                    help="embedded only: a difference the profile allows, which the suite must pass")
     group.addoption("--sfc-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES,
                     help="generated requests per operation (API-5)")
     group.addoption("--sfc-merchant-driver", choices=["api", "pages"], default="api",
@@ -100,6 +103,7 @@ def from_config(config: pytest.Config) -> Settings:
         receiver_port=config.getoption("sfc_receiver_port"),
         receiver_url=config.getoption("sfc_receiver_url"),
         sandbox_faults=tuple(config.getoption("sfc_sandbox_fault") or ()),
+        sandbox_variants=tuple(config.getoption("sfc_sandbox_variant") or ()),
         fuzz_examples=config.getoption("sfc_fuzz_examples"),
         merchant_driver=config.getoption("sfc_merchant_driver"),
         timeout=config.getoption("sfc_timeout"),
@@ -110,7 +114,7 @@ def from_config(config: pytest.Config) -> Settings:
 def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key: str, accounting_key: str,
           webhook_secret: str | None, strict: bool, receiver_port: int, receiver_url: str | None,
           sandbox_faults: tuple[str, ...], fuzz_examples: int, merchant_driver: str, timeout: float,
-          connect_timeout: float = 10.0) -> Settings:
+          connect_timeout: float = 10.0, sandbox_variants: tuple[str, ...] = ()) -> Settings:
     """Checked settings; the one place a bad combination becomes a one-line :class:`UsageError`.
 
     ``sfc-conformance run`` calls it before pytest starts, the plugin for plain pytest runs.
@@ -121,6 +125,9 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
     unknown = [f for f in sandbox_faults if f not in FAULTS]
     if unknown:
         raise UsageError(f"sandbox fault {unknown[0]!r} is unknown; known faults: {', '.join(sorted(FAULTS))}")
+    unknown = [v for v in sandbox_variants if v not in VARIANTS]
+    if unknown:
+        raise UsageError(f"sandbox variant {unknown[0]!r} is unknown; known variants: {', '.join(sorted(VARIANTS))}")
     if live:
         if not base_url:
             raise UsageError("a live run needs a base URL: --base-url or SFC_BASE_URL")
@@ -129,8 +136,9 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
             raise UsageError(f"--base-url {base_url!r} is not an absolute http(s) URL")
         if not api_key:
             raise UsageError("a live run needs an API key: --api-key or SFC_API_KEY")
-        if sandbox_faults:
-            raise UsageError("--sandbox-fault applies to the embedded sandbox only, not to --base-url targets")
+        if sandbox_faults or sandbox_variants:
+            option = "--sandbox-fault" if sandbox_faults else "--sandbox-variant"
+            raise UsageError(f"{option} applies to the embedded sandbox only, not to --base-url targets")
         if merchant_driver == "pages":
             raise UsageError("--merchant-driver pages walks the embedded sandbox's pages; "
                              "it does not go with --base-url")
@@ -150,6 +158,7 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
         receiver_port=receiver_port,
         receiver_url=receiver_url,
         sandbox_faults=sandbox_faults,
+        sandbox_variants=sandbox_variants,
         fuzz_examples=fuzz_examples,
         merchant_driver=merchant_driver,
         timeout=timeout,

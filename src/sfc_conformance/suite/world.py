@@ -6,11 +6,11 @@ for one scenario; steps pass it along with ``target_fixture``.
 
 from __future__ import annotations
 
-import secrets
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,17 +18,20 @@ import httpx
 
 from ..client import ApiClient
 from ..contract import load_contract
+from ..run_identity import RunId
 from ..sync_flow_api import SyncFlowApi
 from ..targets import EmbeddedTarget, LiveTarget
+from ..webhook_receiver import subscriber_url
 from .observe import Observations
 from .progress import countdown
 from .settings import Settings
+from .windows import LATE_OPEN_AT, LIVE_EXPIRED_AFTER, OTP_WINDOW
 
-OTP_WINDOW = 30.0
-# OTP-2 on a live target, with slack for the network and no blind band: valid when opened
-# <= 28 s after the start call was sent, refused when opened >= 31 s after its answer arrived.
-LIVE_VALID_WITHIN = 28.0
-LIVE_EXPIRED_AFTER = 31.0
+
+def shortened(items: list[str], shown: int = 4) -> str:
+    """A list for a verdict's note: the first few, and how many more."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 @dataclass
@@ -60,12 +63,36 @@ class Merchant:
     configuration: dict[str, Any] | None = None  # the last configuration the merchant posted
     severed_after_sync: str | None = None  # latest sync id (or "") when the connection was deleted
     severed_connection_id: str | None = None
+    severed_at: datetime | None = None  # when the target answered the deletion, on the run's clock
+    failed_after_severing: str | None = None  # DEL-3: the scheduled sync that failed after the deletion
 
     @property
     def flow(self) -> Flow:
         if not self.flows:
             raise AssertionError("no flow URL was issued to this merchant yet")
         return self.flows[-1]
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A connection the merchant severed, and the subscriptions that should hear of it (DEL-1)."""
+
+    company_id: str
+    connection_id: str
+    at: datetime  # when the target answered the DELETE
+    subscribers: tuple[str, ...]
+
+
+@dataclass
+class LateOpen:
+    """OTP-1 on a live target: a flow URL opened late in its window, by a timer, while the run goes on."""
+
+    merchant: Merchant
+    flow: Flow
+    timer: threading.Timer | None = None
+    opened: httpx.Response | None = None
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class Suite:
@@ -77,9 +104,13 @@ class Suite:
         self.observations = Observations(load_contract(), target.base_url, target.api_key)
         self.client.http.event_hooks["response"].append(self.observations.hook)
         self.api = SyncFlowApi(self.client)
+        self.run = RunId.new(self.clock.now())  # names what the run creates (RUN-3)
+        self._numbers = itertools.count(1)
         self.expired_pool: list[tuple[Merchant, Flow]] = []
+        self.late: LateOpen | None = None
         self._subscribed = threading.Lock()
-        self._subscription: dict[str, Any] | None = None
+        self.subscriptions: dict[str, dict[str, Any]] = {}  # subscriber name -> the target's subscription
+        self.deletions: list[Deletion] = []
         self.notes: dict[str, list[str]] = {}
         self.say: Callable[[str], None] = lambda text: None  # the terminal, once the plugin wires it
 
@@ -107,8 +138,13 @@ class Suite:
 
     # -- merchants and flows -----------------------------------------------------
 
+    def close(self) -> None:
+        if self.late is not None and self.late.timer is not None:
+            self.late.timer.cancel()
+        self.client.close()
+
     def new_merchant(self) -> Merchant:
-        name = f"SFC conformance {secrets.token_hex(4)}"
+        name = self.run.company_name(f"merchant {next(self._numbers)}")
         company = self.expect(self.api.create_company(name), 200, "creating a company")
         return Merchant(company["id"], name)
 
@@ -138,6 +174,55 @@ class Suite:
         for _ in range(count):
             merchant = self.started_merchant()
             self.expired_pool.append((merchant, merchant.flow))
+
+    def prepare_late_open(self) -> None:
+        """Live OTP-1: issue a flow URL now and open it ``LATE_OPEN_AT`` s after the start call was sent.
+
+        A timer opens it while the scenarios run, so however long they take the open lands
+        in the window; the late-open scenario, run with the expiry checks, judges what it got.
+        """
+        merchant = self.started_merchant()
+        late = self.late = LateOpen(merchant, merchant.flow)
+
+        def open_late() -> None:
+            try:
+                late.flow.opened_at = self.clock.now()
+                late.opened = self.open_flow(late.flow.url)
+            except BaseException as error:  # noqa: BLE001 - shown by the scenario that judges the open
+                late.error = error
+            finally:
+                late.done.set()
+
+        due = (late.flow.sent_at + timedelta(seconds=LATE_OPEN_AT) - self.clock.now()).total_seconds()
+        late.timer = threading.Timer(max(due, 0.0), open_late)
+        late.timer.daemon = True
+        late.timer.start()
+
+    def late_flow(self) -> Merchant:
+        """A merchant whose flow URL is to be opened late in its window: on a live target, the one
+        issued at the start of the run (its timer is already running)."""
+        if isinstance(self.target, EmbeddedTarget):
+            return self.started_merchant()
+        if self.late is None:
+            raise AssertionError("no flow URL was issued at the start of the run for the late open")
+        return self.late.merchant
+
+    def open_late(self, merchant: Merchant) -> httpx.Response:
+        """The merchant's flow URL opened ``LATE_OPEN_AT`` s after its start call was sent."""
+        flow = merchant.flow
+        due = (flow.sent_at - self.clock.now()).total_seconds() + LATE_OPEN_AT
+        if isinstance(self.target, EmbeddedTarget):
+            self.target.clock.advance(max(0.0, due))
+            flow.opened_at = self.clock.now()
+            return self.open_flow(flow.url)
+        late = self.late
+        assert late is not None and late.merchant is merchant
+        countdown(self.clock, due, "to open a flow URL late in its window", self.say)
+        late.done.wait()
+        if late.error is not None:
+            raise late.error
+        assert late.opened is not None
+        return late.opened
 
     def expired_flow(self) -> tuple[Merchant, Flow]:
         if isinstance(self.target, EmbeddedTarget):
@@ -177,11 +262,25 @@ class Suite:
 
     # -- webhooks ---------------------------------------------------------------------
 
-    def subscribe_once(self) -> dict[str, Any]:
-        """One subscription per run: several would deliver every event several times."""
+    def subscribe(self, count: int) -> dict[str, dict[str, Any]]:
+        """``count`` subscriptions to connection.deleted, once per run, each at its own receiver URL.
+
+        Every URL carries the run's id (RUN-3): deliveries for other runs' subscriptions
+        that reach the same receiver are told apart and change no verdict (RUN-1).
+        """
         with self._subscribed:
-            if self._subscription is None:
-                self._subscription = self.expect(
-                    self.api.subscribe(self.target.receiver_url, ["connection.deleted"]), 201,
-                    "subscribing to connection.deleted")
-            return self._subscription
+            if self.subscriptions and len(self.subscriptions) != count:
+                raise AssertionError(f"the run already subscribed {len(self.subscriptions)} consumers, not {count}")
+            for number in range(len(self.subscriptions) + 1, count + 1):
+                name = str(number)
+                url = self.run.tag_url(subscriber_url(self.target.receiver_url, name))
+                self.subscriptions[name] = self.expect(self.api.subscribe(url, ["connection.deleted"]), 201,
+                                                       f"subscribing consumer {name} to connection.deleted")
+            return dict(self.subscriptions)
+
+    def record_deletion(self, merchant: Merchant) -> None:
+        """A connection was severed: remember it, and who should hear of it, for DEL-1's whole-run check."""
+        assert merchant.severed_connection_id and merchant.severed_at
+        with self._subscribed:
+            self.deletions.append(Deletion(merchant.company_id, merchant.severed_connection_id, merchant.severed_at,
+                                           tuple(self.subscriptions)))
