@@ -371,3 +371,40 @@ def serve_consumer(serve_asgi: Callable[[Any], str]) -> Iterator[Callable[..., S
     yield start
     for consumer in made:
         consumer.release()
+
+
+# ---------------------------------------------------------------------------
+# A partner's long-lived account: the sandbox served on 127.0.0.1 holding many merchants
+# (tests/test_audit*.py, tests/test_cleanup.py, tests/test_sandbox_population.py).
+
+from sfc_conformance.sandbox.app import Sandbox  # noqa: E402
+from sfc_conformance.sandbox.population import Population, populate  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ServedAccount:
+    sandbox: Sandbox
+    base_url: str
+    api_key: str
+    population: Population
+
+
+@pytest.fixture
+def served_account() -> Iterator[Callable[..., ServedAccount]]:
+    """``served_account(merchants=N, dead_subscriptions=M, seed=S)``: the sandbox served on 127.0.0.1 with real
+    time, holding a partner's account.  Stopped at teardown."""
+    from sfc_conformance.sandbox import serve
+
+    running: list[tuple[Sandbox, BackgroundServer]] = []
+
+    def start(merchants: int = 0, *, dead_subscriptions: int = 0, seed: int = 0) -> ServedAccount:
+        sandbox = serve.build("served-account-key", None, ())
+        population = populate(sandbox.state, merchants, dead_subscriptions=dead_subscriptions, seed=seed)
+        server = BackgroundServer(sandbox.app).start()
+        running.append((sandbox, server))
+        return ServedAccount(sandbox, server.url, "served-account-key", population)
+
+    yield start
+    for sandbox, server in running:
+        server.stop()
+        sandbox.close()

@@ -33,6 +33,11 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], str] = {
     ("post", "/webhooks"): "create-webhook",
     ("post", "/companies/{companyId}/sync/commerce/latest"): "request-sync",
     ("get", "/companies/{companyId}/sync/commerce/syncs/latest/status"): "get-latest-sync",
+    ("get", "/companies"): "list-companies",
+    # The optional housekeeping calls.
+    ("delete", "/companies/{companyId}"): "delete-company",
+    ("get", "/webhooks"): "list-webhooks",
+    ("delete", "/webhooks/{webhookId}"): "delete-webhook",
 }
 
 ERROR_STATUSES = ("400", "401", "404", "429", "4XX", "5XX")

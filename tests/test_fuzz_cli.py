@@ -41,7 +41,7 @@ def breaking_subscriptions(app: Any) -> Any:
     """The sandbox, except that every ``POST /webhooks`` breaks off mid-answer."""
 
     async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/webhooks":
+        if scope["type"] == "http" and scope["path"] == "/webhooks" and scope["method"] == "POST":
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
             raise RuntimeError("the connection breaks before the answer is complete")
         await app(scope, receive, send)

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from sfc_conformance import cli, readiness
-from sfc_conformance.client import ApiClient
 from sfc_conformance.commands import readiness as readiness_command
+from sfc_conformance.pacing import PacedClient
 from sfc_conformance.readiness import assess
 
 ACCOUNTING_ID = "a1b2c3d4-0000-4000-8000-00000000aaaa"
@@ -212,12 +212,12 @@ def methods_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every HTTP method the readiness command sends."""
     sent: list[str] = []
 
-    class Recording(ApiClient):
+    class Recording(PacedClient):
         def request(self, method: str, path: str, **options: Any) -> httpx.Response:
             sent.append(method)
             return super().request(method, path, **options)
 
-    monkeypatch.setattr(readiness_command, "ApiClient", Recording)
+    monkeypatch.setattr(readiness_command, "PacedClient", Recording)
     return sent
 
 
@@ -277,7 +277,9 @@ def test_wrong_key_is_exit_2(capsys: pytest.CaptureFixture[str], served_sandbox:
     assert code == 2
     assert out == ""
     assert len(err.splitlines()) == 1
-    assert err.startswith("sfc-conformance: the target refused the API key (401)")
+    # The same line `run` gives when its probe meets a refused key.
+    assert err.startswith("sfc-conformance: the target refused the API key: GET /companies/")
+    assert err.rstrip().endswith("answered 401; check --api-key / SFC_API_KEY")
     assert "wrong-key-Rb9" not in err
 
 

@@ -73,3 +73,13 @@ def test_grep_finds_every_rule_in_its_scenario_its_steps_and_the_sandbox(rule_id
 def test_grep_finds_every_consumer_rule_in_its_scenario_and_its_checks(rule_id: str) -> None:
     for what, folder in {"features": ROOT / "features", "src": ROOT / "src" / "sfc_conformance"}.items():
         assert _mentioned(rule_id, folder), f"{rule_id} appears nowhere in {what} ({folder})"
+
+
+def test_the_readme_lists_every_rule_with_its_level_and_feature_files() -> None:
+    rows = dict(re.findall(r"^\| ([A-Z]+-\d+) \| (.+?) \|$", (ROOT / "README.md").read_text(encoding="utf-8"), re.M))
+    assert set(rows) == set(RULES), f"README rule list differs: {sorted(set(rows) ^ set(RULES))}"
+    for rule in RULES.values():
+        cells = [cell.strip() for cell in rows[rule.id].split(" | ")]
+        assert cells[0] == rule.level, f"README gives {rule.id} the level {cells[0]}"
+        tagged = {where.split(":")[0] for where, tags in scenario_tags() if rule.id in tags}
+        assert set(re.findall(r"`([^`]+\.feature)`", cells[-1])) == tagged, f"README's feature files for {rule.id}"

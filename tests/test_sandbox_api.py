@@ -605,10 +605,11 @@ def test_unknown_routes_are_404(raw_client: ApiClient, steps: SandboxSteps, meth
 
 
 @pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/companies"),
+    ("PUT", "/companies"),
     ("DELETE", "/companies"),
     ("PUT", f"/companies/{NOBODY}"),
-    ("GET", "/webhooks"),
+    ("PUT", "/webhooks"),
+    ("GET", f"/webhooks/{NOBODY}"),
     ("POST", f"/companies/{NOBODY}/connections"),
 ])
 def test_wrong_methods_are_405(raw_client: ApiClient, steps: SandboxSteps, method: str, path: str) -> None:

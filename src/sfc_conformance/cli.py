@@ -2,10 +2,12 @@
 
 Exit codes (all subcommands):
 
-    0  every MUST rule holds (``run``), the merchant is ready (``readiness``),
+    0  every MUST rule holds (``run``), every merchant judged is ready (``readiness``),
+       everything found was deleted (``cleanup``),
        the sandbox stopped cleanly (``sandbox``), or every fault was caught (``selftest``);
        the fuzz found nothing (``fuzz``); the endpoint meets every MUST rule (``consumer``)
-    1  a MUST rule failed (or a SHOULD rule under ``--strict``); the merchant is not ready;
+    1  a MUST rule failed (or a SHOULD rule under ``--strict``); a merchant is not ready or cannot be read;
+       something could not be deleted (``cleanup``);
        a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``);
        the endpoint broke a PWH rule (``consumer``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
@@ -62,12 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
                          help="the merchant's side: server-rendered pages (default), or a browser app whose "
                               "document always loads and whose own requests meet the OTP's 401")
+    sandbox.add_argument("--merchants", type=int, default=0, metavar="N",
+                         help="start with N merchants in a realistic mix of states (a partner's account)")
+    sandbox.add_argument("--dead-subscriptions", type=int, default=0, metavar="M",
+                         help="start with M connection.deleted subscriptions whose URLs nobody answers")
+    sandbox.add_argument("--seed", type=int, default=0, help="the mix of --merchants, the same for the same seed")
 
     from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
 
     from .commands.readiness import add_readiness_arguments  # noqa: PLC0415
-    add_readiness_arguments(sub.add_parser("readiness", help="check one merchant's readiness (READY-1)"))
+    add_readiness_arguments(sub.add_parser("readiness", help="check merchants' readiness (READY-1): named, or --all"))
 
     from .selftest import add_selftest_arguments  # noqa: PLC0415
     add_selftest_arguments(sub.add_parser("selftest", help="prove the suite: run it against every sandbox fault"))
@@ -78,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .commands.consumer import add_consumer_arguments  # noqa: PLC0415
     add_consumer_arguments(sub.add_parser("consumer", help="check a partner's webhook endpoint (PWH-1..5), "
                                                            "or serve the reference one"))
+    from .commands.cleanup import add_cleanup_arguments  # noqa: PLC0415
+    add_cleanup_arguments(sub.add_parser("cleanup", help="remove what earlier live runs left on a target (RUN-3)"))
     return parser
 
 
@@ -87,11 +96,15 @@ def _sandbox(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         return _fail(f"--port {args.port} is not a port number")
     api_key = args.api_key or secrets.token_urlsafe(18)
+    if args.merchants < 0 or args.dead_subscriptions < 0:
+        return _fail("--merchants and --dead-subscriptions cannot be negative")
     try:
         sandbox = serve.build(api_key, args.webhook_secret, args.fault, args.flow_style)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
+    from .sandbox.population import populate  # noqa: PLC0415
+    account = populate(sandbox.state, args.merchants, dead_subscriptions=args.dead_subscriptions, seed=args.seed)
     sandbox.rate_limit.per_second = args.rate_limit
     host, port = sock.getsockname()[:2]
     shown_key = "(the key given with --api-key / SFC_API_KEY)" if args.api_key else api_key
@@ -102,6 +115,11 @@ def _sandbox(args: argparse.Namespace) -> int:
         print(f"  faults:   {', '.join(args.fault)}", flush=True)
     if args.flow_style != "pages":
         print(f"  flow:     {args.flow_style} style", flush=True)
+    if args.merchants:
+        mix = ", ".join(f"{state} {count}" for state, count in sorted(account.counts().items()))
+        print(f"  merchants: {args.merchants} ({mix}; seed {args.seed})", flush=True)
+    if args.dead_subscriptions:
+        print(f"  dead subscriptions: {args.dead_subscriptions}", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         serve.serve(sandbox, sock)
@@ -131,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "consumer":
             from .commands.consumer import consumer  # noqa: PLC0415
             return consumer(args)
+        if args.command == "cleanup":
+            from .commands.cleanup import cleanup  # noqa: PLC0415
+            return cleanup(args)
         from .commands.readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:

@@ -29,7 +29,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import AnswerCutShort, AnswerTimedOut, AnswerTooLarge, NotJson, TargetTimedOut, TargetUnreachable
+from .errors import (
+    AnswerCutShort,
+    AnswerTimedOut,
+    AnswerTooLarge,
+    KeyRefused,
+    NotJson,
+    TargetTimedOut,
+    TargetUnreachable,
+)
 from .secrets import Secret, redact
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -274,3 +282,24 @@ class ApiClient:
             if "json" in kind.lower():
                 raise NotJson(f"{what} with {kind} that does not parse as JSON (cut short?): {start!r}") from None
             raise NotJson(f"{what} with {kind}, not JSON: {start!r}") from None
+
+
+def refuse_key(response: httpx.Response) -> None:
+    """A 401 or 403 to a call made with the key: the key is refused (run's own words, one line)."""
+    if response.status_code in (401, 403):
+        request = response.request
+        raise KeyRefused(f"the target refused the API key: {request.method} {redact(request.url.path)} answered "
+                         f"{response.status_code}; check --api-key / SFC_API_KEY")
+
+
+def answered(response: httpx.Response) -> str:
+    """``DELETE /path answered 503: the target's own error text``, one line, secrets masked."""
+    request = response.request
+    said = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        said = ": " + " ".join(body["error"].split())[:200]
+    return redact(f"{request.method} {request.url.path} answered {response.status_code}{said}")

@@ -77,3 +77,19 @@ class SyncFlowApi:
 
     def latest_sync(self, company_id: str) -> httpx.Response:
         return self.client.request("GET", f"/companies/{company_id}/sync/commerce/syncs/latest/status")
+
+    # -- the partner's account and the optional housekeeping calls ---------------
+
+    def list_companies(self, page: int | None = None, page_size: int | None = None, **request: Any) -> httpx.Response:
+        params = {k: v for k, v in (("page", page), ("pageSize", page_size)) if v is not None}
+        return self.client.request("GET", "/companies", params=params, **request)
+
+    def delete_company(self, company_id: str) -> httpx.Response:
+        return self.client.request("DELETE", f"/companies/{company_id}")
+
+    def list_webhooks(self, page: int | None = None, page_size: int | None = None, **request: Any) -> httpx.Response:
+        params = {k: v for k, v in (("page", page), ("pageSize", page_size)) if v is not None}
+        return self.client.request("GET", "/webhooks", params=params, **request)
+
+    def delete_webhook(self, webhook_id: str) -> httpx.Response:
+        return self.client.request("DELETE", f"/webhooks/{webhook_id}")

@@ -24,6 +24,7 @@ from .stateful import run_stateful
 from .stateless import operations, run_stateless
 
 MERCHANT_NAME = "SFC conformance fuzz"
+CONTAINED_HOOK = "https://fuzz.invalid/hook"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: st
     sender = Sender(client, budget)
     findings = Findings()
     pinned = prepare_merchant(SyncFlowApi(client), commerce_key, accounting_key)
+    if contained:
+        pinned.update(prepare_subscription(SyncFlowApi(client)))
     run_stateless(schema, sender, findings, budget, pinned=pinned, fuzz_subscriptions=contained,
                   platform_keys={"commerceKey": commerce_key, "accountingKey": accounting_key})
     run_stateful(schema, sender, findings, budget)
@@ -81,6 +84,13 @@ def prepare_merchant(api: SyncFlowApi, commerce_key: str, accounting_key: str) -
             if connection.get("sourceType") == "Accounting":
                 pinned["connectionId"] = connection["id"]
     return pinned
+
+
+def prepare_subscription(api: SyncFlowApi) -> dict[str, str]:
+    """A subscription whose id ``DELETE /webhooks/{webhookId}`` is fuzzed with (contained targets only:
+    its events go to an address no request leaves the process for)."""
+    hook = _json(api.subscribe(CONTAINED_HOOK, ["connection.deleted"]), 201)
+    return {"webhookId": hook["id"]} if isinstance(hook, dict) and isinstance(hook.get("id"), str) else {}
 
 
 def _json(response: Any, status: int) -> Any:

@@ -35,8 +35,9 @@ SUBSCRIPTION = "create-webhook"
 # JSON no parser should choke on.
 RAW_BODIES = ((b'{"truncated', True), (b"\xff\xfe not utf-8", True), (b"[" * 10000, True),
               (b'{"a": 1e999999}', False))
-# De-authorizing or deleting the pinned connection would turn every later configuration request into a 409.
-RUN_LAST = ("update-connection", "delete-connection")
+# De-authorizing or deleting the pinned connection would turn every later configuration request into a 409;
+# deleting the pinned company, every later request into a 404.  In this order, at the end.
+RUN_LAST = ("update-connection", "delete-connection", "delete-company")
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 NONEXISTENT_KEY = "zzzz"  # a well-formed platform key that names no platform
 
@@ -68,7 +69,7 @@ def operations(schema: Any) -> list[Any]:
         if isinstance(result, Err):  # the contract is validated by its own tests: this is a packaging fault
             raise result.err()
         found.append(result.ok())
-    return sorted(found, key=lambda op: operation_id(op) in RUN_LAST)
+    return sorted(found, key=lambda op: RUN_LAST.index(operation_id(op)) + 1 if operation_id(op) in RUN_LAST else 0)
 
 
 def run_stateless(schema: Any, sender: Sender, findings: Findings, budget: Budget, *, pinned: dict[str, str],

@@ -194,4 +194,13 @@ class Api:
                   e(lambda r, b, companyId: s.request_sync(companyId, b, base(r)), body=True), methods=["POST"]),
             Route("/companies/{companyId}/sync/commerce/syncs/latest/status",
                   e(lambda r, b, companyId: s.latest_sync(companyId)), methods=["GET"]),
+            # The partner's account: every company, and the optional housekeeping calls.
+            Route("/companies", e(lambda r, b: s.list_companies(
+                r.query_params.get("page"), r.query_params.get("pageSize"), base(r))), methods=["GET"]),
+            Route("/companies/{companyId}", e(lambda r, b, companyId: s.delete_company(companyId)),
+                  methods=["DELETE"]),
+            Route("/webhooks", e(lambda r, b: s.list_webhooks(r.query_params.get("page"),
+                                                              r.query_params.get("pageSize"))), methods=["GET"]),
+            Route("/webhooks/{webhookId}", e(lambda r, b, webhookId: s.delete_webhook(webhookId)),
+                  methods=["DELETE"]),
         ]

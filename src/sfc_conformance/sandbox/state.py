@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from .. import readiness
 from ..clock import Clock, isoformat
 from ..secrets import Secret
 from . import configuration
@@ -566,6 +567,57 @@ class SandboxState:
             connection = self._company(company_id).connection_of("Accounting")
             return connection.id if connection else None
 
+    # -- the partner's account: listing, housekeeping, the truth for tests -------
+
+    def list_companies(self, page_text: str | None, size_text: str | None, base: str) -> dict[str, Any]:
+        """Every company, one page at a time, oldest first (API-4's paging, as for connections)."""
+        page, size = _paging(page_text, size_text)
+        with self._lock:
+            total = len(self._companies)
+            chosen = itertools.islice(self._companies.values(), (page - 1) * size, page * size)
+            results = [self._company_json(company, base) for company in chosen]
+        return _page_of("/companies", results, page, size, total)
+
+    def delete_company(self, company_id: str) -> None:
+        """Optional housekeeping: the company goes, and with it its connections, configuration,
+        syncs, OTPs and flow sessions; later reads answer 404."""
+        with self._lock:
+            company = self._company(company_id)
+            del self._companies[company.id]
+            self._grants = {otp: g for otp, g in self._grants.items() if g.company_id != company.id}
+            self._sessions = {t: s for t, s in self._sessions.items() if s.company_id != company.id}
+
+    def list_webhooks(self, page_text: str | None, size_text: str | None) -> dict[str, Any]:
+        """Optional housekeeping: the subscriptions, paged as the other lists are."""
+        page, size = _paging(page_text, size_text)
+        with self._lock:
+            total = len(self._webhooks)
+            chosen = itertools.islice(self._webhooks.values(), (page - 1) * size, page * size)
+            results = [hook.to_json() for hook in chosen]
+        return _page_of("/webhooks", results, page, size, total)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Optional housekeeping: the subscription goes; no later event is sent to it."""
+        with self._lock:
+            if self._webhooks.pop(webhook_id, None) is None:
+                raise not_found(f"No webhook subscription was found with ID {webhook_id[:64]}")
+
+    def readiness_truth(self) -> dict[str, frozenset[str]]:
+        """READY-1 as the sandbox's own records have it (not as its answers say):
+        company id -> the conditions it does not meet (empty when ready)."""
+        with self._lock:
+            return {company.id: frozenset(self._unmet(company)) for company in self._companies.values()}
+
+    def _unmet(self, company: Company) -> list[str]:
+        unmet = [condition for source_type, condition in (("Accounting", readiness.ACCOUNTING),
+                                                          ("Commerce", readiness.COMMERCE))
+                 if not company.linked(source_type)]
+        if not company.choices.enable:
+            unmet.append(readiness.ENABLED)
+        if not self._configured(company):
+            unmet.append(readiness.CONFIGURED)
+        return unmet
+
 
 def _wrap_sync_hour(body: Any) -> None:
     """The `sync-hour-unchecked` fault: an out-of-range hour slips through, wrapped into 0-23."""
@@ -607,3 +659,22 @@ def _integer_param(name: str, text: str | None, default: int) -> int:
     if not re.fullmatch(r"[+-]?\d{1,9}", text.strip()):
         raise bad_request(f"`{name}` must be a whole number.")
     return int(text)
+
+
+def _paging(page_text: str | None, size_text: str | None) -> tuple[int, int]:
+    page = _integer_param("page", page_text, 1)
+    size = _integer_param("pageSize", size_text, 100)
+    if page < 1:
+        raise bad_request("`page` must be 1 or more.")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise bad_request(f"`pageSize` must be from 1 to {MAX_PAGE_SIZE}.")
+    return page, size
+
+
+def _page_of(path: str, results: list[dict[str, Any]], page: int, size: int, total: int) -> dict[str, Any]:
+    links = {"self": {"href": path}, "current": {"href": f"{path}?page={page}&pageSize={size}"}}
+    if page * size < total:
+        links["next"] = {"href": f"{path}?page={page + 1}&pageSize={size}"}
+    if page > 1:
+        links["previous"] = {"href": f"{path}?page={page - 1}&pageSize={size}"}
+    return {"results": results, "pageNumber": page, "pageSize": size, "totalResults": total, "_links": links}

@@ -2,21 +2,24 @@
 
 The sandbox builds a ``ConnectionWebhook`` and hands it to a dispatcher: the
 inline one posts at once (in-process, where respx catches the request), the
-threaded one posts from a worker with a few retries (served over HTTP, so a
-slow receiver never holds up the API call that caused the event).
+threaded one posts from a background event loop with a few retries (served
+over HTTP, so a slow receiver never holds up the API call that caused the
+event, nor a dead subscriber another subscriber's delivery).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 import uuid
+from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.from_thread
 import httpx
 
 from ..secrets import Secret
@@ -68,6 +71,15 @@ def build_delivery(url: str, event: dict[str, Any], secret: Secret | None) -> De
     return Delivery(url, json.dumps(event, separators=(",", ":")).encode(), secret, f"msg_{uuid.uuid4().hex}")
 
 
+async def _post_async(client: httpx.AsyncClient, delivery: Delivery) -> bool:
+    try:
+        response = await client.post(delivery.url, content=delivery.body, headers=delivery.headers())
+    except Exception as exc:  # noqa: BLE001 - as in _post: one bad subscriber fails nothing else
+        log.info("webhook to %s failed: %s", delivery.url, type(exc).__name__)
+        return False
+    return response.is_success
+
+
 def _post(client: httpx.Client, delivery: Delivery) -> bool:
     try:
         response = client.post(delivery.url, content=delivery.body, headers=delivery.headers())
@@ -92,27 +104,56 @@ class InlineDispatcher:
 
 
 class ThreadDispatcher:
-    """Posts from a worker thread, retrying a failed delivery up to three times."""
+    """Posts from a background event loop, each delivery a task of its own.
+
+    A failed delivery is tried again after 0.5 s, 1 s and 2 s, on its own: a
+    subscriber that is dead (refuses, or holds the connection until the timeout)
+    delays no other subscriber's delivery, however many such subscriptions a
+    long-lived account has collected.
+    """
 
     def __init__(self, backoff: tuple[float, ...] = (0.5, 1.0, 2.0)) -> None:
-        self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._backoff = backoff
-        self._stop = threading.Event()
-        self._client = httpx.Client(timeout=5.0)
-        self._worker = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
-        self._worker.start()
+        self._stack = ExitStack()
+        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+        # No cap on connections: subscribers that hold theirs open must not queue the others behind them.
+        self._client = httpx.AsyncClient(timeout=5.0, limits=httpx.Limits(max_connections=None))
+        self._lock = threading.Lock()
+        self._pending: set[Future[None]] = set()
+        self._closed = False
 
     def send(self, delivery: Delivery) -> None:
-        self._queue.put(delivery)
+        with self._lock:
+            if self._closed:
+                return
+        # Never hold the lock across the portal call: it waits for the portal's thread, which takes
+        # the lock itself in `_forget` when an earlier delivery finishes (a deadlock otherwise).
+        try:
+            future = self._portal.start_task_soon(self._deliver, delivery)
+        except RuntimeError:  # closed meanwhile: the portal no longer takes tasks, as `_closed` says
+            return
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)  # at once if it is already done: nothing left behind
 
-    def _run(self) -> None:
-        while (delivery := self._queue.get()) is not None:
-            for pause in (0.0, *self._backoff):
-                if self._stop.wait(pause) or _post(self._client, delivery):
-                    break
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        for pause in (0.0, *self._backoff):
+            await anyio.sleep(pause)
+            if await _post_async(self._client, delivery):
+                return
+        log.warning("webhook to %s given up after %d tries", delivery.url, len(self._backoff) + 1)
 
     def close(self) -> None:
-        self._stop.set()
-        self._queue.put(None)
-        self._worker.join(timeout=5)
-        self._client.close()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            pending = list(self._pending)
+        for future in pending:  # deliveries still retrying are dropped, not waited for
+            future.cancel()
+        self._portal.call(self._client.aclose)
+        self._stack.close()
