@@ -5,8 +5,9 @@
 are this recorder plus what they check.  It names each scenario, remembers
 the step that failed, turns a SHOULD failure into a warning unless the run
 is strict, reads a skip as "n/a" with its reason, tags JUnit test cases
-with their rules and level, and prints the verdict (and writes it as an
-HTML page with ``--sfc-html-report PATH``).
+with their rules and level, gives each scenario the screenshots taken while
+it ran, and prints the verdict (and writes it as an HTML page with
+``--sfc-html-report PATH``).
 
 Whatever it reports goes through :func:`~sfc_conformance.secrets.redact`:
 failure texts, captured output and JUnit properties never carry a secret,
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 import pytest
 
 from ..clock import SystemClock
+from ..evidence import Screenshot
 from ..report.files import atomic_write
 from ..report.page import RunFacts, render
 from ..rules import RULE_TAG, Rule
@@ -94,6 +96,7 @@ class VerdictRecorder:
         self._scenario: dict[str, str] = {}
         self._failed_step: dict[str, str] = {}
         self._seen_from: dict[str, int] = {}
+        self._shots_from: dict[str, int] = {}
         self._runs: dict[str, ScenarioRun] = {}
         self._started = SystemClock().now()
 
@@ -111,6 +114,10 @@ class VerdictRecorder:
     def notes(self) -> dict[str, list[str]]:
         """What the run noticed about a rule, beside its verdict."""
         return {}
+
+    def screenshots(self) -> Sequence[Screenshot]:
+        """Every screenshot of the merchant's side taken so far, in order; it only grows."""
+        return ()
 
     def facts(self) -> RunFacts:
         raise NotImplementedError
@@ -140,6 +147,7 @@ class VerdictRecorder:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._seen_from[item.nodeid] = len(self.exchanges())
+        self._shots_from[item.nodeid] = len(self.screenshots())
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -165,6 +173,8 @@ class VerdictRecorder:
         elif report.when == "call" and report.passed:
             outcome = Outcome(name, PASS)
         if outcome is not None:
+            # What the merchant saw while the scenario ran (steps keep it on the run's list, in order).
+            outcome.screenshots = tuple(self.screenshots()[self._shots_from.get(item.nodeid, 0):])
             self.verdict.add(ids, outcome)
         self._on_timeline(report, name, ids, outcome)
 
