@@ -173,6 +173,9 @@ def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
     reports = ReportFiles(args.report_dir, args.junitxml)
     if checked.live:
         _reach(checked)
+    if checked.browser:  # asked for: one that will not start is a usage error, before any rule runs
+        from .suite.merchant_eyes import try_browser  # noqa: PLC0415
+        try_browser(checked.browser)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
     with _environment(secrets):
         return run_scenarios(pytest_arguments(args), reports, plugins,

@@ -49,7 +49,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from ..browser import BROWSER_ENV, DEFAULT_QUIET, INSTALL_HINT, BrowserSession, BrowserUnavailable, find_browser
+from ..browser import (
+    BROWSER_ENV,
+    DEFAULT_QUIET,
+    INSTALL_HINT,
+    BrowserSession,
+    BrowserUnavailable,
+    MerchantBrowser,
+    find_browser,
+)
 from ..browser_thread import BrowserThread
 from ..errors import UsageError
 from ..evidence import Screenshot
@@ -58,7 +66,7 @@ from ..sandbox import FLOW_STYLES
 from ..secrets import redact
 
 if TYPE_CHECKING:
-    from ..browser import MerchantBrowser, Router
+    from ..browser import Router
     from ..targets import EmbeddedTarget, LiveTarget
     from .settings import Settings
 
@@ -95,6 +103,16 @@ def check_options(*, live: bool, browser: str | None, flow_style: str | None,
         except BrowserUnavailable as error:
             raise UsageError(f"--merchant-driver browser needs a browser: {error}") from None
     return path, flow_style or "pages"
+
+
+def try_browser(path: str) -> str:
+    """Start the browser once and stop it: its version, or :class:`BrowserUnavailable` saying why it would not start.
+
+    ``sfc-conformance run`` calls it before the scenarios when a browser was asked for, so
+    that one that will not start is one line and exit 2, like an unreachable target.
+    """
+    with MerchantBrowser(path) as browser:
+        return browser.version
 
 
 def changed_otp(url: str) -> str:
