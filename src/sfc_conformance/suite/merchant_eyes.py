@@ -40,6 +40,7 @@ the flow's own requests too).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -153,6 +154,13 @@ def _plain_detail(view: PlainView) -> str:
     return redact("\n".join(lines))
 
 
+def _title(tab: BrowserSession) -> str:
+    try:
+        return " ".join(tab.page.title().split())[:120]
+    except Exception:  # noqa: BLE001 - a page that is gone has no title
+        return ""
+
+
 def _drawn(tab: BrowserSession) -> str:
     try:
         return tab.page.content()[:_DOCUMENT_KEPT]
@@ -238,13 +246,16 @@ class MerchantEyes:
         return self._plainly(url)
 
     def _in_browser(self, browser: BrowserThread, url: str) -> Sight:
-        def job(chromium: MerchantBrowser) -> tuple[MerchantView, str]:
+        def job(chromium: MerchantBrowser) -> tuple[MerchantView, str, str]:
             with chromium.session(self.route) as tab:
                 view = tab.open(url)
-                return view, _drawn(tab)
+                return view, _drawn(tab), _title(tab)
 
-        view, document = browser.call(job)
-        shots = (view.screenshot,) if view.screenshot is not None else ()
+        view, document, title = browser.call(job)
+        shots: tuple[Screenshot, ...] = ()
+        if view.screenshot is not None:  # "refusal page: Link expired": the judgement, and the page's own title
+            caption = f"{view.screenshot.caption}: {title}" if title else view.screenshot.caption
+            shots = (dataclasses.replace(view.screenshot, caption=caption),)
         return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document)
 
     def _plainly(self, url: str) -> Sight:

@@ -145,9 +145,12 @@ class VerdictRecorder:
                               step_func: Any, step_func_args: Any, exception: Exception) -> None:
         self._failed_step[request.node.nodeid] = f"{step.keyword} {step.name}"
 
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        # Before setup: a scenario skipped by its markers never reaches this plugin's setup hook.
+        self._shots_from[nodeid] = len(self.screenshots())
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._seen_from[item.nodeid] = len(self.exchanges())
-        self._shots_from[item.nodeid] = len(self.screenshots())
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -174,7 +177,7 @@ class VerdictRecorder:
             outcome = Outcome(name, PASS)
         if outcome is not None:
             # What the merchant saw while the scenario ran (steps keep it on the run's list, in order).
-            outcome.screenshots = tuple(self.screenshots()[self._shots_from.get(item.nodeid, 0):])
+            outcome.screenshots = tuple(self.screenshots()[self._shots_from.get(item.nodeid, len(self.screenshots())):])
             self.verdict.add(ids, outcome)
         self._on_timeline(report, name, ids, outcome)
 
