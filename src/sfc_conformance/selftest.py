@@ -106,8 +106,8 @@ def cases(faults: Iterable[str] = (), variants: Iterable[str] = (), *, flow_styl
     unknown = [f for f in faults if f not in FAULTS] + [v for v in variants if v not in VARIANTS]
     if unknown:
         raise ValueError(f"unknown fault or variant {unknown[0]!r}; `sfc-conformance sandbox --help` lists the faults")
-    shown = {"flow_style": flow_style, "browser": browser}
-    return [Case(None, **shown), *(Case(None, v, **shown) for v in variants), *(Case(f, **shown) for f in faults)]
+    return [Case(None, None, flow_style, browser), *(Case(None, v, flow_style, browser) for v in variants),
+            *(Case(f, None, flow_style, browser) for f in faults)]
 
 
 # -- judging one run ------------------------------------------------------------
