@@ -76,8 +76,9 @@ def _(sfc: Suite, merchant: Merchant) -> Sight:
 @when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
 def _(sfc: Suite, merchant: Merchant) -> Sight:
-    merchant.flow.opened_at = sfc.clock.now()
-    return _judged(sfc.look(merchant.flow.url))
+    opened = sfc.look(merchant.flow.url)
+    merchant.flow.opened_at = opened.opened_at
+    return _judged(opened)
 
 
 @when(parsers.parse("the merchant opens the flow URL {seconds:g} seconds after it was issued"),

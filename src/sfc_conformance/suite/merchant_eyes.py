@@ -45,6 +45,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -135,6 +136,7 @@ class Sight:
     detail: str = ""  # lines for a failure: statuses, the requests with the OTP, what the page shows
     screenshots: tuple[Screenshot, ...] = ()
     document: str = ""  # the page's HTML: as received (plain GET) or as the browser drew it
+    opened_at: datetime | None = None  # when it was opened, on the run's clock (None: it was not)
 
     @property
     def opens(self) -> bool:
@@ -173,6 +175,7 @@ class MerchantEyes:
                  observe: Callable[[httpx.Response], None]) -> None:
         self._http = http
         self._observe = observe
+        self._clock = target.clock
         self.embedded = target.is_embedded
         answer = getattr(target, "answer", None)
         self.route: Router | None = self._observed(answer) if self.embedded and answer is not None else None
@@ -246,25 +249,27 @@ class MerchantEyes:
         return self._plainly(url)
 
     def _in_browser(self, browser: BrowserThread, url: str) -> Sight:
-        def job(chromium: MerchantBrowser) -> tuple[MerchantView, str, str]:
+        def job(chromium: MerchantBrowser) -> tuple[datetime, MerchantView, str, str]:
             with chromium.session(self.route) as tab:
+                opened_at = self._clock.now()  # here, not when asked: the browser may have been busy
                 view = tab.open(url)
-                return view, _drawn(tab), _title(tab)
+                return opened_at, view, _drawn(tab), _title(tab)
 
-        view, document, title = browser.call(job)
+        opened_at, view, document, title = browser.call(job)
         shots: tuple[Screenshot, ...] = ()
         if view.screenshot is not None:  # "refusal page: Link expired": the judgement, and the page's own title
             caption = f"{view.screenshot.caption}: {title}" if title else view.screenshot.caption
             shots = (dataclasses.replace(view.screenshot, caption=caption),)
-        return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document)
+        return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document, opened_at)
 
     def _plainly(self, url: str) -> Sight:
         verdict = self.probe(url)
         if not verdict.can_judge:
             return Sight(url, None, self.not_judged(verdict), self.seen_with)
+        opened_at = self._clock.now()
         view = plain_open(url, self._http)
         return Sight(url, view.judgement, redact(view.reason), self.seen_with, _plain_detail(view),
-                     document=view.document)
+                     document=view.document, opened_at=opened_at)
 
     def probe(self, url: str) -> PlainVerdict:
         """Whether a plain GET can judge this target's flow URLs, found once with ``url`` with its OTP changed.

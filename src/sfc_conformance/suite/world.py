@@ -206,8 +206,8 @@ class Suite:
 
         def open_late() -> None:
             try:
-                late.flow.opened_at = self.clock.now()
                 late.opened = self.eyes.look(late.flow.url)  # its screenshots go to the scenario that judges it
+                late.flow.opened_at = late.opened.opened_at
             except BaseException as error:  # noqa: BLE001 - shown by the scenario that judges the open
                 late.error = error
             finally:
@@ -233,8 +233,9 @@ class Suite:
         due = (flow.sent_at - self.clock.now()).total_seconds() + LATE_OPEN_AT
         if isinstance(self.target, EmbeddedTarget):
             self.target.clock.advance(max(0.0, due))
-            flow.opened_at = self.clock.now()
-            return self.look(flow.url)
+            opened = self.look(flow.url)
+            flow.opened_at = opened.opened_at
+            return opened
         late = self.late
         assert late is not None and late.merchant is merchant
         countdown(self.clock, due, "to open a flow URL late in its window", self.say)
