@@ -10,7 +10,8 @@ stops the sandbox with Ctrl-C's signal and exits with the run's exit code.
 
 A live run judges the OTP rules in the first Chromium it finds on PATH, or the
 one named with ``--browser PATH`` / ``SFC_BROWSER``; without one, an app-style
-flow leaves them n/a.
+flow leaves them n/a.  With ``SFC_REQUIRE_BROWSER`` set (CI), a missing browser
+is exit 2 instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import sys
 import time
 from collections.abc import Iterator
 
+from sfc_conformance.browser import find_browser
+from sfc_conformance.errors import SfcError
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.webhook_signing import generate_secret
 
@@ -73,7 +76,14 @@ def _start(arguments: list[str], env: dict[str, str], marker: str) -> tuple[subp
 def main(arguments: list[str]) -> int:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--flow-style", choices=FLOW_STYLES, default="pages")
+    parser.add_argument("--browser", default=None)
     ours, arguments = parser.parse_known_args(arguments)  # the rest is for `sfc-conformance run`
+    try:
+        if ours.browser or os.environ.get("SFC_REQUIRE_BROWSER"):  # CI: the browser must be there
+            arguments = ["--browser", find_browser(ours.browser), *arguments]
+    except SfcError as error:  # none found, or the one named is not there
+        print(f"sfc-conformance: {error}", file=sys.stderr)
+        return 2
     if os.environ.get("SFC_BASE_URL"):
         if ours.flow_style != "pages":
             print("sfc-conformance: --flow-style picks the served sandbox's flow; SFC_BASE_URL names another "
