@@ -34,8 +34,7 @@ def _(sfc: Suite, driver: MerchantDriver) -> Merchant:
     commerce = sfc.connection(merchant, "Commerce")  # the partner links its own platform
     sfc.expect(sfc.api.authorize(merchant.company_id, commerce["id"], sfc.settings.credentials), 200,
                "authorizing the commerce connection")
-    finished = driver.onboard(merchant)
-    assert finished.status_code in (200, 303), f"onboarding ended with {finished.status_code}: {finished.text[:300]}"
+    driver.onboard(merchant)  # fails the step, saying why, unless the flow ends well
     return merchant
 
 

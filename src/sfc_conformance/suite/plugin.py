@@ -19,6 +19,7 @@ import pytest
 
 from ..clock import SystemClock
 from ..errors import SfcError, UsageError
+from ..evidence import Screenshot
 from ..report.page import RunFacts
 from ..rules import RULES, SUITE_RULES
 from ..secrets import redact
@@ -109,12 +110,14 @@ class SuitePlugin(VerdictRecorder):
                 settings.base_url, settings.api_key, settings.webhook_secret, settings.receiver_port,
                 settings.receiver_url, settings.timeout, settings.connect_timeout)
         else:
-            target = EmbeddedTarget(faults=(*settings.sandbox_faults, *settings.sandbox_variants))
+            target = EmbeddedTarget(faults=(*settings.sandbox_faults, *settings.sandbox_variants),
+                                    flow_style=settings.flow_style)
         self.target = target
         try:
             target.start()
             self.suite = Suite(settings, target)
             self.suite.say = self._say
+            self.suite.eyes.start_if_asked()  # a browser asked for that will not start: exit 2, before any rule
             if settings.live:  # the embedded sandbox is in this process: nothing to reach
                 preflight(self.suite.client)
                 self.suite.prepare_expired_flows(expiry_checks)
@@ -147,6 +150,9 @@ class SuitePlugin(VerdictRecorder):
     def notes(self) -> dict[str, list[str]]:
         return self.suite.notes if self.suite else {}
 
+    def screenshots(self) -> Sequence[Screenshot]:
+        return self.suite.screenshots if self.suite else ()
+
     def facts(self) -> RunFacts:
         settings = self.suite.settings if self.suite else None
         return RunFacts(
@@ -157,6 +163,7 @@ class SuitePlugin(VerdictRecorder):
             strict=bool(settings and settings.strict),
             sandbox_faults=settings.sandbox_faults if settings else (),
             tags=str(self.config.getoption("markexpr", "") or ""),
+            merchant_view=self.suite.eyes.seen_with if self.suite else "",
         )
 
     def _say(self, text: str) -> None:

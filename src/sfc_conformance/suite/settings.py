@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..errors import UsageError
+from ..sandbox import FLOW_STYLES
 from ..sandbox.faults import FAULTS, VARIANTS
 from ..sandbox.platforms import PLATFORM_KEY
 from ..secrets import Secret
+from .merchant_eyes import check_options
 
 # option name -> (environment variable, help)
 # Shared with `sfc-conformance run`'s options, so the command line and pytest agree.
@@ -47,6 +49,8 @@ class Settings:
     merchant_driver: str = "api"
     timeout: float = 15.0
     connect_timeout: float = 10.0
+    browser: str | None = None  # the browser the run was asked to drive (resolved), else None: see merchant_eyes
+    flow_style: str = "pages"  # the embedded sandbox's merchant side: server-rendered pages, or a browser app
     credentials: dict[str, str] = field(default_factory=lambda: {"username": "sfc-conformance",
                                                                   "password": "sfc-conformance"})
 
@@ -78,8 +82,14 @@ def add_options(parser: pytest.Parser) -> None:
                     help="embedded only: a difference the profile allows, which the suite must pass")
     group.addoption("--sfc-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES,
                     help="generated requests per operation (API-5)")
-    group.addoption("--sfc-merchant-driver", choices=["api", "pages"], default="api",
-                    help="how the merchant acts: the public API (default) or, embedded only, the sandbox's flow pages")
+    group.addoption("--sfc-merchant-driver", choices=["api", "pages", "browser"], default="api",
+                    help="how the merchant acts: the public API (default) or, embedded only, the sandbox's flow "
+                         "pages (plain HTTP) or its flow in the browser")
+    group.addoption("--sfc-browser", default=None, metavar="PATH",
+                    help="the Chromium that shows the merchant's side (env SFC_BROWSER); live runs find one by "
+                         "themselves")
+    group.addoption("--sfc-flow-style", choices=FLOW_STYLES, default=None,
+                    help="embedded only: the sandbox's flow as server-rendered pages (default) or a browser app")
     group.addoption("--sfc-timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for each answer")
     group.addoption("--sfc-connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
                     help="seconds to wait for a connection to the target")
@@ -108,13 +118,16 @@ def from_config(config: pytest.Config) -> Settings:
         merchant_driver=config.getoption("sfc_merchant_driver"),
         timeout=config.getoption("sfc_timeout"),
         connect_timeout=config.getoption("sfc_connect_timeout"),
+        browser=config.getoption("sfc_browser"),
+        flow_style=config.getoption("sfc_flow_style"),
     )
 
 
 def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key: str, accounting_key: str,
           webhook_secret: str | None, strict: bool, receiver_port: int, receiver_url: str | None,
           sandbox_faults: tuple[str, ...], fuzz_examples: int, merchant_driver: str, timeout: float,
-          connect_timeout: float = 10.0, sandbox_variants: tuple[str, ...] = ()) -> Settings:
+          connect_timeout: float = 10.0, sandbox_variants: tuple[str, ...] = (), browser: str | None = None,
+          flow_style: str | None = None) -> Settings:
     """Checked settings; the one place a bad combination becomes a one-line :class:`UsageError`.
 
     ``sfc-conformance run`` calls it before pytest starts, the plugin for plain pytest runs.
@@ -142,6 +155,8 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
         if merchant_driver == "pages":
             raise UsageError("--merchant-driver pages walks the embedded sandbox's pages; "
                              "it does not go with --base-url")
+    browser, flow_style = check_options(live=live, browser=browser, flow_style=flow_style,
+                                        merchant_driver=merchant_driver)
     if fuzz_examples < 1:
         raise UsageError(f"--fuzz-examples {fuzz_examples} must be 1 or more")
     for option, seconds in (("--timeout", timeout), ("--connect-timeout", connect_timeout)):
@@ -163,4 +178,6 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
         merchant_driver=merchant_driver,
         timeout=timeout,
         connect_timeout=connect_timeout,
+        browser=browser,
+        flow_style=flow_style,
     )

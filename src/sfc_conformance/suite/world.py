@@ -18,10 +18,12 @@ import httpx
 
 from ..client import ApiClient
 from ..contract import load_contract
+from ..evidence import Screenshot
 from ..run_identity import RunId
 from ..sync_flow_api import SyncFlowApi
 from ..targets import EmbeddedTarget, LiveTarget
 from ..webhook_receiver import subscriber_url
+from .merchant_eyes import MerchantEyes, Sight
 from .observe import Observations
 from .progress import countdown
 from .settings import Settings
@@ -90,7 +92,7 @@ class LateOpen:
     merchant: Merchant
     flow: Flow
     timer: threading.Timer | None = None
-    opened: httpx.Response | None = None
+    opened: Sight | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -113,6 +115,9 @@ class Suite:
         self.deletions: list[Deletion] = []
         self.notes: dict[str, list[str]] = {}
         self.say: Callable[[str], None] = lambda text: None  # the terminal, once the plugin wires it
+        # How the merchant's side is seen (OTP rules, flow pages), and what the browser showed, in order.
+        self.eyes = MerchantEyes(settings, target, self.client.http, self.observations.hook)
+        self.screenshots: list[Screenshot] = []
 
     @property
     def commerce_key(self) -> str:
@@ -141,6 +146,7 @@ class Suite:
     def close(self) -> None:
         if self.late is not None and self.late.timer is not None:
             self.late.timer.cancel()
+        self.eyes.close()
         self.client.close()
 
     def new_merchant(self) -> Merchant:
@@ -165,15 +171,27 @@ class Suite:
         return merchant
 
     def open_flow(self, url: str) -> httpx.Response:
-        """The merchant's browser: no API key, no redirects followed."""
+        """One GET of a flow page, as the server-rendered pages driver fetches it: no API key, no redirects."""
         return self.client.request("GET", url, authenticated=False, retry=False,
                                    headers={"Accept": "text/html,application/json"})
+
+    def look(self, url: str) -> Sight:
+        """The merchant opens ``url``: judged as the profile says (:mod:`.merchant_eyes`), screenshots kept."""
+        sight = self.eyes.look(url)
+        self.keep(sight.screenshots)
+        return sight
+
+    def keep(self, shots: tuple[Screenshot, ...] | list[Screenshot]) -> None:
+        """Screenshots of the scenario under way, for the report (the recorder gives each scenario its own)."""
+        self.screenshots.extend(shots)
 
     def prepare_expired_flows(self, count: int) -> None:
         """Live: issue the flow URLs the expiry checks need now, so their wait overlaps the run."""
         for _ in range(count):
             merchant = self.started_merchant()
             self.expired_pool.append((merchant, merchant.flow))
+        if self.expired_pool and not self.eyes.has_browser:
+            self.eyes.probe(self.expired_pool[0][1].url)  # a check it cannot judge then skips its wait
 
     def prepare_late_open(self) -> None:
         """Live OTP-1: issue a flow URL now and open it ``LATE_OPEN_AT`` s after the start call was sent.
@@ -183,11 +201,13 @@ class Suite:
         """
         merchant = self.started_merchant()
         late = self.late = LateOpen(merchant, merchant.flow)
+        if not self.eyes.has_browser:
+            self.eyes.probe(merchant.flow.url)
 
         def open_late() -> None:
             try:
-                late.flow.opened_at = self.clock.now()
-                late.opened = self.open_flow(late.flow.url)
+                late.opened = self.eyes.look(late.flow.url)  # its screenshots go to the scenario that judges it
+                late.flow.opened_at = late.opened.opened_at
             except BaseException as error:  # noqa: BLE001 - shown by the scenario that judges the open
                 late.error = error
             finally:
@@ -207,14 +227,15 @@ class Suite:
             raise AssertionError("no flow URL was issued at the start of the run for the late open")
         return self.late.merchant
 
-    def open_late(self, merchant: Merchant) -> httpx.Response:
+    def open_late(self, merchant: Merchant) -> Sight:
         """The merchant's flow URL opened ``LATE_OPEN_AT`` s after its start call was sent."""
         flow = merchant.flow
         due = (flow.sent_at - self.clock.now()).total_seconds() + LATE_OPEN_AT
         if isinstance(self.target, EmbeddedTarget):
             self.target.clock.advance(max(0.0, due))
-            flow.opened_at = self.clock.now()
-            return self.open_flow(flow.url)
+            opened = self.look(flow.url)
+            flow.opened_at = opened.opened_at
+            return opened
         late = self.late
         assert late is not None and late.merchant is merchant
         countdown(self.clock, due, "to open a flow URL late in its window", self.say)
@@ -222,6 +243,7 @@ class Suite:
         if late.error is not None:
             raise late.error
         assert late.opened is not None
+        self.keep(late.opened.screenshots)
         return late.opened
 
     def expired_flow(self) -> tuple[Merchant, Flow]:
