@@ -1,12 +1,19 @@
-"""How the merchant acts: through the public API, or through the sandbox's flow pages.
+"""How the merchant acts: through the public API, through the sandbox's flow pages, or as a person.
 
-Both drivers do the same things to a merchant – authorize the accounting
+The drivers do the same things to a merchant – authorize the accounting
 connection, configure (which covers enabling, disabling and changing
 choices), de-authorize, sever – and each action either succeeds or fails the
 step with what the target answered.  :class:`ApiDriver` works against any
 target; :class:`PagesDriver` walks the embedded sandbox's own pages, so a run
 with ``--merchant-driver pages`` holds the pages to every rule the API meets
-(FLOW-1 compares the two directly).
+(FLOW-1 compares the two directly).  :class:`ManualDriver` is the API but for
+the authorization, which a person did at the start of the run
+(:mod:`.linking`).
+
+On a live target, linking may simply not be possible through the API (Xero
+signs its merchants in on its own page): an authorization the target
+refuses with a 4xx makes the scenario ``n/a`` with that reason, never a
+FAIL, and so does a merchant a person did not link.
 
 Partner actions (creating the company, starting the flow, linking the
 commerce connection) and deliberately invalid requests are not the merchant's
@@ -20,6 +27,7 @@ from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import httpx
+import pytest
 
 from ..readiness import enable_flag
 from . import choices
@@ -44,6 +52,22 @@ def _accepted(answer: httpx.Response, what: str, statuses: tuple[int, ...]) -> h
     return answer
 
 
+CANNOT_LINK = ("link merchants by hand instead (--merchant-driver manual, or --linked-company ID), or use an "
+               "accounting key whose integration takes credentials through the API (see the README)")
+
+
+def link_through_api(suite: Suite, merchant: Merchant, source_type: str) -> None:
+    """``PUT …/authorization`` for the merchant's connection of ``source_type``; ``n/a`` when a live target refuses."""
+    connection = suite.connection(merchant, source_type)
+    answer = suite.api.authorize(merchant.company_id, connection["id"], suite.settings.credentials)
+    what = f"authorizing the {source_type.lower()} connection"
+    if suite.settings.live and 400 <= answer.status_code < 500:
+        suite.cannot_link = (f"nothing could be linked: the target refused {what} through the API (PUT "
+                             f"…/authorization answered {answer.status_code}: {answer.text[:160]}); {CANNOT_LINK}")
+        pytest.skip(suite.cannot_link)
+    _accepted(answer, what, (200,))
+
+
 class ApiDriver:
     """The merchant's actions as the public API calls of the profile."""
 
@@ -51,9 +75,7 @@ class ApiDriver:
         self.suite = suite
 
     def authorize_accounting(self, merchant: Merchant) -> None:
-        connection = self.suite.connection(merchant, "Accounting")
-        answer = self.suite.api.authorize(merchant.company_id, connection["id"], self.suite.settings.credentials)
-        _accepted(answer, "authorizing the accounting connection", (200,))
+        link_through_api(self.suite, merchant, "Accounting")
 
     def configure(self, merchant: Merchant, document: dict[str, Any]) -> None:
         merchant.configuration = document
@@ -79,6 +101,17 @@ class ApiDriver:
         merchant.configuration = document
         return _accepted(self.suite.api.set_configuration(merchant.company_id, document), "configuring the sync",
                          (200,))
+
+
+class ManualDriver(ApiDriver):
+    """A person linked the merchant's accounting connection at the start of the run; the rest is the API."""
+
+    def authorize_accounting(self, merchant: Merchant) -> None:
+        status = self.suite.connection(merchant, "Accounting").get("status")
+        if status != "Linked":
+            pytest.skip(f"nothing could be linked: company {merchant.company_id}'s accounting connection is "
+                        f"{status}; with --merchant-driver manual only the merchants a person linked at the start "
+                        "of the run are linked")
 
 
 _FORM = re.compile(r'<form[^>]*\baction="([^"]+)"[^>]*\bid=(?:"?)(\w+)', re.IGNORECASE)
@@ -160,7 +193,8 @@ class PagesDriver:
 
 
 def driver_for(suite: Suite) -> MerchantDriver:
-    return PagesDriver(suite) if suite.settings.merchant_driver == "pages" else ApiDriver(suite)
+    chosen = suite.settings.merchant_driver
+    return PagesDriver(suite) if chosen == "pages" else ManualDriver(suite) if chosen == "manual" else ApiDriver(suite)
 
 
 def _configure_fields(doc: dict[str, Any]) -> dict[str, str]:
