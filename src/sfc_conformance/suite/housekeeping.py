@@ -105,7 +105,7 @@ class Tidied:
         lines: list[str] = []
         if self.kept:
             lines += [f"kept     {item.shown}{_unmarked(item)}" for item in self.kept]
-        for kind, why in self.not_offered.items():
+        for kind, why in sorted(self.not_offered.items(), key=lambda pair: KINDS.index(pair[0])):
             lines.append(f"{PLURAL[kind]}: {why}, one of the profile's optional calls; the target still conforms, "
                          f"and the {PLURAL[kind]} listed `left` are still there")
         for outcome in self.left:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -171,7 +172,9 @@ class SuitePlugin(VerdictRecorder):
                     self.suite.prepare_late_open()
         except (SfcError, OSError, AssertionError) as error:  # a target that fails the start of the run: exit 2
             self._stop()
-            pytest.exit(f"sfc-conformance: {redact(str(error))}", returncode=2)
+            reason = f"sfc-conformance: {redact(str(error).splitlines()[0] if str(error) else type(error).__name__)}"
+            print(reason, file=sys.stderr, flush=True)  # the one line of a run that could not start
+            pytest.exit(reason, returncode=2)
         except BaseException:  # Ctrl-C, SIGTERM, a defect: what was created goes all the same
             self._stop()
             raise
@@ -255,7 +258,8 @@ class SuitePlugin(VerdictRecorder):
                 f"{settings.manual_links} links --merchant-driver manual asks a person for went to other rules "
                 f"(--manual-links {len(own) + shared} would link them all)")))
         wanted = [Wanted(self._merchant_to_link(suite), SHARED, None)] if shared else []
-        wanted += [Wanted(self._merchant_to_link(suite), scenario_name(item), item.nodeid)
+        wanted += [Wanted(self._merchant_to_link(suite), f"{' '.join(rule_ids(item))}: "
+                          f"{scenario_name(item).rsplit('.feature: ', 1)[-1]}", item.nodeid)
                    for _, item in ranked[:budget]]
         ask_a_person(suite, wanted, settings.link_timeout, self._say)
         by_id = {item.nodeid: item for item in own}
@@ -334,3 +338,4 @@ class SuitePlugin(VerdictRecorder):
             if reporter._tw.width_of_current_line:  # after -q's progress letters, which ensure_newline misses
                 reporter.line("")
             reporter.write_line(text)
+            reporter.flush()  # a person may be waiting on it (--merchant-driver manual), or a pipe
