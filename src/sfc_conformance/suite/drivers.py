@@ -62,9 +62,10 @@ def link_through_api(suite: Suite, merchant: Merchant, source_type: str) -> None
     answer = suite.api.authorize(merchant.company_id, connection["id"], suite.settings.credentials)
     what = f"authorizing the {source_type.lower()} connection"
     if suite.settings.live and 400 <= answer.status_code < 500:
-        suite.cannot_link = (f"nothing could be linked: the target refused {what} through the API (PUT "
-                             f"…/authorization answered {answer.status_code}: {answer.text[:160]}); {CANNOT_LINK}")
-        pytest.skip(suite.cannot_link)
+        suite.cannot_link[source_type] = (f"nothing could be linked: the target refused {what} through the API "
+                                          f"(PUT …/authorization answered {answer.status_code}: "
+                                          f"{answer.text[:160]}); {CANNOT_LINK}")
+        pytest.skip(suite.cannot_link[source_type])
     _accepted(answer, what, (200,))
 
 

@@ -120,7 +120,7 @@ class Suite:
         self.reserved: dict[str, Merchant] = {}
         self.linked_for_sharing: list[Merchant] = []
         self.receiver_unreachable: str | None = None  # why DEL-1/DEL-4 cannot be judged (--receiver-url)
-        self.cannot_link: str | None = None  # why the API could not link a connection on this target
+        self.cannot_link: dict[str, str] = {}  # source type -> why the API could not link it on this target
         self._numbers = itertools.count(1)
         self.expired_pool: list[tuple[Merchant, Flow]] = []
         self.late: LateOpen | None = None
