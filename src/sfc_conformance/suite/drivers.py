@@ -53,7 +53,8 @@ def _accepted(answer: httpx.Response, what: str, statuses: tuple[int, ...]) -> h
 
 
 CANNOT_LINK = ("link merchants by hand instead (--merchant-driver manual, or --linked-company ID), or use an "
-               "accounting key whose integration takes credentials through the API (see the README)")
+               "accounting key whose integration takes credentials through the API (on Codat's sandbox: "
+               "--accounting-key mqjo, its Sandbox integration)")
 
 
 def link_through_api(suite: Suite, merchant: Merchant, source_type: str) -> None:
