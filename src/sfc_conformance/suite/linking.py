@@ -1,4 +1,8 @@
-"""``--merchant-driver manual``: a person links the merchants a live run needs, all of them at the start.
+"""Merchants a person links: ``--linked-company`` beforehand, ``--merchant-driver manual`` at the start of a run.
+
+``--linked-company ID`` names merchants a person linked and configured
+beforehand: each must be ready to sync, and is lent to the scenarios that
+keep the link in place (:mod:`.sharing`), its configuration put back.
 
 On a real integration (Xero signs its merchants in on its own page) the
 authorization call cannot link a connection; a person must.  So before any
@@ -19,11 +23,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
+import pytest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -31,10 +37,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..background_server import BackgroundServer
-from ..errors import SfcError
+from ..errors import SfcError, UsageError
+from ..readiness import assess
+from .recorder import rule_ids, scenario_name
+from .sharing import READY
+from .world import Merchant
 
 if TYPE_CHECKING:
-    from .world import Merchant, Suite
+    from .world import Suite
 
 # Which scenarios that break a link (or need a pristine one) get a person's link first: the rules no
 # scenario on the shared merchant can judge, the MUST rules first.
@@ -137,3 +147,65 @@ def _is_linked(suite: Suite, merchant: Merchant) -> bool:
         return bool(suite.connection(merchant, "Accounting").get("status") == "Linked")
     except (AssertionError, SfcError):
         return False
+
+
+def use_linked_companies(suite: Suite) -> None:
+    """--linked-company: each must be ready to sync now; the first is lent as the shared ready merchant."""
+    for company_id in suite.settings.linked_companies:
+        answer = suite.api.get_company(company_id)
+        if answer.status_code != 200:
+            raise UsageError(f"--linked-company {company_id}: GET /companies/{company_id} answered "
+                             f"{answer.status_code}; give the id of a company on this account")
+        company = suite.json(answer)
+        merchant = Merchant(company_id, str(company.get("name")))
+        readiness = assess(company, suite.configuration(merchant), suite.connections(merchant))
+        if not readiness.ready:
+            raise UsageError(f"--linked-company {company_id} is not ready to sync: "
+                             f"{'; '.join(readiness.reasons)}; link and configure it first")
+        suite.shared.adopt(READY, merchant)
+
+
+def ask_for_links(suite: Suite, chosen: list[pytest.Item]) -> None:
+    """--merchant-driver manual: as few links as the chosen scenarios need, asked of a person at once.
+
+    Scenarios tagged ``@shared_link`` share one merchant (unless --linked-company gives it); each
+    ``@link`` scenario needs its own, granted in :func:`order_of` up to ``--manual-links``.  A
+    scenario left without a linked merchant is skipped with the reason: ``n/a``, never FAIL.
+    """
+    settings = suite.settings
+    shared = not settings.linked_companies and any(i.get_closest_marker("shared_link") for i in chosen)
+    own = [i for i in chosen if i.get_closest_marker("link")]
+    seen: Counter[str] = Counter()
+    ranked = []
+    for position, item in enumerate(own):
+        first = (rule_ids(item) or [""])[0]
+        ranked.append((order_of(rule_ids(item), seen[first], position), item))
+        seen[first] += 1
+    ranked.sort(key=lambda pair: pair[0])
+    budget = max(0, settings.manual_links - shared)
+    for _, item in ranked[budget:]:
+        item.add_marker(pytest.mark.skip(reason=(
+            f"nothing could be linked for it: it needs a merchant linked for it alone, and the "
+            f"{settings.manual_links} links --merchant-driver manual asks a person for went to other rules "
+            f"(--manual-links {len(own) + shared} would link them all)")))
+    wanted = [Wanted(_merchant_to_link(suite), SHARED, None)] if shared else []
+    wanted += [Wanted(_merchant_to_link(suite), f"{' '.join(rule_ids(item))}: "
+                      f"{scenario_name(item).rsplit('.feature: ', 1)[-1]}", item.nodeid)
+               for _, item in ranked[:budget]]
+    ask_a_person(suite, wanted, settings.link_timeout, suite.say)
+    by_id = {item.nodeid: item for item in own}
+    for asked in wanted:
+        if asked.scenario is None and asked.linked:
+            suite.linked_for_sharing.append(asked.merchant)
+        elif asked.scenario is not None and asked.linked:
+            suite.reserved[asked.scenario] = asked.merchant
+        elif asked.scenario is not None:
+            by_id[asked.scenario].add_marker(pytest.mark.skip(reason=(
+                f"nothing could be linked: no one linked {asked.merchant.name} within --link-timeout "
+                f"{settings.link_timeout:g} s (--merchant-driver manual)")))
+
+
+def _merchant_to_link(suite: Suite) -> Merchant:
+    merchant = suite.create_merchant()
+    suite.expect(suite.start_flow(merchant), 200, "starting the sync flow of a merchant to link")
+    return merchant

@@ -34,7 +34,6 @@ import pytest
 from ..clock import SystemClock
 from ..errors import SfcError, UsageError
 from ..pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
-from ..readiness import assess
 from ..report.page import RunFacts
 from ..rules import RULES, SUITE_RULES
 from ..secrets import redact
@@ -42,20 +41,11 @@ from ..targets import EmbeddedTarget, LiveTarget
 from . import settings as settings_module
 from .drivers import MerchantDriver, driver_for
 from .housekeeping import Tidied, tidy
-from .linking import SHARED, Wanted, ask_a_person, order_of
+from .linking import ask_for_links, use_linked_companies
 from .preflight import preflight
 from .receiver_check import unreachable
-from .recorder import (
-    LEVEL_MARKERS,
-    Shown,
-    VerdictRecorder,
-    add_report_option,
-    register_markers,
-    rule_ids,
-    scenario_name,
-)
-from .sharing import READY
-from .world import Merchant, Suite
+from .recorder import LEVEL_MARKERS, Shown, VerdictRecorder, add_report_option, register_markers, rule_ids
+from .world import Suite
 
 TARGET_MARKERS = {
     **LEVEL_MARKERS,
@@ -70,17 +60,17 @@ TARGET_MARKERS = {
 }
 DELETION_PATIENCE = 30.0  # seconds of nothing but 429s before the end-of-run deletion gives up and lists what is left
 WEBHOOK_RULES = ("DEL-1", "DEL-4")
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM ends a run the way Ctrl-C does: the scenario stops, and what the run created is deleted."""
-    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 # Run after the other scenarios, in this order: the live OTP checks share one wait, whole-run checks see it all.
 _LAST = ("late_otp", "expired_otp", "whole_run")
 
 
 def _order(item: pytest.Item) -> int:
     return max((rank for rank, marker in enumerate(_LAST, 1) if item.get_closest_marker(marker)), default=0)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends a run the way Ctrl-C does: the scenario stops, and what the run created is deleted."""
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -161,9 +151,9 @@ class SuitePlugin(VerdictRecorder):
             if settings.live:  # the embedded sandbox is in this process: nothing to reach
                 self._end_on_sigterm()
                 preflight(self.suite.client)
-                self._adopt_linked_companies(self.suite)
+                use_linked_companies(self.suite)
                 if settings.merchant_driver == "manual":
-                    self._ask_for_links(self.suite, chosen)
+                    ask_for_links(self.suite, chosen)
                 if settings.receiver_url and any(set(rule_ids(i)) & set(WEBHOOK_RULES) for i in chosen):
                     self.suite.receiver_unreachable = unreachable(target.receiver, target.receiver_url,
                                                                   self.suite.run, timeout=settings.timeout)
@@ -221,63 +211,6 @@ class SuitePlugin(VerdictRecorder):
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._stop()
         self.write_html_report(session)
-
-    # -- merchants a person linked ------------------------------------------------------
-
-    def _adopt_linked_companies(self, suite: Suite) -> None:
-        """--linked-company: each must be ready to sync now; the first is lent as the shared ready merchant."""
-        for company_id in suite.settings.linked_companies:
-            answer = suite.api.get_company(company_id)
-            if answer.status_code != 200:
-                raise UsageError(f"--linked-company {company_id}: GET /companies/{company_id} answered "
-                                 f"{answer.status_code}; give the id of a company on this account")
-            company = suite.json(answer)
-            merchant = Merchant(company_id, str(company.get("name")))
-            readiness = assess(company, suite.configuration(merchant), suite.connections(merchant))
-            if not readiness.ready:
-                raise UsageError(f"--linked-company {company_id} is not ready to sync: "
-                                 f"{'; '.join(readiness.reasons)}; link and configure it first")
-            suite.shared.adopt(READY, merchant)
-
-    def _ask_for_links(self, suite: Suite, chosen: list[pytest.Item]) -> None:
-        """--merchant-driver manual: as few links as the chosen scenarios need, asked of a person at once."""
-        settings = suite.settings
-        shared = not settings.linked_companies and any(i.get_closest_marker("shared_link") for i in chosen)
-        own = [i for i in chosen if i.get_closest_marker("link")]
-        seen: Counter[str] = Counter()
-        ranked = []
-        for position, item in enumerate(own):
-            rules = rule_ids(item)
-            ranked.append((order_of(rules, seen[rules[0] if rules else ""], position), item))
-            seen[rules[0] if rules else ""] += 1
-        ranked.sort(key=lambda pair: pair[0])
-        budget = max(0, settings.manual_links - shared)
-        for _, item in ranked[budget:]:
-            item.add_marker(pytest.mark.skip(reason=(
-                f"nothing could be linked for it: it needs a merchant linked for it alone, and the "
-                f"{settings.manual_links} links --merchant-driver manual asks a person for went to other rules "
-                f"(--manual-links {len(own) + shared} would link them all)")))
-        wanted = [Wanted(self._merchant_to_link(suite), SHARED, None)] if shared else []
-        wanted += [Wanted(self._merchant_to_link(suite), f"{' '.join(rule_ids(item))}: "
-                          f"{scenario_name(item).rsplit('.feature: ', 1)[-1]}", item.nodeid)
-                   for _, item in ranked[:budget]]
-        ask_a_person(suite, wanted, settings.link_timeout, self._say)
-        by_id = {item.nodeid: item for item in own}
-        for asked in wanted:
-            if asked.scenario is None and asked.linked:
-                suite.linked_for_sharing.append(asked.merchant)
-            elif asked.scenario is not None and asked.linked:
-                suite.reserved[asked.scenario] = asked.merchant
-            elif asked.scenario is not None:
-                by_id[asked.scenario].add_marker(pytest.mark.skip(reason=(
-                    f"nothing could be linked: no one linked {asked.merchant.name} within --link-timeout "
-                    f"{settings.link_timeout:g} s (--merchant-driver manual)")))
-
-    @staticmethod
-    def _merchant_to_link(suite: Suite) -> Merchant:
-        merchant = suite.create_merchant()
-        suite.expect(suite.start_flow(merchant), 200, "starting the sync flow of a merchant to link")
-        return merchant
 
     # -- per scenario -----------------------------------------------------------------
 
