@@ -37,6 +37,7 @@ class RunFacts:
     sandbox_faults: tuple[str, ...] = ()
     tags: str = ""
     merchant_view: str = ""  # how flow URLs were seen: "a browser (chromium 156...)" or "plain HTTP GETs"
+    housekeeping: tuple[str, ...] = ()  # a live run: what it created on the target, deleted, kept or left
 
     @property
     def what(self) -> str:
@@ -168,6 +169,16 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
             f'<div class="big">{"PASS" if passed else "FAIL"}</div>'
             f'<div><div>{headline}</div><div class="counts">{counts}</div></div></div>'
             f'<div class="facts">{"".join(facts_line)}</div>')
+
+
+def _housekeeping(facts: RunFacts) -> str:
+    """A live run's account of what it created on the target (RUN-2), as the terminal printed it."""
+    if not facts.housekeeping:
+        return ""
+    return ("<h2>What the run created on the target</h2><p class=muted>A live run deletes the companies and "
+            "subscriptions it created when it ends; a target without the optional delete calls still conforms, "
+            "and what was left is listed.</p><pre>" + "\n".join(_text(line) for line in facts.housekeeping)
+            + "</pre>")
 
 
 def _figure(shot: Screenshot) -> str:
@@ -316,6 +327,7 @@ def render(verdict: Verdict, facts: RunFacts) -> str:
         _not_met(verdict),
         _evidence(verdict),
         _timeline(verdict),
+        _housekeeping(facts),
         "</body></html>",
         "",
     ])

@@ -1,4 +1,4 @@
-"""How the merchant acts: through the public API, or through the sandbox's flow.
+"""How the merchant acts: through the public API, through the sandbox's flow, or as a person.
 
 The drivers do the same things to a merchant – authorize the accounting
 connection, configure (which covers enabling, disabling and changing
@@ -8,7 +8,14 @@ target; :class:`PagesDriver` walks the embedded sandbox's server-rendered
 pages with plain HTTP, and :class:`BrowserDriver` walks its flow in the run's
 browser, in either flow style, keeping a screenshot of every screen.  A run
 with ``--merchant-driver pages`` or ``browser`` holds the flow to every rule
-the API meets (FLOW-1 compares the two directly).
+the API meets (FLOW-1 compares the two directly).  :class:`ManualDriver` is
+the API but for the authorization, which a person did at the start of the
+run (:mod:`.linking`).
+
+On a live target, linking may simply not be possible through the API (Xero
+signs its merchants in on its own page): an authorization the target
+refuses with a 4xx makes the scenario ``n/a`` with that reason, never a
+FAIL, and so does a merchant a person did not link.
 
 Partner actions (creating the company, starting the flow, linking the
 commerce connection) and deliberately invalid requests are not the merchant's
@@ -24,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urljoin
 
 import httpx
+import pytest
 
 from ..browser_flow import CAPTIONS, FlowWalk, Screen
 from ..evidence import Screenshot
@@ -69,6 +77,24 @@ def _accepted(answer: httpx.Response, what: str, statuses: tuple[int, ...]) -> h
     return answer
 
 
+CANNOT_LINK = ("link merchants by hand instead (--merchant-driver manual, or --linked-company ID), or use an "
+               "accounting key whose integration takes credentials through the API (on Codat's sandbox: "
+               "--accounting-key mqjo, its Sandbox integration)")
+
+
+def link_through_api(suite: Suite, merchant: Merchant, source_type: str) -> None:
+    """``PUT …/authorization`` for the merchant's connection of ``source_type``; ``n/a`` when a live target refuses."""
+    connection = suite.connection(merchant, source_type)
+    answer = suite.api.authorize(merchant.company_id, connection["id"], suite.settings.credentials)
+    what = f"authorizing the {source_type.lower()} connection"
+    if suite.settings.live and 400 <= answer.status_code < 500:
+        suite.cannot_link[source_type] = (f"nothing could be linked: the target refused {what} through the API "
+                                          f"(PUT …/authorization answered {answer.status_code}: "
+                                          f"{answer.text[:160]}); {CANNOT_LINK}")
+        pytest.skip(suite.cannot_link[source_type])
+    _accepted(answer, what, (200,))
+
+
 class ApiDriver:
     """The merchant's actions as the public API calls of the profile."""
 
@@ -76,9 +102,7 @@ class ApiDriver:
         self.suite = suite
 
     def authorize_accounting(self, merchant: Merchant) -> None:
-        connection = self.suite.connection(merchant, "Accounting")
-        answer = self.suite.api.authorize(merchant.company_id, connection["id"], self.suite.settings.credentials)
-        _accepted(answer, "authorizing the accounting connection", (200,))
+        link_through_api(self.suite, merchant, "Accounting")
 
     def configure(self, merchant: Merchant, document: dict[str, Any]) -> None:
         merchant.configuration = document
@@ -103,6 +127,17 @@ class ApiDriver:
         document = choices.complete(self.suite.configuration(merchant), pick=pick)
         merchant.configuration = document
         _accepted(self.suite.api.set_configuration(merchant.company_id, document), "configuring the sync", (200,))
+
+
+class ManualDriver(ApiDriver):
+    """A person linked the merchant's accounting connection at the start of the run; the rest is the API."""
+
+    def authorize_accounting(self, merchant: Merchant) -> None:
+        status = self.suite.connection(merchant, "Accounting").get("status")
+        if status != "Linked":
+            pytest.skip(f"nothing could be linked: company {merchant.company_id}'s accounting connection is "
+                        f"{status}; with --merchant-driver manual only the merchants a person linked at the start "
+                        "of the run are linked")
 
 
 _FORM = re.compile(r'<form[^>]*\baction="([^"]+)"[^>]*\bid=(?:"?)(\w+)', re.IGNORECASE)
@@ -282,9 +317,9 @@ def _led_to(screen: Screen, expected: tuple[str, ...], what: str) -> None:
 
 
 def driver_for(suite: Suite) -> MerchantDriver:
-    if suite.settings.merchant_driver == "browser":
-        return BrowserDriver(suite)
-    return PagesDriver(suite) if suite.settings.merchant_driver == "pages" else ApiDriver(suite)
+    drivers: dict[str, Callable[[Suite], MerchantDriver]] = {
+        "pages": PagesDriver, "browser": BrowserDriver, "manual": ManualDriver}
+    return drivers.get(suite.settings.merchant_driver, ApiDriver)(suite)
 
 
 def flow_walker(suite: Suite) -> PagesDriver | BrowserDriver | None:

@@ -70,7 +70,7 @@ def _with_example(item: pytest.Item, name: str) -> str:
     return f"{name} [{callspec.id}]" if callspec is not None and callspec.id else name
 
 
-def _scenario_name(item: pytest.Item) -> str:
+def scenario_name(item: pytest.Item) -> str:
     """"Feature: Scenario", as pytest-bdd names the test (also for scenarios that never began)."""
     doc = getattr(getattr(item, "obj", None), "__doc__", None)
     return _with_example(item, doc.strip()) if isinstance(doc, str) and doc.strip() else item.nodeid
@@ -160,7 +160,7 @@ class VerdictRecorder:
         ids = rule_ids(item)
         if not ids:
             return
-        name = self._scenario.get(item.nodeid) or _scenario_name(item)
+        name = self._scenario.get(item.nodeid) or scenario_name(item)
         outcome: Outcome | None = None
         # A SHOULD scenario never fails the run without --strict, whatever failed in it: its steps,
         # its setup or its teardown.

@@ -1,7 +1,10 @@
 """The run's world: the target, one client, the merchants scenarios create, flow URLs they get.
 
 One :class:`Suite` per run (the ``sfc`` fixture).  A :class:`Merchant` lives
-for one scenario; steps pass it along with ``target_fixture``.
+for one scenario, or is lent to several (:mod:`.sharing`); steps pass it
+along with ``target_fixture``.  Everything the target says the run created
+is recorded as it is created (:class:`~.housekeeping.Created`), for the
+deletion at the end of a live run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from ..client import ApiClient
 from ..contract import load_contract
@@ -23,10 +27,12 @@ from ..run_identity import RunId
 from ..sync_flow_api import SyncFlowApi
 from ..targets import EmbeddedTarget, LiveTarget
 from ..webhook_receiver import subscriber_url
+from .housekeeping import Created
 from .merchant_eyes import MerchantEyes, Sight
 from .observe import Observations
 from .progress import countdown
 from .settings import Settings
+from .sharing import SharedMerchants
 from .windows import LATE_OPEN_AT, LIVE_EXPIRED_AFTER, OTP_WINDOW
 
 
@@ -107,6 +113,16 @@ class Suite:
         self.client.http.event_hooks["response"].append(self.observations.hook)
         self.api = SyncFlowApi(self.client)
         self.run = RunId.new(self.clock.now())  # names what the run creates (RUN-3)
+        self.created = Created(self.run, target.base_url)  # what to delete at the end (RUN-2)
+        self.client.http.event_hooks["response"].append(self.created.hook)
+        self.shared = SharedMerchants(self)
+        self.scenario = ""  # the node id of the scenario running now
+        # --merchant-driver manual: merchants a person linked at the start, by the scenario each is for,
+        # and those left for the shared merchant.
+        self.reserved: dict[str, Merchant] = {}
+        self.linked_for_sharing: list[Merchant] = []
+        self.receiver_unreachable: str | None = None  # why DEL-1/DEL-4 cannot be judged (--receiver-url)
+        self.cannot_link: dict[str, str] = {}  # source type -> why the API could not link it on this target
         self._numbers = itertools.count(1)
         self.expired_pool: list[tuple[Merchant, Flow]] = []
         self.late: LateOpen | None = None
@@ -143,13 +159,36 @@ class Suite:
 
     # -- merchants and flows -----------------------------------------------------
 
-    def close(self) -> None:
+    def cancel_timers(self) -> None:
         if self.late is not None and self.late.timer is not None:
             self.late.timer.cancel()
+
+    def close(self) -> None:
+        self.cancel_timers()
         self.eyes.close()
         self.client.close()
 
     def new_merchant(self) -> Merchant:
+        reserved = self.reserved.pop(self.scenario, None)
+        if reserved is not None:  # --merchant-driver manual: created at the start, linked by a person since
+            return reserved
+        return self.create_merchant()
+
+    @property
+    def links_are_scarce(self) -> bool:
+        """Linked merchants are the ones a person linked (--merchant-driver manual, --linked-company)."""
+        return self.settings.merchant_driver == "manual" or bool(self.settings.linked_companies)
+
+    def merchant_to_share(self) -> Merchant:
+        """A merchant to prepare as the shared ready one: with --merchant-driver manual, one a person linked."""
+        if self.settings.merchant_driver != "manual":
+            return self.create_merchant()
+        if not self.linked_for_sharing:
+            pytest.skip("nothing could be linked: no merchant a person linked at the start of the run is left for "
+                        "the scenarios that share one (--merchant-driver manual)")
+        return self.linked_for_sharing.pop(0)
+
+    def create_merchant(self) -> Merchant:
         name = self.run.company_name(f"merchant {next(self._numbers)}")
         company = self.expect(self.api.create_company(name), 200, "creating a company")
         return Merchant(company["id"], name)
