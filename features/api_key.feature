@@ -2,9 +2,9 @@ Feature: The API key
   Every API call carries "Authorization: Basic" and the base64 of the API key.
   Anything else is refused and changes nothing; the key never comes back.
 
-  @KEY-1 @must
+  @KEY-1 @must @shared_link
   Scenario Outline: A call without the right key is refused and changes nothing
-    Given a merchant who is ready to sync
+    Given a shared merchant who is ready to sync
     When the partner calls "<call>" with <credentials>
     Then the answer is a 401 ErrorMessage
     And nothing has changed for the merchant
@@ -24,8 +24,8 @@ Feature: The API key
       | request a sync           | a Bearer token                      |
       | read the latest sync     | the key as HTTP Basic user:password |
 
-  @KEY-2 @must @whole_run
+  @KEY-2 @must @whole_run @shared_link
   Scenario: The API key never comes back
-    Given a merchant who is ready to sync
+    Given a shared merchant who is ready to sync
     When the partner asks for the sync flow URL
     Then no answer, header or flow URL of the run so far contains the API key

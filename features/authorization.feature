@@ -17,7 +17,7 @@ Feature: Authorization of the merchant's connections
     When the partner asks for the sync flow URL twice
     Then the company has exactly 2 connections
 
-  @LINK-3 @must
+  @LINK-3 @must @link
   Scenario: The merchant's authorization links the accounting connection
     Given the partner has started the sync flow
     When the merchant authorizes the accounting connection

@@ -6,7 +6,7 @@ Feature: The merchant severs the connection
   Background:
     Given the partner has 2 subscriptions to connection.deleted events
 
-  @DEL-1 @must
+  @DEL-1 @must @link
   Scenario: Deleting the connection notifies every subscriber
     Given a merchant who is ready to sync
     When the merchant severs the accounting connection
@@ -17,7 +17,7 @@ Feature: The merchant severs the connection
   Scenario: Every deletion of the run was one event, heard by every subscription
     Then every connection severed during the run was announced to every subscription as one event within 10 seconds
 
-  @DEL-2 @must
+  @DEL-2 @must @link
   Scenario: No sync succeeds after the deletion
     Given a merchant who is ready to sync
     When the merchant severs the accounting connection
@@ -37,7 +37,7 @@ Feature: The merchant severs the connection
     When 3 days pass
     Then no further scheduled sync has been attempted
 
-  @DEL-4 @should
+  @DEL-4 @should @link
   Scenario: Deliveries are signed with Standard Webhooks headers
     Given a merchant who is ready to sync
     When the merchant severs the accounting connection

@@ -29,7 +29,8 @@ def _calls(sfc: Suite, merchant: Merchant) -> dict[str, tuple[str, str, Any]]:
     company = f"/companies/{merchant.company_id}"
     connection = sfc.connection(merchant, "Accounting")["id"]
     return {
-        "create a company": ("POST", "/companies", {"name": "Unauthorized Ltd"}),
+        # Marked as the run's (RUN-3), so that even a target that wrongly carries them out is cleaned up.
+        "create a company": ("POST", "/companies", {"name": sfc.run.company_name("unauthorized")}),
         "start the flow": ("GET", f"/config/sync/commerce/{sfc.commerce_key}/{sfc.accounting_key}/start"
                                   f"?merchantIdentifier={merchant.company_id}", None),
         "read the company": ("GET", company, None),
@@ -40,7 +41,7 @@ def _calls(sfc: Suite, merchant: Merchant) -> dict[str, tuple[str, str, Any]]:
                                   {**(merchant.configuration or {}), "enable": False}),
         "update a connection": ("PATCH", f"{company}/connections/{connection}", {"status": "Deauthorized"}),
         "delete a connection": ("DELETE", f"{company}/connections/{connection}", None),
-        "subscribe to webhooks": ("POST", "/webhooks", {"url": "http://127.0.0.1:9/never",
+        "subscribe to webhooks": ("POST", "/webhooks", {"url": sfc.run.tag_url("http://127.0.0.1:9/never"),
                                                          "eventTypes": ["connection.deleted"]}),
         "request a sync": ("POST", f"{company}/sync/commerce/latest", {"syncTo": None}),
         "read the latest sync": ("GET", f"{company}/sync/commerce/syncs/latest/status", None),

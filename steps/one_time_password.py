@@ -3,6 +3,12 @@
 On the embedded target "N seconds after it was issued" moves the sandbox's
 clock; a live target has no such clock, so exact-boundary scenarios are
 embedded-only and the live expiry checks share one real wait.
+
+"Opens" and "refuses" are what the merchant sees (profile, "What the merchant
+sees"): the run looks at each flow URL in its browser, or with a plain HTTP
+GET where that can judge (:mod:`sfc_conformance.suite.merchant_eyes`).  Where
+neither can — a browser-app flow and no browser — the scenario is n/a with
+the reason and the option that fixes it: never pass, never FAIL.
 """
 
 from __future__ import annotations
@@ -13,25 +19,49 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from sfc_conformance.suite.merchant_eyes import Sight, changed_otp
+from sfc_conformance.suite.recorder import rule_ids
 from sfc_conformance.suite.windows import LATE_OPEN_BAND, LIVE_VALID_WITHIN
 from sfc_conformance.suite.world import Merchant, Suite
+
+
+def _judgeable(sfc: Suite) -> None:
+    """Skip now (n/a) when the run already knows it cannot judge what the merchant sees: no wait for nothing."""
+    reason = sfc.eyes.unjudged()
+    if reason:
+        pytest.skip(reason)
+
+
+def _judged(sight: Sight) -> Sight:
+    if sight.judgement is None:
+        pytest.skip(sight.reason)
+    return sight
+
+
+def _seen(sfc: Suite, request: pytest.FixtureRequest, sight: Sight) -> str:
+    """Note how the rule was judged (in a browser, or with plain GETs); the lines a failure shows."""
+    for rule in rule_ids(request.node):
+        sfc.note(rule, f"seen with {sight.seen_with}")
+    return f"\n{sight.detail}" if sight.detail else ""
 
 
 # OTP-2, OTP-3
 @given("a flow URL that has expired", target_fixture="merchant")
 def _(sfc: Suite) -> Merchant:
+    _judgeable(sfc)
     merchant, _flow = sfc.expired_flow()
     return merchant
 
 
 @given("a new merchant company whose flow URL will be opened late", target_fixture="merchant")
 def _(sfc: Suite) -> Merchant:
+    _judgeable(sfc)
     return sfc.late_flow()
 
 
 @when("the merchant opens the flow URL late in its window", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    opened = sfc.open_late(merchant)
+def _(sfc: Suite, merchant: Merchant) -> Sight:
+    opened = _judged(sfc.open_late(merchant))
     flow = merchant.flow
     assert flow.opened_at is not None
     late = (flow.opened_at - flow.sent_at).total_seconds()
@@ -45,36 +75,37 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
 @when("the merchant opens the flow URL straight away", target_fixture="opened")
 @when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
-    merchant.flow.opened_at = sfc.clock.now()
-    return sfc.open_flow(merchant.flow.url)
+def _(sfc: Suite, merchant: Merchant) -> Sight:
+    opened = sfc.look(merchant.flow.url)
+    merchant.flow.opened_at = opened.opened_at
+    return _judged(opened)
 
 
 @when(parsers.parse("the merchant opens the flow URL {seconds:g} seconds after it was issued"),
       target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant, seconds: float) -> httpx.Response:
+def _(sfc: Suite, merchant: Merchant, seconds: float) -> Sight:
     due = merchant.flow.received_at + timedelta(seconds=seconds)
     sfc.target.clock.advance((due - sfc.clock.now()).total_seconds())
-    return sfc.open_flow(merchant.flow.url)
+    return _judged(sfc.look(merchant.flow.url))
 
 
 # OTP-4
 @when("the merchant opens the flow URL with the other merchant's identifier", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant, other: Merchant) -> httpx.Response:
+def _(sfc: Suite, merchant: Merchant, other: Merchant) -> Sight:
     url = httpx.URL(merchant.flow.url).copy_set_param("merchantIdentifier", other.company_id)
-    return sfc.open_flow(str(url))
+    return _judged(sfc.look(str(url)))
 
 
 @when("the merchant opens the flow URL with one digit of the one-time password changed", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
+def _(sfc: Suite, merchant: Merchant) -> Sight:
     otp = merchant.flow.otp
-    assert otp, f"the flow URL has no otp: {merchant.flow.url}"
-    changed = otp[:-1] + str((int(otp[-1]) + 1) % 10)
-    return sfc.open_flow(str(httpx.URL(merchant.flow.url).copy_set_param("otp", changed)))
+    assert otp and otp[-1].isdigit(), f"the flow URL has no numeric otp: {merchant.flow.url}"
+    return _judged(sfc.look(changed_otp(merchant.flow.url)))
 
 
 @then("the flow opens")
-def _(sfc: Suite, merchant: Merchant, opened: httpx.Response) -> None:
+def _(sfc: Suite, request: pytest.FixtureRequest, merchant: Merchant, opened: Sight) -> None:
+    shown = _seen(sfc, request, opened)
     flow = merchant.flow
     if not sfc.target.is_embedded and flow.opened_at is not None:
         # OTP-2's live allowance: a link opened more than LIVE_VALID_WITHIN s after the start call was sent
@@ -84,14 +115,17 @@ def _(sfc: Suite, merchant: Merchant, opened: httpx.Response) -> None:
             pytest.skip(f"the flow URL was opened {late:.1f} s after the start call; "
                         f"only <= {LIVE_VALID_WITHIN:g} s is judged live")
     after = f" {(flow.opened_at - flow.sent_at).total_seconds():.1f} s after the start call" if flow.opened_at else ""
-    assert opened.status_code < 400, (
-        f"the flow URL was refused with {opened.status_code}{after}, inside its 30 s window: {opened.text[:200]}")
+    if opened.refused:
+        raise AssertionError(f"the flow URL was refused{after}, inside its 30 s window: {opened.reason}{shown}")
+    assert opened.opens, f"the flow URL opened{after} did not show the flow: {opened.reason}{shown}"
 
 
 @then("the flow refuses the link with 401")
-def _(opened: httpx.Response) -> None:
-    assert opened.status_code == 401, (
-        f"expected 401 for this flow URL, the target answered {opened.status_code}")
+def _(sfc: Suite, request: pytest.FixtureRequest, opened: Sight) -> None:
+    shown = _seen(sfc, request, opened)
+    if opened.opens:
+        raise AssertionError(f"the flow URL opened where the merchant must meet a 401: {opened.reason}{shown}")
+    assert opened.refused, f"the merchant did not meet the 401 this flow URL must answer: {opened.reason}{shown}"
 
 
 @then("the one-time passwords never repeat and form no arithmetic progression")

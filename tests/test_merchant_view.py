@@ -109,7 +109,7 @@ def test_plain_http_judges_the_pages_style(embedded: Callable[..., Embedded]) ->
     assert "Connect your accounting software" in fresh.text
     assert (expired.judgement, expired.status) == (REFUSED, 401)
     verdict = plain_http_can_judge(fresh, expired)
-    assert verdict.can_judge and "answers 401" in verdict.reason
+    assert verdict.can_judge and "answers 401" in verdict.reason and verdict.reason.startswith("an expired flow URL")
 
 
 def test_plain_http_cannot_judge_the_app_style(embedded: Callable[..., Embedded]) -> None:
@@ -120,7 +120,8 @@ def test_plain_http_cannot_judge_the_app_style(embedded: Callable[..., Embedded]
     assert fresh.text == expired.text == "Loading your sync settings…"
     verdict = plain_http_can_judge(fresh, expired)
     assert not verdict.can_judge
-    assert "loads (200) just as a fresh one's does (200)" in verdict.reason and "browser app" in verdict.reason
+    assert "loads its document (200) just as a fresh one's does (200)" in verdict.reason
+    assert "browser app" in verdict.reason
 
 
 def test_an_expired_document_that_runs_no_script_is_judged(embedded: Callable[..., Embedded]) -> None:

@@ -34,6 +34,7 @@ OPENS, REFUSED, UNDECIDED = "opens", "refused", "undecided"
 # on every same-origin request, so it says nothing about what the page sent.
 _NOT_SENT_BY_THE_PAGE = {"referer", "origin"}
 _TEXT_SHOWN = 300
+_DOCUMENT_KEPT = 200_000
 
 
 def otp_of(url: str) -> str:
@@ -197,6 +198,7 @@ class PlainView:
     text: str = ""
     scripted: bool = False  # the document runs script (or frames, or a refresh): it may do more than it shows
     redirects: tuple[str, ...] = field(default_factory=tuple)  # "302 -> URL" for each redirect followed
+    document: str = ""  # the document as received (the first _DOCUMENT_KEPT characters)
 
     @property
     def opens(self) -> bool:
@@ -223,13 +225,18 @@ def _plain_judgement(status: int, text: str, scripted: bool) -> tuple[str, str]:
     return OPENS, f"the document answered {status} with its first screen"
 
 
+# What a browser asks for when it opens a page: a flow that answers browsers and API clients differently
+# answers this one as it answers the merchant.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 def plain_open(url: str, http: httpx.Client | None = None, *, timeout: float = 15.0,
                max_redirects: int = 5) -> PlainView:
     """GET ``url`` as a browser would without running script: no API key, redirects followed."""
     client = http or httpx.Client(timeout=timeout)
     redirects: list[str] = []
     try:
-        answer = client.get(url, follow_redirects=False)
+        answer = client.get(url, follow_redirects=False, headers={"Accept": BROWSER_ACCEPT})
         while answer.is_redirect and len(redirects) < max_redirects:
             following = answer.next_request
             if following is None:
@@ -245,15 +252,16 @@ def plain_open(url: str, http: httpx.Client | None = None, *, timeout: float = 1
             client.close()
     content_type = answer.headers.get("content-type", "")
     parsed = _Document()
+    document = body.decode(answer.encoding or "utf-8", "replace")
     if "html" in content_type or body.lstrip()[:1] == b"<":
-        parsed.feed(body.decode(answer.encoding or "utf-8", "replace"))
+        parsed.feed(document)
         parsed.close()
         text = " ".join(parsed.text)
     else:
-        text = body.decode(answer.encoding or "utf-8", "replace").strip()
+        text = document.strip()
     judgement, reason = _plain_judgement(answer.status_code, text, parsed.scripted)
     return PlainView(url, answer.status_code, judgement, reason, content_type, text[:2000], parsed.scripted,
-                     tuple(redirects))
+                     tuple(redirects), document[:_DOCUMENT_KEPT])
 
 
 @dataclass(frozen=True)
@@ -264,27 +272,32 @@ class PlainVerdict:
     reason: str
 
 
-def plain_http_can_judge(fresh: PlainView, expired: PlainView) -> PlainVerdict:
+def plain_http_can_judge(fresh: PlainView | None, expired: PlainView, *,
+                         refused_as: str = "an expired flow URL") -> PlainVerdict:
     """Given the plain GETs of a fresh flow URL and an expired (or tampered) one of the same target.
 
     A plain GET sees the first kind of refusal only (the document's own 401).
     When the expired URL's document loads just as a fresh one's does and runs
     script, the flow is a browser app: its refusal, if any, is an answer to the
     app's own request, which only a browser sees (profile: the OTP rules are
-    then ``n/a`` without a browser, never pass and never FAIL).
+    then ``n/a`` without a browser, never pass and never FAIL).  ``fresh`` may
+    be None when no fresh URL was opened (opening one spends it); ``refused_as``
+    names the URL that must be refused, for the reason ("a flow URL with one
+    digit of its OTP changed").
     """
     if expired.status is None:
-        return PlainVerdict(False, f"the expired flow URL got no answer, so nothing shows how it refuses: "
+        return PlainVerdict(False, f"{refused_as} got no answer, so nothing shows how the flow refuses: "
                                    f"{expired.reason}")
     if expired.status == 401:
-        return PlainVerdict(True, "an expired flow URL's document answers 401: a plain GET sees the refusal")
+        return PlainVerdict(True, f"{refused_as} answers 401 to its document: a plain GET sees the refusal")
     if not 200 <= expired.status < 300:
-        return PlainVerdict(True, f"an expired flow URL's document answers {expired.status}: a browser meets the "
+        return PlainVerdict(True, f"{refused_as} answers {expired.status} to its document: a browser meets the "
                                   "same document, and it is not the 401 the profile asks for")
     if not expired.scripted:
-        return PlainVerdict(True, f"an expired flow URL's document answers {expired.status} and runs no script: "
+        return PlainVerdict(True, f"{refused_as} answers {expired.status} to its document, which runs no script: "
                                   "nothing else on the page could refuse it")
-    fresh_status = fresh.status if fresh.status is not None else "no answer"
-    return PlainVerdict(False, f"an expired flow URL's document loads ({expired.status}) just as a fresh one's does "
-                               f"({fresh_status}) and runs script: the flow is a browser app, whose own requests "
-                               "meet the OTP, and a plain GET cannot see them; judging it needs a browser")
+    like_fresh = "" if fresh is None else \
+        f" just as a fresh one's does ({fresh.status if fresh.status is not None else 'no answer'})"
+    return PlainVerdict(False, f"{refused_as} loads its document ({expired.status}){like_fresh} and it runs script: "
+                               "the flow is a browser app, whose own requests meet the OTP, and a plain GET cannot "
+                               "see them; judging it needs a browser")

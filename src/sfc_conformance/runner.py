@@ -23,6 +23,7 @@ import pytest
 from ._resources import resource_dir
 from .errors import UsageError
 from .report.files import ReportFiles
+from .sandbox import FLOW_STYLES
 from .sandbox.faults import FAULTS, VARIANTS
 from .suite import settings
 from .suite.settings import Settings
@@ -63,8 +64,27 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="embedded only: a difference the profile allows, which the suite must pass (repeatable)")
     parser.add_argument("--fuzz-examples", type=int, default=settings.DEFAULT_FUZZ_EXAMPLES,
                         help="generated requests per operation (API-5)")
-    parser.add_argument("--merchant-driver", choices=["api", "pages"], default="api",
-                        help="how the merchant acts: the public API, or (embedded only) the sandbox's flow pages")
+    # The merchant's side in a real browser (profile, "What the merchant sees"): see suite/merchant_eyes.py.
+    parser.add_argument("--browser", metavar="PATH", default=None,
+                        help="the Chromium that shows the merchant's side (env SFC_BROWSER); live runs find one on "
+                             "PATH by themselves, embedded runs use one only when asked")
+    parser.add_argument("--flow-style", choices=FLOW_STYLES, default=None,
+                        help="embedded only: the sandbox's flow as server-rendered pages (default) or a browser app")
+    parser.add_argument("--merchant-driver", choices=["api", "pages", "browser", "manual"], default="api",
+                        help="how the merchant acts: the public API; (embedded only) the sandbox's flow pages over "
+                             "plain HTTP, or its flow in a browser; or (live) a person who links the merchants the "
+                             "run prints, 3 at most")
+    parser.add_argument("--linked-company", action="append", default=[], metavar="ID",
+                        help="live: a merchant a person linked and configured beforehand; scenarios that need a "
+                             "linked merchant use it and put its configuration back (repeatable)")
+    parser.add_argument("--link-timeout", type=float, default=settings.DEFAULT_LINK_TIMEOUT, metavar="SECONDS",
+                        help="--merchant-driver manual: how long a person has to link the merchants")
+    parser.add_argument("--manual-links", type=int, default=settings.DEFAULT_MANUAL_LINKS, metavar="N",
+                        help="--merchant-driver manual: merchants to ask a person to link (default 3); rules that "
+                             "would need more are n/a")
+    parser.add_argument("--keep", action="store_true",
+                        help="live: keep the companies and subscriptions the run created, for debugging "
+                             "(`sfc-conformance cleanup` removes them later)")
     parser.add_argument("--timeout", type=float, default=settings.DEFAULT_TIMEOUT,
                         help="seconds to wait for each answer")
     parser.add_argument("--connect-timeout", type=float, default=settings.DEFAULT_CONNECT_TIMEOUT,
@@ -103,10 +123,19 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
                  "--sfc-merchant-driver", args.merchant_driver]
     if args.base_url:
         arguments += ["--sfc-base-url", args.base_url]
+    if args.browser:
+        arguments += ["--sfc-browser", args.browser]
+    if args.flow_style:
+        arguments += ["--sfc-flow-style", args.flow_style]
     if args.receiver_url:
         arguments += ["--sfc-receiver-url", args.receiver_url]
     if args.strict:
         arguments.append("--sfc-strict")
+    if args.keep:
+        arguments.append("--sfc-keep")
+    for company in args.linked_company:
+        arguments += ["--sfc-linked-company", company]
+    arguments += ["--sfc-link-timeout", str(args.link_timeout), "--sfc-manual-links", str(args.manual_links)]
     for fault in args.sandbox_fault:
         arguments += ["--sfc-sandbox-fault", fault]
     for variant in args.sandbox_variant:
@@ -125,7 +154,9 @@ def _check(args: argparse.Namespace) -> Settings:
         receiver_port=args.receiver_port, receiver_url=args.receiver_url,
         sandbox_faults=tuple(args.sandbox_fault), fuzz_examples=args.fuzz_examples,
         merchant_driver=args.merchant_driver, timeout=args.timeout, connect_timeout=args.connect_timeout,
-        sandbox_variants=tuple(args.sandbox_variant))
+        sandbox_variants=tuple(args.sandbox_variant), browser=args.browser, flow_style=args.flow_style,
+        keep=args.keep, linked_companies=tuple(args.linked_company), link_timeout=args.link_timeout,
+        manual_links=args.manual_links)
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
         from .rules import CONSUMER_RULES, RULES  # noqa: PLC0415
         from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415
@@ -161,6 +192,9 @@ def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
     reports = ReportFiles(args.report_dir, args.junitxml)
     if checked.live:
         _reach(checked)
+    if checked.browser:  # asked for: one that will not start is a usage error, before any rule runs
+        from .suite.merchant_eyes import try_browser  # noqa: PLC0415
+        try_browser(checked.browser)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
     with _environment(secrets):
         return run_scenarios(pytest_arguments(args), reports, plugins,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .rules import RULES
+from .sandbox import FLOW_STYLES
 from .sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 
 KILLED, SURVIVED, NOT_OBSERVABLE, CLEAN, BROKEN, ERROR = "killed", "SURVIVED", "n/a", "clean", "NOT CLEAN", "ERROR"
@@ -41,7 +42,8 @@ UNSEEN, MISJUDGED = "UNSEEN", "MISJUDGED"  # a fault the target should show but 
 # What a forked case needs already imported: the costly part of starting a run.
 PRELOAD = ["pytest", "pytest_bdd", "schemathesis", "hypothesis", "httpx", "respx", "starlette", "uvicorn",
            "sfc_conformance.runner", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
-           "sfc_conformance.targets", "sfc_conformance.cli"]
+           "sfc_conformance.targets", "sfc_conformance.cli",
+           "playwright.sync_api"]  # for cases run with --browser (a module that is not installed is skipped)
 SCOPES = {"rule": "only the scenarios of the rule each fault breaks (fast)",
           "full": "the whole suite for every fault (shows every rule a fault disturbs)"}
 
@@ -50,6 +52,8 @@ SCOPES = {"rule": "only the scenarios of the rule each fault breaks (fast)",
 class Case:
     fault: str | None  # None: the clean sandbox, or a conforming variant
     variant: str | None = None
+    flow_style: str = "pages"  # the sandbox's merchant side (--flow-style)
+    browser: str | None = None  # the browser the run drives (--browser); None: as `run` decides without one
 
     @property
     def rule(self) -> str | None:
@@ -60,6 +64,11 @@ class Case:
         if self.variant:
             return f"variant {self.variant}"
         return self.fault or "(clean sandbox)"
+
+    @property
+    def run_options(self) -> list[str]:
+        """The options of `run` the case needs besides its sandbox: the browser it judges the merchant's side in."""
+        return ["--browser", self.browser] if self.browser else []
 
     @property
     def sandbox(self) -> list[str]:
@@ -88,7 +97,8 @@ class Result:
         return self.status in (SURVIVED, BROKEN, ERROR, UNSEEN, MISJUDGED)
 
 
-def cases(faults: Iterable[str] = (), variants: Iterable[str] = ()) -> list[Case]:
+def cases(faults: Iterable[str] = (), variants: Iterable[str] = (), *, flow_style: str = "pages",
+          browser: str | None = None) -> list[Case]:
     """The clean sandbox, then the variants and faults asked for (all of both when neither is)."""
     faults, variants = list(faults), list(variants)
     if not faults and not variants:
@@ -96,7 +106,8 @@ def cases(faults: Iterable[str] = (), variants: Iterable[str] = ()) -> list[Case
     unknown = [f for f in faults if f not in FAULTS] + [v for v in variants if v not in VARIANTS]
     if unknown:
         raise ValueError(f"unknown fault or variant {unknown[0]!r}; `sfc-conformance sandbox --help` lists the faults")
-    return [Case(None), *(Case(None, v) for v in variants), *(Case(f) for f in faults)]
+    return [Case(None, None, flow_style, browser), *(Case(None, v, flow_style, browser) for v in variants),
+            *(Case(f, None, flow_style, browser) for f in faults)]
 
 
 # -- judging one run ------------------------------------------------------------
@@ -123,6 +134,9 @@ def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool) -> t
             return KILLED, ""
     if seen in ("n/a", "not run") and exit_code in (0, 1):
         if not live:
+            if case.flow_style == "app" and case.browser is None and seen == "n/a":
+                return UNSEEN, (f"{rule.id} is n/a: the app-style flow shows this fault only in a browser, and the "
+                                "run had none (--browser PATH)")
             return UNSEEN, (f"{rule.id} is {seen} on the embedded sandbox, which must show every fault: "
                             "the suite cannot see this fault anywhere")
         if seen == "n/a":
@@ -159,12 +173,13 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
         exit_code = 2
         reason = ""
         try:
-            arguments = ["run", *(["--tags", tags] if (tags := case.tags(scope)) else [])]
+            arguments = ["run", *case.run_options, *(["--tags", tags] if (tags := case.tags(scope)) else [])]
             if live:
                 exit_code = _run_live(case, arguments, reader)
             else:
                 sandbox = ["--sandbox-fault", case.fault] if case.fault else []
                 sandbox += ["--sandbox-variant", case.variant] if case.variant else []
+                sandbox += ["--flow-style", case.flow_style] if case.flow_style != "pages" else []
                 exit_code = runner.run(cli.build_parser().parse_args([*arguments, *sandbox]), plugins=[reader])
         except Exception as error:  # noqa: BLE001 - reported as the case's ERROR, with its reason
             reason = f"{type(error).__name__}: {error}".splitlines()[0]
@@ -188,7 +203,7 @@ def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     from .webhook_signing import generate_secret  # noqa: PLC0415
 
     api_key, webhook_secret = secrets.token_urlsafe(18), generate_secret()
-    sandbox = serve.build(api_key, webhook_secret, case.sandbox)
+    sandbox = serve.build(api_key, webhook_secret, case.sandbox, case.flow_style)
     os.environ.update(SFC_API_KEY=api_key, SFC_WEBHOOK_SECRET=webhook_secret)
     try:
         # As `sfc-conformance sandbox` serves it: its scheduler ticks, so what falls due later happens.
@@ -263,6 +278,11 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only this fault (repeatable; default: the whole catalog and every variant)")
     parser.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS), metavar="NAME",
                         help=f"only this conforming variant (repeatable): {', '.join(sorted(VARIANTS))}")
+    parser.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
+                        help="the sandbox's merchant side: server-rendered pages (default) or a browser app")
+    parser.add_argument("--browser", metavar="PATH", default=None,
+                        help="every run judges the merchant's side in this Chromium (env SFC_BROWSER); "
+                             "an app-style flow needs one, or its OTP faults are n/a")
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -271,8 +291,14 @@ def selftest(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} must be 1 or more")
-    chosen = cases(args.fault, args.variant)
+    browser = None
+    if args.browser or os.environ.get("SFC_BROWSER"):
+        from .browser import find_browser  # noqa: PLC0415
+        browser = find_browser(args.browser)
+    chosen = cases(args.fault, args.variant, flow_style=args.flow_style, browser=browser)
     target = "the sandbox served on 127.0.0.1" if args.live else "the embedded sandbox"
+    if args.flow_style != "pages" or browser:
+        target += f" ({args.flow_style} style, {'in ' + browser if browser else 'no browser'})"
     faults = sum(1 for c in chosen if c.fault)
     variants = sum(1 for c in chosen if c.variant)
     print(f"kill matrix: {faults} faults, {variants} conforming variants and the clean sandbox, against {target}, "

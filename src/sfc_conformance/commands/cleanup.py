@@ -79,7 +79,8 @@ def cleanup(args: argparse.Namespace, clock: Clock | None = None) -> int:
 
 def _dry_run(found: list[Leftover], now: datetime) -> int:
     for leftover in found:
-        print(f"would delete {_what(leftover)} (run {leftover.run}, started {_age(now - leftover.run.started)} ago)")
+        assert leftover.run is not None  # found by its mark
+        print(f"would delete {leftover.shown} (run {leftover.run}, started {_age(now - leftover.run.started)} ago)")
     counts = Counter(leftover.kind for leftover in found)
     for kind in KINDS:
         print(f"{PLURAL[kind] + ':':<14} found {counts[kind]}, would delete {counts[kind]} (dry run: nothing deleted)")
@@ -89,11 +90,7 @@ def _dry_run(found: list[Leftover], now: datetime) -> int:
 def _line(outcome: Outcome) -> str:
     state = "deleted" if outcome.deleted else "left   "
     note = "" if outcome.note == "deleted" else f"  ({outcome.note})"
-    return redact(f"{state}  {_what(outcome.leftover)}{note}")
-
-
-def _what(leftover: Leftover) -> str:
-    return redact(f"{leftover.kind} {leftover.id} {leftover.label!r}")
+    return redact(f"{state}  {outcome.leftover.shown}{note}")
 
 
 def _age(age: timedelta) -> str:

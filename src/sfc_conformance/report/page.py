@@ -36,6 +36,8 @@ class RunFacts:
     strict: bool = False
     sandbox_faults: tuple[str, ...] = ()
     tags: str = ""
+    merchant_view: str = ""  # how flow URLs were seen: "a browser (chromium 156...)" or "plain HTTP GETs"
+    housekeeping: tuple[str, ...] = ()  # a live run: what it created on the target, deleted, kept or left
 
     @property
     def what(self) -> str:
@@ -161,10 +163,22 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
         facts_line.append(f"<span>sandbox faults: {_text(', '.join(facts.sandbox_faults))}</span>")
     if facts.tags:
         facts_line.append(f"<span>tags: {_text(facts.tags)}</span>")
+    if facts.merchant_view:
+        facts_line.append(f"<span>merchant's side seen with: {_text(facts.merchant_view)}</span>")
     return (f'<div class="banner {"pass" if passed else "fail"}" id="verdict">'
             f'<div class="big">{"PASS" if passed else "FAIL"}</div>'
             f'<div><div>{headline}</div><div class="counts">{counts}</div></div></div>'
             f'<div class="facts">{"".join(facts_line)}</div>')
+
+
+def _housekeeping(facts: RunFacts) -> str:
+    """A live run's account of what it created on the target (RUN-2), as the terminal printed it."""
+    if not facts.housekeeping:
+        return ""
+    return ("<h2>What the run created on the target</h2><p class=muted>A live run deletes the companies and "
+            "subscriptions it created when it ends; a target without the optional delete calls still conforms, "
+            "and what was left is listed.</p><pre>" + "\n".join(_text(line) for line in facts.housekeeping)
+            + "</pre>")
 
 
 def _figure(shot: Screenshot) -> str:
@@ -175,12 +189,23 @@ def _figure(shot: Screenshot) -> str:
             f"<figcaption>{_text(shot.caption)}{where}</figcaption></figure>")
 
 
-def _screenshots(outcome: Outcome) -> str:
+# A scenario that held shows its first screen and its last ones; one that failed shows every screen.
+# (With --merchant-driver browser every scenario walks the flow: all of it would be tens of megabytes.)
+SHOWN_WHEN_HELD = 3
+
+
+def _screenshots(outcome: Outcome, most: int | None = None) -> str:
     shots = [s for s in outcome.screenshots if s.is_png]  # anything else is not an image a browser made
     if not shots:
         return ""
-    return '<div class="label">what the merchant saw</div><div class="shots">' + "".join(map(_figure, shots)) + \
-        "</div>"
+    more = ""
+    if most is not None and len(shots) > most:
+        left_out = len(shots) - most
+        shots = shots[:1] + shots[len(shots) - most + 1:]
+        more = (f'<p class="muted">{left_out} screen{"s" if left_out != 1 else ""} between the first and the last '
+                f"{most - 1} not shown here (a scenario that fails shows them all)</p>")
+    return ('<div class="label">what the merchant saw</div><div class="shots">' + "".join(map(_figure, shots))
+            + "</div>" + more)
 
 
 def _scenario_failure(outcome: Outcome, first: bool) -> str:
@@ -225,7 +250,7 @@ def _evidence(verdict: Verdict) -> str:
                 rules_of.setdefault(id(outcome), []).append(rule_id)
     cards = []
     for key, outcome in outcomes.items():
-        shots = _screenshots(outcome)
+        shots = _screenshots(outcome, SHOWN_WHEN_HELD)
         if shots:
             cards.append(f'<div class="evidence"><div>{_badge(outcome.status)} {_text(outcome.scenario)} '
                          f'<span class="muted mono">{_text(" ".join(rules_of[key]))}</span></div>{shots}</div>')
@@ -302,6 +327,7 @@ def render(verdict: Verdict, facts: RunFacts) -> str:
         _not_met(verdict),
         _evidence(verdict),
         _timeline(verdict),
+        _housekeeping(facts),
         "</body></html>",
         "",
     ])

@@ -1,12 +1,21 @@
-"""How the merchant acts: through the public API, or through the sandbox's flow pages.
+"""How the merchant acts: through the public API, through the sandbox's flow, or as a person.
 
-Both drivers do the same things to a merchant – authorize the accounting
+The drivers do the same things to a merchant – authorize the accounting
 connection, configure (which covers enabling, disabling and changing
 choices), de-authorize, sever – and each action either succeeds or fails the
 step with what the target answered.  :class:`ApiDriver` works against any
-target; :class:`PagesDriver` walks the embedded sandbox's own pages, so a run
-with ``--merchant-driver pages`` holds the pages to every rule the API meets
-(FLOW-1 compares the two directly).
+target; :class:`PagesDriver` walks the embedded sandbox's server-rendered
+pages with plain HTTP, and :class:`BrowserDriver` walks its flow in the run's
+browser, in either flow style, keeping a screenshot of every screen.  A run
+with ``--merchant-driver pages`` or ``browser`` holds the flow to every rule
+the API meets (FLOW-1 compares the two directly).  :class:`ManualDriver` is
+the API but for the authorization, which a person did at the start of the
+run (:mod:`.linking`).
+
+On a live target, linking may simply not be possible through the API (Xero
+signs its merchants in on its own page): an authorization the target
+refuses with a 4xx makes the scenario ``n/a`` with that reason, never a
+FAIL, and so does a merchant a person did not link.
 
 Partner actions (creating the company, starting the flow, linking the
 commerce connection) and deliberately invalid requests are not the merchant's
@@ -16,14 +25,24 @@ and go to the API in the steps themselves.
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urljoin
 
 import httpx
+import pytest
 
+from ..browser_flow import CAPTIONS, FlowWalk, Screen
+from ..evidence import Screenshot
 from ..readiness import enable_flag
 from . import choices
 from .world import Merchant, Suite
+
+if TYPE_CHECKING:
+    from ..browser import MerchantBrowser
+
+T = TypeVar("T")
 
 
 class MerchantDriver(Protocol):
@@ -35,13 +54,45 @@ class MerchantDriver(Protocol):
 
     def sever_accounting(self, merchant: Merchant) -> None: ...
 
-    def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response: ...
+    def onboard(self, merchant: Merchant, pick: int = 0) -> None: ...
+
+
+@dataclass(frozen=True)
+class FlowEnd:
+    """Where walking the flow left the merchant (FLOW-2): the success page, a redirect, or something else."""
+
+    screen: str  # "success", "redirect", or what else the flow showed
+    location: str = ""  # for a redirect: where the merchant was sent
+    status: int | None = None  # the last HTTP status, when it says how the flow ended (a 303, a 204)
+    shown: str = ""  # what the merchant saw, for a failure
+
+    @property
+    def finished(self) -> bool:
+        return self.screen in ("success", "redirect")
 
 
 def _accepted(answer: httpx.Response, what: str, statuses: tuple[int, ...]) -> httpx.Response:
     if answer.status_code not in statuses:
         raise AssertionError(f"{what}: the target answered {answer.status_code}: {answer.text[:500]}")
     return answer
+
+
+CANNOT_LINK = ("link merchants by hand instead (--merchant-driver manual, or --linked-company ID), or use an "
+               "accounting key whose integration takes credentials through the API (on Codat's sandbox: "
+               "--accounting-key mqjo, its Sandbox integration)")
+
+
+def link_through_api(suite: Suite, merchant: Merchant, source_type: str) -> None:
+    """``PUT …/authorization`` for the merchant's connection of ``source_type``; ``n/a`` when a live target refuses."""
+    connection = suite.connection(merchant, source_type)
+    answer = suite.api.authorize(merchant.company_id, connection["id"], suite.settings.credentials)
+    what = f"authorizing the {source_type.lower()} connection"
+    if suite.settings.live and 400 <= answer.status_code < 500:
+        suite.cannot_link[source_type] = (f"nothing could be linked: the target refused {what} through the API "
+                                          f"(PUT …/authorization answered {answer.status_code}: "
+                                          f"{answer.text[:160]}); {CANNOT_LINK}")
+        pytest.skip(suite.cannot_link[source_type])
+    _accepted(answer, what, (200,))
 
 
 class ApiDriver:
@@ -51,9 +102,7 @@ class ApiDriver:
         self.suite = suite
 
     def authorize_accounting(self, merchant: Merchant) -> None:
-        connection = self.suite.connection(merchant, "Accounting")
-        answer = self.suite.api.authorize(merchant.company_id, connection["id"], self.suite.settings.credentials)
-        _accepted(answer, "authorizing the accounting connection", (200,))
+        link_through_api(self.suite, merchant, "Accounting")
 
     def configure(self, merchant: Merchant, document: dict[str, Any]) -> None:
         merchant.configuration = document
@@ -73,12 +122,22 @@ class ApiDriver:
         merchant.severed_at = self.suite.clock.now()
         self.suite.record_deletion(merchant)
 
-    def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response:
+    def onboard(self, merchant: Merchant, pick: int = 0) -> None:
         self.authorize_accounting(merchant)
         document = choices.complete(self.suite.configuration(merchant), pick=pick)
         merchant.configuration = document
-        return _accepted(self.suite.api.set_configuration(merchant.company_id, document), "configuring the sync",
-                         (200,))
+        _accepted(self.suite.api.set_configuration(merchant.company_id, document), "configuring the sync", (200,))
+
+
+class ManualDriver(ApiDriver):
+    """A person linked the merchant's accounting connection at the start of the run; the rest is the API."""
+
+    def authorize_accounting(self, merchant: Merchant) -> None:
+        status = self.suite.connection(merchant, "Accounting").get("status")
+        if status != "Linked":
+            pytest.skip(f"nothing could be linked: company {merchant.company_id}'s accounting connection is "
+                        f"{status}; with --merchant-driver manual only the merchants a person linked at the start "
+                        "of the run are linked")
 
 
 _FORM = re.compile(r'<form[^>]*\baction="([^"]+)"[^>]*\bid=(?:"?)(\w+)', re.IGNORECASE)
@@ -147,8 +206,8 @@ class PagesDriver:
     def sever_accounting(self, merchant: Merchant) -> None:
         self.api.sever_accounting(merchant)  # the flow pages offer no deletion: the partner's app does it
 
-    def onboard(self, merchant: Merchant, pick: int = 0) -> httpx.Response:
-        """Authorize and configure in one visit; the last answer (success page or redirect)."""
+    def walk(self, merchant: Merchant, pick: int = 0) -> FlowEnd:
+        """Authorize and configure in one visit (of the flow URL issued last, if any); where the flow ended."""
         if not merchant.flows:
             self.suite.expect(self.suite.start_flow(merchant), 200, "starting the sync flow")
         page = self.suite.open_flow(merchant.flow.url)
@@ -156,11 +215,121 @@ class PagesDriver:
             page = self._follow(self._post(page, "authorize", self.suite.settings.credentials))
         wanted = choices.complete(self.suite.configuration(merchant), pick=pick)
         merchant.configuration = wanted
-        return self._post(page, "configure", _configure_fields(wanted))
+        answer = self._post(page, "configure", _configure_fields(wanted))
+        shown = f"{answer.status_code} {answer.text[:300]}"
+        if answer.status_code in (301, 302, 303, 307, 308) and "location" in answer.headers:
+            return FlowEnd("redirect", answer.headers["location"], answer.status_code, shown)
+        success = answer.status_code == 200 and re.search(r'\bid="?success\b', answer.text)
+        return FlowEnd("success" if success else "other", status=answer.status_code, shown=shown)
+
+    def onboard(self, merchant: Merchant, pick: int = 0) -> None:
+        end = self.walk(merchant, pick)
+        if not end.finished:
+            raise AssertionError(f"onboarding on the flow pages ended with {end.shown}")
+
+
+class BrowserDriver:
+    """Walks the sandbox's flow in the run's browser, in either flow style: a fresh flow URL for every visit.
+
+    Each action is one visit, run in the browser's thread
+    (:meth:`~sfc_conformance.suite.merchant_eyes.MerchantEyes.in_browser`); the
+    screens it passed through go to the scenario's evidence, whatever happened.
+    """
+
+    def __init__(self, suite: Suite) -> None:
+        self.suite = suite
+        self.api = ApiDriver(suite)
+
+    def _visit(self, merchant: Merchant, steps: Callable[[FlowWalk], T], *, new_url: bool = True) -> T:
+        if new_url or not merchant.flows:  # the merchant comes back through the partner's app
+            self.suite.expect(self.suite.start_flow(merchant), 200, "starting the sync flow")
+        url = merchant.flow.url
+        shots: list[Screenshot] = []
+
+        def visit(browser: MerchantBrowser) -> T:
+            with FlowWalk(browser, route=self.suite.eyes.route) as walk:
+                try:
+                    walk.open(url)
+                    return steps(walk)
+                finally:
+                    shots.extend(walk.screenshots())
+
+        try:
+            return self.suite.eyes.in_browser(visit)
+        finally:
+            self.suite.keep(shots)
+
+    def authorize_accounting(self, merchant: Merchant) -> None:
+        credentials = self.suite.settings.credentials
+
+        def authorize(walk: FlowWalk) -> None:
+            _led_to(walk.authorize(credentials["username"], credentials["password"]), ("configure",),
+                    "authorizing on the flow's authorization screen")
+
+        self._visit(merchant, authorize)
+
+    def configure(self, merchant: Merchant, document: dict[str, Any]) -> None:
+        merchant.configuration = document
+        fields = _configure_fields(document)
+        self._visit(merchant, lambda walk: _led_to(walk.configure(fields), ("success", "redirect"),
+                                                    "saving the configuration form"))
+
+    def deauthorize_accounting(self, merchant: Merchant, status: str) -> None:
+        if status != "Deauthorized":  # the settings screen has one button, and it de-authorizes
+            self.api.deauthorize_accounting(merchant, status)
+            return
+        self._visit(merchant, lambda walk: _led_to(walk.deauthorize(), ("settings",),
+                                                    "de-authorizing on the settings screen"))
+
+    def sever_accounting(self, merchant: Merchant) -> None:
+        self.api.sever_accounting(merchant)  # the flow offers no deletion: the partner's app does it
+
+    def walk(self, merchant: Merchant, pick: int = 0) -> FlowEnd:
+        """Authorize and configure in one visit (of the flow URL issued last, if any); where the flow ended."""
+        credentials = self.suite.settings.credentials
+
+        def onboard(walk: FlowWalk) -> FlowEnd:
+            if walk.current.name == "authorize":
+                walk.authorize(credentials["username"], credentials["password"])
+            # What the API offers once linked (run here, in the browser's thread, between two screens).
+            wanted = choices.complete(self.suite.configuration(merchant), pick=pick)
+            merchant.configuration = wanted
+            end = walk.configure(_configure_fields(wanted))
+            return FlowEnd(end.name, end.url if end.name == "redirect" else "", end.redirect_status, _shown(end))
+
+        return self._visit(merchant, onboard, new_url=False)
+
+    def onboard(self, merchant: Merchant, pick: int = 0) -> None:
+        end = self.walk(merchant, pick)
+        if not end.finished:
+            raise AssertionError(f"onboarding in the browser ended on {end.shown}")
+
+
+def _shown(screen: Screen) -> str:
+    said = "; ".join(screen.problems)
+    text = " ".join(screen.text.split())[:300]
+    return f"the {CAPTIONS.get(screen.name, screen.name)} ({screen.url}){': ' + said if said else ''}: {text}"
+
+
+def _led_to(screen: Screen, expected: tuple[str, ...], what: str) -> None:
+    if screen.name not in expected:
+        raise AssertionError(f"{what} led to {_shown(screen)}")
 
 
 def driver_for(suite: Suite) -> MerchantDriver:
-    return PagesDriver(suite) if suite.settings.merchant_driver == "pages" else ApiDriver(suite)
+    drivers: dict[str, Callable[[Suite], MerchantDriver]] = {
+        "pages": PagesDriver, "browser": BrowserDriver, "manual": ManualDriver}
+    return drivers.get(suite.settings.merchant_driver, ApiDriver)(suite)
+
+
+def flow_walker(suite: Suite) -> PagesDriver | BrowserDriver | None:
+    """Who walks the flow for the flow-page rules (FLOW-1..3): the browser when the run has one, else the
+    server-rendered pages with plain HTTP; None for an app-style flow without a browser (only a browser runs it)."""
+    if suite.eyes.has_browser:
+        return BrowserDriver(suite)
+    if suite.settings.flow_style == "app":
+        return None
+    return PagesDriver(suite)
 
 
 def _configure_fields(doc: dict[str, Any]) -> dict[str, str]:

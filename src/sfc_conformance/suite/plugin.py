@@ -8,25 +8,44 @@ expired-OTP checks last, turns SHOULD failures into warnings unless
 ``--sfc-html-report PATH``, writes it as an HTML page): the last three are
 the :class:`~sfc_conformance.suite.recorder.VerdictRecorder` it builds on,
 which also keeps the API key and the webhook secret out of everything it reports.
+
+On a live target it also does the run's duties to a partner's account
+(RUN-1..3): it deletes what the run created when the run ends however it
+ends – the last scenario, Ctrl-C, SIGTERM, a failure once anything was
+created – unless ``--sfc-keep``, and says what it created, deleted and left;
+it uses the merchants a person linked (``--sfc-linked-company``) or asks a
+person to link a few at the start (``--sfc-merchant-driver manual``); and it
+checks that a public ``--sfc-receiver-url`` reaches the receiver.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
+import sys
+import threading
+from collections import Counter
 from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 import pytest
 
 from ..clock import SystemClock
 from ..errors import SfcError, UsageError
+from ..evidence import Screenshot
+from ..pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
 from ..report.page import RunFacts
 from ..rules import RULES, SUITE_RULES
 from ..secrets import redact
 from ..targets import EmbeddedTarget, LiveTarget
 from . import settings as settings_module
 from .drivers import MerchantDriver, driver_for
+from .housekeeping import Tidied, tidy
+from .linking import ask_for_links, use_linked_companies
 from .preflight import preflight
-from .recorder import LEVEL_MARKERS, Shown, VerdictRecorder, add_report_option, register_markers
+from .receiver_check import unreachable
+from .recorder import LEVEL_MARKERS, Shown, VerdictRecorder, add_report_option, register_markers, rule_ids
 from .world import Suite
 
 TARGET_MARKERS = {
@@ -36,13 +55,23 @@ TARGET_MARKERS = {
     "whole_run": "checks every answer of the run, so it runs last",
     "late_otp": "opens a flow URL late in its window; on a live target issued at the start, judged at the end",
     "expired_otp": "needs an expired flow URL; on a live target these share one real wait, at the end",
+    "link": "needs a merchant of its own whose accounting connection is linked (with --merchant-driver manual, "
+            "one a person links at the start)",
+    "shared_link": "uses the run's shared linked merchant and leaves the link in place",
 }
+DELETION_PATIENCE = 30.0  # seconds of nothing but 429s before the end-of-run deletion gives up and lists what is left
+WEBHOOK_RULES = ("DEL-1", "DEL-4")
 # Run after the other scenarios, in this order: the live OTP checks share one wait, whole-run checks see it all.
 _LAST = ("late_otp", "expired_otp", "whole_run")
 
 
 def _order(item: pytest.Item) -> int:
     return max((rank for rank, marker in enumerate(_LAST, 1) if item.get_closest_marker(marker)), default=0)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends a run the way Ctrl-C does: the scenario stops, and what the run created is deleted."""
+    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,6 +107,10 @@ class SuitePlugin(VerdictRecorder):
         self.config = config
         self.suite: Suite | None = None
         self.target: EmbeddedTarget | LiveTarget | None = None
+        self.tidied: Tidied | None = None  # what the end of a live run did with what it created
+        self.unrestored: list[str] = []  # --linked-company merchants whose configuration could not be put back
+        self._stopped = False
+        self._previous_sigterm: Any = None
 
     # -- session ----------------------------------------------------------------
 
@@ -99,41 +132,99 @@ class SuitePlugin(VerdictRecorder):
                 item.add_marker(pytest.mark.skip(reason="not applicable on the embedded target: checked live"))
         items.sort(key=_order)
         chosen = [i for i in scenarios if not i.get_closest_marker("skip")]
-        self._start(settings, expiry_checks=sum(1 for i in chosen if i.get_closest_marker("expired_otp")),
+        self._start(settings, chosen, expiry_checks=sum(1 for i in chosen if i.get_closest_marker("expired_otp")),
                     late_open=any(i.get_closest_marker("late_otp") for i in chosen))
 
-    def _start(self, settings: settings_module.Settings, *, expiry_checks: int, late_open: bool) -> None:
+    def _start(self, settings: settings_module.Settings, chosen: list[pytest.Item], *, expiry_checks: int,
+               late_open: bool) -> None:
         if settings.live:
             assert settings.base_url and settings.api_key
             target: EmbeddedTarget | LiveTarget = LiveTarget(
                 settings.base_url, settings.api_key, settings.webhook_secret, settings.receiver_port,
                 settings.receiver_url, settings.timeout, settings.connect_timeout)
         else:
-            target = EmbeddedTarget(faults=(*settings.sandbox_faults, *settings.sandbox_variants))
+            target = EmbeddedTarget(faults=(*settings.sandbox_faults, *settings.sandbox_variants),
+                                    flow_style=settings.flow_style)
         self.target = target
         try:
             target.start()
             self.suite = Suite(settings, target)
             self.suite.say = self._say
+            self.suite.eyes.start_if_asked()  # a browser asked for that will not start: exit 2, before any rule
             if settings.live:  # the embedded sandbox is in this process: nothing to reach
+                self._end_on_sigterm()
                 preflight(self.suite.client)
+                use_linked_companies(self.suite)
+                if settings.merchant_driver == "manual":
+                    ask_for_links(self.suite, chosen)
+                if settings.receiver_url and any(set(rule_ids(i)) & set(WEBHOOK_RULES) for i in chosen):
+                    self.suite.receiver_unreachable = unreachable(target.receiver, target.receiver_url,
+                                                                  self.suite.run, timeout=settings.timeout)
                 self.suite.prepare_expired_flows(expiry_checks)
                 if late_open:
                     self.suite.prepare_late_open()
-        except (SfcError, OSError) as error:
+        except (SfcError, OSError, AssertionError) as error:  # a target that fails the start of the run: exit 2
             self._stop()
-            pytest.exit(f"sfc-conformance: {redact(str(error))}", returncode=2)
+            reason = f"sfc-conformance: {redact(str(error).splitlines()[0] if str(error) else type(error).__name__)}"
+            print(reason, file=sys.stderr, flush=True)  # the one line of a run that could not start
+            pytest.exit(reason, returncode=2)
+        except BaseException:  # Ctrl-C, SIGTERM, a defect: what was created goes all the same
+            self._stop()
+            raise
+
+    def _end_on_sigterm(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
 
     def _stop(self) -> None:
-        if self.suite:
-            self.suite.close()
-        if self.target:
-            self.target.stop()
+        """Once: put given merchants back, delete what a live run created (unless --keep), stop the target."""
+        if self._stopped:
+            return
+        self._stopped = True
+        suite, target = self.suite, self.target
+        if suite is not None:
+            suite.cancel_timers()
+            if isinstance(target, LiveTarget):
+                self.unrestored = suite.shared.restore_given()
+                self.tidied = self._tidy(suite, target)
+            suite.close()
+        if target is not None:
+            target.stop()
             self.target = None
+
+    def _tidy(self, suite: Suite, target: LiveTarget) -> Tidied:
+        created = suite.created.items()
+        kinds = Counter(item.kind for item in created)
+        if created and not suite.settings.keep:
+            self._say(f"deleting what the run created: {kinds['company']} companies, "
+                      f"{kinds['subscription']} subscriptions…")
+        pace = Pace(DEFAULT_CONCURRENCY, target.clock, patience=DELETION_PATIENCE)
+        client = PacedClient(target.base_url, target.api_key, pace, timeout=target.timeout,
+                             connect_timeout=target.connect_timeout)
+        try:
+            return tidy(created, client, keep=suite.settings.keep, workers=DEFAULT_CONCURRENCY)
+        finally:
+            client.close()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._stop()
         self.write_html_report(session)
+
+    # -- per scenario -----------------------------------------------------------------
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        super().pytest_runtest_setup(item)
+        if self.suite is None:
+            return
+        self.suite.scenario = item.nodeid
+        refused = self.suite.cannot_link.get("Accounting")
+        if refused and item.get_closest_marker("link"):
+            pytest.skip(refused)  # before it creates a merchant the target would not link
 
     # -- what the recorder asks -------------------------------------------------
 
@@ -147,6 +238,9 @@ class SuitePlugin(VerdictRecorder):
     def notes(self) -> dict[str, list[str]]:
         return self.suite.notes if self.suite else {}
 
+    def screenshots(self) -> Sequence[Screenshot]:
+        return self.suite.screenshots if self.suite else ()
+
     def facts(self) -> RunFacts:
         settings = self.suite.settings if self.suite else None
         return RunFacts(
@@ -157,7 +251,23 @@ class SuitePlugin(VerdictRecorder):
             strict=bool(settings and settings.strict),
             sandbox_faults=settings.sandbox_faults if settings else (),
             tags=str(self.config.getoption("markexpr", "") or ""),
+            merchant_view=self.suite.eyes.seen_with if self.suite else "",
+            housekeeping=tuple(self._housekeeping()),
         )
+
+    def _housekeeping(self) -> list[str]:
+        """What the run did to the account, for the terminal and the report: nothing on the embedded target."""
+        if self.tidied is None:
+            return []
+        return [*self.unrestored, *self.tidied.lines()]
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        lines = self._housekeeping()
+        if lines:
+            terminalreporter.section("what the run created on the target")
+            for line in lines:
+                terminalreporter.write_line(line)
+        super().pytest_terminal_summary(terminalreporter, exitstatus, config)
 
     def _say(self, text: str) -> None:
         """A line on the terminal now, even from inside a scenario (whose output pytest captures)."""
@@ -169,3 +279,4 @@ class SuitePlugin(VerdictRecorder):
             if reporter._tw.width_of_current_line:  # after -q's progress letters, which ensure_newline misses
                 reporter.line("")
             reporter.write_line(text)
+            reporter.flush()  # a person may be waiting on it (--merchant-driver manual), or a pipe

@@ -5,8 +5,9 @@
 are this recorder plus what they check.  It names each scenario, remembers
 the step that failed, turns a SHOULD failure into a warning unless the run
 is strict, reads a skip as "n/a" with its reason, tags JUnit test cases
-with their rules and level, and prints the verdict (and writes it as an
-HTML page with ``--sfc-html-report PATH``).
+with their rules and level, gives each scenario the screenshots taken while
+it ran, and prints the verdict (and writes it as an HTML page with
+``--sfc-html-report PATH``).
 
 Whatever it reports goes through :func:`~sfc_conformance.secrets.redact`:
 failure texts, captured output and JUnit properties never carry a secret,
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 import pytest
 
 from ..clock import SystemClock
+from ..evidence import Screenshot
 from ..report.files import atomic_write
 from ..report.page import RunFacts, render
 from ..rules import RULE_TAG, Rule
@@ -68,7 +70,7 @@ def _with_example(item: pytest.Item, name: str) -> str:
     return f"{name} [{callspec.id}]" if callspec is not None and callspec.id else name
 
 
-def _scenario_name(item: pytest.Item) -> str:
+def scenario_name(item: pytest.Item) -> str:
     """"Feature: Scenario", as pytest-bdd names the test (also for scenarios that never began)."""
     doc = getattr(getattr(item, "obj", None), "__doc__", None)
     return _with_example(item, doc.strip()) if isinstance(doc, str) and doc.strip() else item.nodeid
@@ -94,6 +96,7 @@ class VerdictRecorder:
         self._scenario: dict[str, str] = {}
         self._failed_step: dict[str, str] = {}
         self._seen_from: dict[str, int] = {}
+        self._shots_from: dict[str, int] = {}
         self._runs: dict[str, ScenarioRun] = {}
         self._started = SystemClock().now()
 
@@ -111,6 +114,10 @@ class VerdictRecorder:
     def notes(self) -> dict[str, list[str]]:
         """What the run noticed about a rule, beside its verdict."""
         return {}
+
+    def screenshots(self) -> Sequence[Screenshot]:
+        """Every screenshot of the merchant's side taken so far, in order; it only grows."""
+        return ()
 
     def facts(self) -> RunFacts:
         raise NotImplementedError
@@ -138,6 +145,10 @@ class VerdictRecorder:
                               step_func: Any, step_func_args: Any, exception: Exception) -> None:
         self._failed_step[request.node.nodeid] = f"{step.keyword} {step.name}"
 
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        # Before setup: a scenario skipped by its markers never reaches this plugin's setup hook.
+        self._shots_from[nodeid] = len(self.screenshots())
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._seen_from[item.nodeid] = len(self.exchanges())
 
@@ -149,7 +160,7 @@ class VerdictRecorder:
         ids = rule_ids(item)
         if not ids:
             return
-        name = self._scenario.get(item.nodeid) or _scenario_name(item)
+        name = self._scenario.get(item.nodeid) or scenario_name(item)
         outcome: Outcome | None = None
         # A SHOULD scenario never fails the run without --strict, whatever failed in it: its steps,
         # its setup or its teardown.
@@ -165,6 +176,8 @@ class VerdictRecorder:
         elif report.when == "call" and report.passed:
             outcome = Outcome(name, PASS)
         if outcome is not None:
+            # What the merchant saw while the scenario ran (steps keep it on the run's list, in order).
+            outcome.screenshots = tuple(self.screenshots()[self._shots_from.get(item.nodeid, len(self.screenshots())):])
             self.verdict.add(ids, outcome)
         self._on_timeline(report, name, ids, outcome)
 

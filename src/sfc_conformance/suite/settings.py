@@ -13,13 +13,17 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..errors import UsageError
+from ..sandbox import FLOW_STYLES
 from ..sandbox.faults import FAULTS, VARIANTS
 from ..sandbox.platforms import PLATFORM_KEY
 from ..secrets import Secret
+from .merchant_eyes import check_options
 
 # option name -> (environment variable, help)
 # Shared with `sfc-conformance run`'s options, so the command line and pytest agree.
 DEFAULT_FUZZ_EXAMPLES, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT = 4, 15.0, 10.0
+# --merchant-driver manual: how long a person has to link, and how many links the run asks of them.
+DEFAULT_LINK_TIMEOUT, DEFAULT_MANUAL_LINKS = 600.0, 3
 
 ENVIRONMENT = {
     "base_url": "SFC_BASE_URL",
@@ -47,8 +51,14 @@ class Settings:
     merchant_driver: str = "api"
     timeout: float = 15.0
     connect_timeout: float = 10.0
+    browser: str | None = None  # the browser the run was asked to drive (resolved), else None: see merchant_eyes
+    flow_style: str = "pages"  # the embedded sandbox's merchant side: server-rendered pages, or a browser app
     credentials: dict[str, str] = field(default_factory=lambda: {"username": "sfc-conformance",
                                                                   "password": "sfc-conformance"})
+    keep: bool = False  # live: leave what the run created on the target (RUN-2's deletion skipped)
+    linked_companies: tuple[str, ...] = ()  # live: merchants a person linked and configured beforehand
+    link_timeout: float = DEFAULT_LINK_TIMEOUT
+    manual_links: int = DEFAULT_MANUAL_LINKS
 
     @property
     def live(self) -> bool:
@@ -78,8 +88,23 @@ def add_options(parser: pytest.Parser) -> None:
                     help="embedded only: a difference the profile allows, which the suite must pass")
     group.addoption("--sfc-fuzz-examples", type=int, default=DEFAULT_FUZZ_EXAMPLES,
                     help="generated requests per operation (API-5)")
-    group.addoption("--sfc-merchant-driver", choices=["api", "pages"], default="api",
-                    help="how the merchant acts: the public API (default) or, embedded only, the sandbox's flow pages")
+    group.addoption("--sfc-browser", default=None, metavar="PATH",
+                    help="the Chromium that shows the merchant's side (env SFC_BROWSER); live runs find one by "
+                         "themselves")
+    group.addoption("--sfc-flow-style", choices=FLOW_STYLES, default=None,
+                    help="embedded only: the sandbox's flow as server-rendered pages (default) or a browser app")
+    group.addoption("--sfc-merchant-driver", choices=["api", "pages", "browser", "manual"], default="api",
+                    help="how the merchant acts: the public API (default); embedded only, the sandbox's flow pages "
+                         "(plain HTTP) or its flow in the browser; live, a person who links the merchants the run "
+                         "prints")
+    group.addoption("--sfc-keep", action="store_true", default=False,
+                    help="live: keep the companies and subscriptions the run created (default: deleted at the end)")
+    group.addoption("--sfc-linked-company", action="append", default=[], metavar="ID",
+                    help="live: a merchant a person linked and configured beforehand (repeatable)")
+    group.addoption("--sfc-link-timeout", type=float, default=DEFAULT_LINK_TIMEOUT,
+                    help="--merchant-driver manual: seconds a person has to link the merchants")
+    group.addoption("--sfc-manual-links", type=int, default=DEFAULT_MANUAL_LINKS,
+                    help="--merchant-driver manual: how many merchants the run asks a person to link")
     group.addoption("--sfc-timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for each answer")
     group.addoption("--sfc-connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
                     help="seconds to wait for a connection to the target")
@@ -108,13 +133,21 @@ def from_config(config: pytest.Config) -> Settings:
         merchant_driver=config.getoption("sfc_merchant_driver"),
         timeout=config.getoption("sfc_timeout"),
         connect_timeout=config.getoption("sfc_connect_timeout"),
+        browser=config.getoption("sfc_browser"),
+        flow_style=config.getoption("sfc_flow_style"),
+        keep=bool(config.getoption("sfc_keep")),
+        linked_companies=tuple(config.getoption("sfc_linked_company") or ()),
+        link_timeout=config.getoption("sfc_link_timeout"),
+        manual_links=config.getoption("sfc_manual_links"),
     )
 
 
 def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key: str, accounting_key: str,
           webhook_secret: str | None, strict: bool, receiver_port: int, receiver_url: str | None,
           sandbox_faults: tuple[str, ...], fuzz_examples: int, merchant_driver: str, timeout: float,
-          connect_timeout: float = 10.0, sandbox_variants: tuple[str, ...] = ()) -> Settings:
+          connect_timeout: float = 10.0, sandbox_variants: tuple[str, ...] = (), browser: str | None = None,
+          flow_style: str | None = None, keep: bool = False, linked_companies: tuple[str, ...] = (),
+          link_timeout: float = DEFAULT_LINK_TIMEOUT, manual_links: int = DEFAULT_MANUAL_LINKS) -> Settings:
     """Checked settings; the one place a bad combination becomes a one-line :class:`UsageError`.
 
     ``sfc-conformance run`` calls it before pytest starts, the plugin for plain pytest runs.
@@ -142,6 +175,10 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
         if merchant_driver == "pages":
             raise UsageError("--merchant-driver pages walks the embedded sandbox's pages; "
                              "it does not go with --base-url")
+    browser, flow_style = check_options(live=live, browser=browser, flow_style=flow_style,
+                                        merchant_driver=merchant_driver)
+    _check_live_only(live, merchant_driver=merchant_driver, keep=keep, linked_companies=linked_companies,
+                     link_timeout=link_timeout, manual_links=manual_links)
     if fuzz_examples < 1:
         raise UsageError(f"--fuzz-examples {fuzz_examples} must be 1 or more")
     for option, seconds in (("--timeout", timeout), ("--connect-timeout", connect_timeout)):
@@ -163,4 +200,28 @@ def build(*, live: bool, base_url: str | None, api_key: str | None, commerce_key
         merchant_driver=merchant_driver,
         timeout=timeout,
         connect_timeout=connect_timeout,
+        browser=browser,
+        flow_style=flow_style,
+        keep=keep,
+        linked_companies=linked_companies,
+        link_timeout=link_timeout,
+        manual_links=manual_links,
     )
+
+
+def _check_live_only(live: bool, *, merchant_driver: str, keep: bool, linked_companies: tuple[str, ...],
+                     link_timeout: float, manual_links: int) -> None:
+    """The options about a real account: what the run leaves there, and who links its merchants."""
+    if not live:
+        named = ("--merchant-driver manual" if merchant_driver == "manual" else
+                 "--keep" if keep else "--linked-company" if linked_companies else None)
+        if named:
+            raise UsageError(f"{named} is for a live target (--base-url); the embedded sandbox keeps nothing "
+                             "and links its merchants itself")
+    for company in linked_companies:
+        if not company.strip() or any(c in company for c in "/?#% "):
+            raise UsageError(f"--linked-company {company!r} is not a company id")
+    if not link_timeout > 0:
+        raise UsageError(f"--link-timeout {link_timeout:g} must be more than 0 seconds")
+    if manual_links < 1:
+        raise UsageError(f"--manual-links {manual_links} must be 1 or more")

@@ -1,7 +1,10 @@
 """The run's world: the target, one client, the merchants scenarios create, flow URLs they get.
 
 One :class:`Suite` per run (the ``sfc`` fixture).  A :class:`Merchant` lives
-for one scenario; steps pass it along with ``target_fixture``.
+for one scenario, or is lent to several (:mod:`.sharing`); steps pass it
+along with ``target_fixture``.  Everything the target says the run created
+is recorded as it is created (:class:`~.housekeeping.Created`), for the
+deletion at the end of a live run.
 """
 
 from __future__ import annotations
@@ -15,16 +18,21 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from ..client import ApiClient
 from ..contract import load_contract
+from ..evidence import Screenshot
 from ..run_identity import RunId
 from ..sync_flow_api import SyncFlowApi
 from ..targets import EmbeddedTarget, LiveTarget
 from ..webhook_receiver import subscriber_url
+from .housekeeping import Created
+from .merchant_eyes import MerchantEyes, Sight
 from .observe import Observations
 from .progress import countdown
 from .settings import Settings
+from .sharing import SharedMerchants
 from .windows import LATE_OPEN_AT, LIVE_EXPIRED_AFTER, OTP_WINDOW
 
 
@@ -90,7 +98,7 @@ class LateOpen:
     merchant: Merchant
     flow: Flow
     timer: threading.Timer | None = None
-    opened: httpx.Response | None = None
+    opened: Sight | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -105,6 +113,16 @@ class Suite:
         self.client.http.event_hooks["response"].append(self.observations.hook)
         self.api = SyncFlowApi(self.client)
         self.run = RunId.new(self.clock.now())  # names what the run creates (RUN-3)
+        self.created = Created(self.run, target.base_url)  # what to delete at the end (RUN-2)
+        self.client.http.event_hooks["response"].append(self.created.hook)
+        self.shared = SharedMerchants(self)
+        self.scenario = ""  # the node id of the scenario running now
+        # --merchant-driver manual: merchants a person linked at the start, by the scenario each is for,
+        # and those left for the shared merchant.
+        self.reserved: dict[str, Merchant] = {}
+        self.linked_for_sharing: list[Merchant] = []
+        self.receiver_unreachable: str | None = None  # why DEL-1/DEL-4 cannot be judged (--receiver-url)
+        self.cannot_link: dict[str, str] = {}  # source type -> why the API could not link it on this target
         self._numbers = itertools.count(1)
         self.expired_pool: list[tuple[Merchant, Flow]] = []
         self.late: LateOpen | None = None
@@ -113,6 +131,9 @@ class Suite:
         self.deletions: list[Deletion] = []
         self.notes: dict[str, list[str]] = {}
         self.say: Callable[[str], None] = lambda text: None  # the terminal, once the plugin wires it
+        # How the merchant's side is seen (OTP rules, flow pages), and what the browser showed, in order.
+        self.eyes = MerchantEyes(settings, target, self.client.http, self.observations.hook)
+        self.screenshots: list[Screenshot] = []
 
     @property
     def commerce_key(self) -> str:
@@ -138,12 +159,36 @@ class Suite:
 
     # -- merchants and flows -----------------------------------------------------
 
-    def close(self) -> None:
+    def cancel_timers(self) -> None:
         if self.late is not None and self.late.timer is not None:
             self.late.timer.cancel()
+
+    def close(self) -> None:
+        self.cancel_timers()
+        self.eyes.close()
         self.client.close()
 
     def new_merchant(self) -> Merchant:
+        reserved = self.reserved.pop(self.scenario, None)
+        if reserved is not None:  # --merchant-driver manual: created at the start, linked by a person since
+            return reserved
+        return self.create_merchant()
+
+    @property
+    def links_are_scarce(self) -> bool:
+        """Linked merchants are the ones a person linked (--merchant-driver manual, --linked-company)."""
+        return self.settings.merchant_driver == "manual" or bool(self.settings.linked_companies)
+
+    def merchant_to_share(self) -> Merchant:
+        """A merchant to prepare as the shared ready one: with --merchant-driver manual, one a person linked."""
+        if self.settings.merchant_driver != "manual":
+            return self.create_merchant()
+        if not self.linked_for_sharing:
+            pytest.skip("nothing could be linked: no merchant a person linked at the start of the run is left for "
+                        "the scenarios that share one (--merchant-driver manual)")
+        return self.linked_for_sharing.pop(0)
+
+    def create_merchant(self) -> Merchant:
         name = self.run.company_name(f"merchant {next(self._numbers)}")
         company = self.expect(self.api.create_company(name), 200, "creating a company")
         return Merchant(company["id"], name)
@@ -165,15 +210,27 @@ class Suite:
         return merchant
 
     def open_flow(self, url: str) -> httpx.Response:
-        """The merchant's browser: no API key, no redirects followed."""
+        """One GET of a flow page, as the server-rendered pages driver fetches it: no API key, no redirects."""
         return self.client.request("GET", url, authenticated=False, retry=False,
                                    headers={"Accept": "text/html,application/json"})
+
+    def look(self, url: str) -> Sight:
+        """The merchant opens ``url``: judged as the profile says (:mod:`.merchant_eyes`), screenshots kept."""
+        sight = self.eyes.look(url)
+        self.keep(sight.screenshots)
+        return sight
+
+    def keep(self, shots: tuple[Screenshot, ...] | list[Screenshot]) -> None:
+        """Screenshots of the scenario under way, for the report (the recorder gives each scenario its own)."""
+        self.screenshots.extend(shots)
 
     def prepare_expired_flows(self, count: int) -> None:
         """Live: issue the flow URLs the expiry checks need now, so their wait overlaps the run."""
         for _ in range(count):
             merchant = self.started_merchant()
             self.expired_pool.append((merchant, merchant.flow))
+        if self.expired_pool and not self.eyes.has_browser:
+            self.eyes.probe(self.expired_pool[0][1].url)  # a check it cannot judge then skips its wait
 
     def prepare_late_open(self) -> None:
         """Live OTP-1: issue a flow URL now and open it ``LATE_OPEN_AT`` s after the start call was sent.
@@ -183,11 +240,13 @@ class Suite:
         """
         merchant = self.started_merchant()
         late = self.late = LateOpen(merchant, merchant.flow)
+        if not self.eyes.has_browser:
+            self.eyes.probe(merchant.flow.url)
 
         def open_late() -> None:
             try:
-                late.flow.opened_at = self.clock.now()
-                late.opened = self.open_flow(late.flow.url)
+                late.opened = self.eyes.look(late.flow.url)  # its screenshots go to the scenario that judges it
+                late.flow.opened_at = late.opened.opened_at
             except BaseException as error:  # noqa: BLE001 - shown by the scenario that judges the open
                 late.error = error
             finally:
@@ -207,14 +266,15 @@ class Suite:
             raise AssertionError("no flow URL was issued at the start of the run for the late open")
         return self.late.merchant
 
-    def open_late(self, merchant: Merchant) -> httpx.Response:
+    def open_late(self, merchant: Merchant) -> Sight:
         """The merchant's flow URL opened ``LATE_OPEN_AT`` s after its start call was sent."""
         flow = merchant.flow
         due = (flow.sent_at - self.clock.now()).total_seconds() + LATE_OPEN_AT
         if isinstance(self.target, EmbeddedTarget):
             self.target.clock.advance(max(0.0, due))
-            flow.opened_at = self.clock.now()
-            return self.open_flow(flow.url)
+            opened = self.look(flow.url)
+            flow.opened_at = opened.opened_at
+            return opened
         late = self.late
         assert late is not None and late.merchant is merchant
         countdown(self.clock, due, "to open a flow URL late in its window", self.say)
@@ -222,6 +282,7 @@ class Suite:
         if late.error is not None:
             raise late.error
         assert late.opened is not None
+        self.keep(late.opened.screenshots)
         return late.opened
 
     def expired_flow(self) -> tuple[Merchant, Flow]:

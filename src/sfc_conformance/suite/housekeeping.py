@@ -1,0 +1,158 @@
+"""What a live run created on the target, and deleting it when the run ends (RUN-2).
+
+:class:`Created` watches every answer of the run's one client: each 2xx to
+``POST /companies`` or ``POST /webhooks`` is something the run created, so
+what a target accepted that it should have refused (a company created
+without the key, a generated body) is deleted too, not only what the steps
+meant to create.
+
+:func:`tidy` deletes it all at the end of the run – after the last scenario,
+after Ctrl-C or SIGTERM, after a failure once anything was created – a few
+at a time, through :class:`~sfc_conformance.deletion.Deleter`, the deleter
+``sfc-conformance cleanup`` uses.  With ``--keep`` it deletes nothing and
+lists what it kept, in the lines ``cleanup --dry-run`` prints.  A target
+without the optional delete calls still conforms: that is said once per
+kind, and what was left is listed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Final
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..client import ApiClient
+from ..deletion import COMPANY, KINDS, PLURAL, SUBSCRIPTION, Deleter, Leftover, Outcome
+from ..errors import TargetError
+from ..pacing import in_order
+from ..run_identity import RunId, run_of_company, run_of_webhook_url
+from ..secrets import redact
+
+_CREATING: Final = {"/companies": COMPANY, "/webhooks": SUBSCRIPTION}
+INTERRUPTED: Final = "interrupted before it was deleted"
+UNMARKED: Final = "not marked as this run's: `sfc-conformance cleanup` will not find it"
+
+
+class Created:
+    """Everything the target said the run created, in order; safe to share between threads."""
+
+    def __init__(self, run: RunId, base_url: str) -> None:
+        self.run = run
+        self._base = urlsplit(base_url)
+        self._items: dict[tuple[str, str], Leftover] = {}
+        self._lock = threading.Lock()
+
+    def hook(self, response: httpx.Response) -> None:
+        """An httpx response hook: a 2xx to a creating call is remembered."""
+        request = response.request
+        if request.method != "POST" or not 200 <= response.status_code < 300:
+            return
+        url = urlsplit(str(request.url))
+        if url.netloc != self._base.netloc:
+            return
+        kind = _CREATING.get(url.path[len(self._base.path.rstrip("/")):].rstrip("/"))
+        if kind is None:
+            return
+        response.read()
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return
+        ident = body.get("id") if isinstance(body, dict) else None
+        if isinstance(ident, str) and ident:
+            self.add(kind, ident, str(body.get("name") if kind == COMPANY else body.get("url")))
+
+    def add(self, kind: str, ident: str, label: str) -> None:
+        run = run_of_company(label) if kind == COMPANY else run_of_webhook_url(label)
+        with self._lock:
+            self._items.setdefault((kind, ident), Leftover(kind, ident, redact(label), run))
+
+    def items(self) -> list[Leftover]:
+        """Subscriptions first, then companies, each in the order they were created."""
+        with self._lock:
+            found = list(self._items.values())
+        return sorted(found, key=lambda item: KINDS.index(item.kind))
+
+    def count(self, kind: str) -> int:
+        with self._lock:
+            return sum(1 for k, _ in self._items if k == kind)
+
+
+@dataclass
+class Tidied:
+    """What the end of a run did with what it created."""
+
+    created: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+    left: list[Outcome] = field(default_factory=list)
+    kept: list[Leftover] = field(default_factory=list)
+    not_offered: dict[str, str] = field(default_factory=dict)  # kind -> why the target cannot delete it
+    seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        """Nothing the run created is left on the target."""
+        return not self.left and not self.kept
+
+    def lines(self) -> list[str]:
+        """The run's account of itself, for the terminal and the report."""
+        lines: list[str] = []
+        if self.kept:
+            lines += [f"kept     {item.shown}{_unmarked(item)}" for item in self.kept]
+        for kind, why in sorted(self.not_offered.items(), key=lambda pair: KINDS.index(pair[0])):
+            lines.append(f"{PLURAL[kind]}: {why}, one of the profile's optional calls; the target still conforms, "
+                         f"and the {PLURAL[kind]} listed `left` are still there")
+        for outcome in self.left:
+            lines.append(f"left     {outcome.leftover.shown}  ({outcome.note}){_unmarked(outcome.leftover)}")
+        for kind in KINDS:
+            created, deleted = self.created[kind], self.deleted[kind]
+            if self.kept:
+                kept = sum(1 for item in self.kept if item.kind == kind)
+                lines.append(f"{PLURAL[kind] + ':':<14} created {created}, kept {kept} (--keep)")
+            else:
+                lines.append(f"{PLURAL[kind] + ':':<14} created {created}, deleted {deleted}, left {created - deleted}")
+        if self.kept:
+            lines.append("`sfc-conformance cleanup --dry-run` lists them; `sfc-conformance cleanup` deletes them")
+        elif any(self.created.values()):
+            lines.append(f"deleting took {self.seconds:.1f} s")
+        return [redact(line) for line in lines]
+
+
+def _unmarked(item: Leftover) -> str:
+    return "" if item.run is not None else f"  ({UNMARKED})"
+
+
+def tidy(created: list[Leftover], client: ApiClient, *, keep: bool, workers: int) -> Tidied:
+    """Delete ``created`` with ``workers`` requests in flight, or keep it all (``--keep``)."""
+    tidied = Tidied(created=Counter(item.kind for item in created))
+    if keep:
+        tidied.kept = list(created)
+        return tidied
+    start = time.monotonic()
+    deleter = Deleter(client)
+    done: set[Leftover] = set()
+
+    def remove(item: Leftover) -> Outcome:
+        try:
+            return deleter.remove(item)
+        except TargetError as error:  # an unreachable or failing target: this one is left, the rest is tried
+            return Outcome(item, False, str(error))
+
+    try:
+        for outcome in in_order(remove, created, workers=workers):
+            done.add(outcome.leftover)
+            if outcome.deleted:
+                tidied.deleted[outcome.leftover.kind] += 1
+            else:
+                tidied.left.append(outcome)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop deleting, say what is left
+        tidied.left += [Outcome(item, False, INTERRUPTED) for item in created if item not in done]
+    tidied.not_offered = dict(deleter.undeletable)
+    tidied.seconds = time.monotonic() - start
+    return tidied

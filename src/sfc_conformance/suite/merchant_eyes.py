@@ -1,0 +1,305 @@
+"""How a run sees a flow URL as the merchant does (profile, "What the merchant sees").
+
+    sight = suite.eyes.look(url)   # opens, refused or undecided, with the reason; or None: not judged here
+
+A flow URL is *refused* when the merchant, opening it in a browser, meets a
+401: the document's own, or the answer to a request of the page carrying the
+OTP (a browser app).  There are two ways to look:
+
+* **in the run's browser** (headless Chromium, :mod:`sfc_conformance.browser`):
+  the document's status, the statuses of the page's own requests, what the
+  page shows, and a screenshot.  It judges either kind of flow.
+* **with a plain HTTP GET** (:func:`~sfc_conformance.merchant_view.plain_open`):
+  the document alone.  Before its first judgement the run checks, once, that
+  a plain GET can judge this flow at all: it GETs a flow URL with one digit of
+  its OTP changed, which every target must refuse.  When that document loads
+  and runs script, the flow is a browser app, and without a browser the OTP
+  rules are ``n/a`` with the reason and the option that fixes it: never pass,
+  never FAIL.
+
+When a run uses a browser (:func:`check_options` decides, with the other options):
+
+* **asked for** — ``--browser PATH`` or ``SFC_BROWSER``, or ``--merchant-driver
+  browser`` (which finds one by itself): on any target.  The browser starts
+  before the first scenario; one that will not start is exit 2, as for an
+  unreachable target, never a rule's failure.
+* **a live target, not asked** — the first Chromium on PATH, if there is one:
+  a partner's flow may well be a browser app, and only a browser gives it a
+  verdict.  It starts with the first flow URL; one that will not start leaves
+  the run to the plain view, which says why.
+* **the embedded sandbox, not asked** — never: its runs stay quick and give
+  the same verdict on every machine.  ``--flow-style app`` without a browser
+  shows the ``n/a``.
+
+One browser per run, in a thread of its own (:class:`~sfc_conformance.browser_thread.BrowserThread`),
+so that the timer of OTP-1's late open uses it too; stopped with the run.  On
+the embedded sandbox it is routed in-process (``EmbeddedTarget.answer``: no
+sockets), and every answer it gets is observed like the client's (KEY-2 sees
+the flow's own requests too).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import httpx
+
+from ..browser import (
+    BROWSER_ENV,
+    DEFAULT_QUIET,
+    INSTALL_HINT,
+    BrowserSession,
+    BrowserUnavailable,
+    MerchantBrowser,
+    find_browser,
+)
+from ..browser_thread import BrowserThread
+from ..errors import UsageError
+from ..evidence import Screenshot
+from ..merchant_view import OPENS, REFUSED, MerchantView, PlainVerdict, PlainView, plain_http_can_judge, plain_open
+from ..sandbox import FLOW_STYLES
+from ..secrets import redact
+
+if TYPE_CHECKING:
+    from ..browser import Router
+    from ..targets import EmbeddedTarget, LiveTarget
+    from .settings import Settings
+
+T = TypeVar("T")
+
+# The routed sandbox answers in-process at once: a shorter quiet spell still sees every request of the page.
+ROUTED_QUIET = 0.25
+_DOCUMENT_KEPT = 200_000
+PROBED_AS = "a flow URL with one digit of its OTP changed"
+
+
+def check_options(*, live: bool, browser: str | None, flow_style: str | None,
+                  merchant_driver: str) -> tuple[str | None, str]:
+    """(the browser the run was asked to drive, resolved, or None; the embedded sandbox's flow style).
+
+    A combination that cannot work is a :class:`UsageError` that says why.
+    """
+    if flow_style is not None and flow_style not in FLOW_STYLES:
+        raise UsageError(f"--flow-style {flow_style!r} is unknown; known: {', '.join(FLOW_STYLES)}")
+    if live and flow_style is not None:
+        raise UsageError("--flow-style picks the embedded sandbox's flow; a target at --base-url serves its own "
+                         "(the suite notices a browser app by itself)")
+    if live and merchant_driver == "browser":
+        raise UsageError("--merchant-driver browser walks the embedded sandbox's flow, whose screens it knows; a "
+                         "live flow's screens, and its accounting platform's sign-in, are the target's own, so it "
+                         "does not go with --base-url (the OTP rules use the browser there by themselves)")
+    if merchant_driver == "pages" and flow_style == "app":
+        raise UsageError("--merchant-driver pages reads server-rendered pages; the app-style flow is walked with "
+                         "--merchant-driver browser")
+    path = None
+    if browser or os.environ.get(BROWSER_ENV) or merchant_driver == "browser":
+        try:
+            path = find_browser(browser)  # a named browser that is not there is a UsageError already
+        except BrowserUnavailable as error:
+            raise UsageError(f"--merchant-driver browser needs a browser: {error}") from None
+    return path, flow_style or "pages"
+
+
+def try_browser(path: str) -> str:
+    """Start the browser once and stop it: its version, or :class:`BrowserUnavailable` saying why it would not start.
+
+    ``sfc-conformance run`` calls it before the scenarios when a browser was asked for, so
+    that one that will not start is one line and exit 2, like an unreachable target.
+    """
+    with MerchantBrowser(path) as browser:
+        return browser.version
+
+
+def changed_otp(url: str) -> str:
+    """``url`` with the last digit of its OTP changed (OTP-4); with an ``otp`` that no start call gives, if none."""
+    parsed = httpx.URL(url)
+    otp = parsed.params.get("otp", "")
+    changed = otp[:-1] + str((int(otp[-1]) + 1) % 10) if otp[-1:].isdigit() else "000000"
+    return str(parsed.copy_set_param("otp", changed))
+
+
+@dataclass(frozen=True)
+class Sight:
+    """A flow URL opened as the merchant: the judgement, how it was seen, and what there was to see."""
+
+    url: str
+    judgement: str | None  # OPENS, REFUSED or UNDECIDED; None: this run cannot judge the flow (reason says why)
+    reason: str
+    seen_with: str  # "a browser (chromium 156.0...)" or "plain HTTP GETs"
+    detail: str = ""  # lines for a failure: statuses, the requests with the OTP, what the page shows
+    screenshots: tuple[Screenshot, ...] = ()
+    document: str = ""  # the page's HTML: as received (plain GET) or as the browser drew it
+    opened_at: datetime | None = None  # when it was opened, on the run's clock (None: it was not)
+
+    @property
+    def opens(self) -> bool:
+        return self.judgement == OPENS
+
+    @property
+    def refused(self) -> bool:
+        return self.judgement == REFUSED
+
+
+def _plain_detail(view: PlainView) -> str:
+    status = view.status if view.status is not None else "no answer"
+    lines = [f"with a plain HTTP GET: {view.judgement} — {view.reason}", f"document: {status}"]
+    lines.extend(f"  redirect {hop}" for hop in view.redirects)
+    text = " ".join(view.text.split())
+    lines.append(f"shows: {text[:300] or '(nothing)'}")
+    return redact("\n".join(lines))
+
+
+def _title(tab: BrowserSession) -> str:
+    try:
+        return " ".join(tab.page.title().split())[:120]
+    except Exception:  # noqa: BLE001 - a page that is gone has no title
+        return ""
+
+
+def _drawn(tab: BrowserSession) -> str:
+    try:
+        return tab.page.content()[:_DOCUMENT_KEPT]
+    except Exception:  # noqa: BLE001 - a page that is gone has nothing left to read
+        return ""
+
+
+class MerchantEyes:
+    def __init__(self, settings: Settings, target: EmbeddedTarget | LiveTarget, http: httpx.Client,
+                 observe: Callable[[httpx.Response], None]) -> None:
+        self._http = http
+        self._observe = observe
+        self._clock = target.clock
+        self.embedded = target.is_embedded
+        answer = getattr(target, "answer", None)
+        self.route: Router | None = self._observed(answer) if self.embedded and answer is not None else None
+        self.asked = settings.browser is not None
+        path = settings.browser
+        self._why_none = ""  # why the run has no browser, for the n/a reason
+        if path is None and not self.embedded:
+            try:
+                path = find_browser()
+            except BrowserUnavailable as error:
+                self._why_none = str(error)
+        self._browser = BrowserThread(path, timeout=settings.timeout,
+                                      quiet=ROUTED_QUIET if self.route else DEFAULT_QUIET) if path else None
+        self._plain: PlainVerdict | None = None
+        self._lock = threading.Lock()
+
+    # -- the browser --------------------------------------------------------------------
+
+    def _observed(self, answer: Router) -> Router:
+        """The in-process target's answers to the browser, each observed as the client's are."""
+
+        def route(request: httpx.Request) -> httpx.Response | None:
+            response = answer(request)
+            if response is not None:
+                response.request = request
+                self._observe(response)
+            return response
+
+        return route
+
+    @property
+    def has_browser(self) -> bool:
+        return self._browser is not None
+
+    def start_if_asked(self) -> None:
+        """A browser the run was asked for starts now: one that will not start is exit 2, not a rule's failure."""
+        if self.asked and self._browser is not None:
+            self._browser.start()
+
+    def in_browser(self, job: Callable[[MerchantBrowser], T]) -> T:
+        """Run ``job`` with the run's browser, in its thread (:class:`BrowserUnavailable` without one)."""
+        if self._browser is None:
+            raise BrowserUnavailable(f"this run has no browser: {self._why_none or INSTALL_HINT}")
+        return self._browser.call(job)
+
+    @property
+    def seen_with(self) -> str:
+        if self._browser is None:
+            return "plain HTTP GETs"
+        version = f" {self._browser.version}" if self._browser.version else ""
+        return f"a browser ({Path(self._browser.executable).name}{version})"
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+
+    # -- looking ------------------------------------------------------------------------
+
+    def look(self, url: str) -> Sight:
+        """Open ``url`` as the merchant and judge it: in the browser if the run has one, else with a plain GET."""
+        browser = self._browser
+        if browser is not None:
+            try:
+                return self._in_browser(browser, url)
+            except BrowserUnavailable as error:
+                if self.asked:
+                    raise
+                with self._lock:  # found by itself and would not start: the plain view, saying why
+                    self._why_none, self._browser = f"{error}; name another with --browser PATH", None
+                browser.close()
+        return self._plainly(url)
+
+    def _in_browser(self, browser: BrowserThread, url: str) -> Sight:
+        def job(chromium: MerchantBrowser) -> tuple[datetime, MerchantView, str, str]:
+            with chromium.session(self.route) as tab:
+                opened_at = self._clock.now()  # here, not when asked: the browser may have been busy
+                view = tab.open(url)
+                return opened_at, view, _drawn(tab), _title(tab)
+
+        opened_at, view, document, title = browser.call(job)
+        shots: tuple[Screenshot, ...] = ()
+        if view.screenshot is not None:  # "refusal page: Link expired": the judgement, and the page's own title
+            caption = f"{view.screenshot.caption}: {title}" if title else view.screenshot.caption
+            shots = (dataclasses.replace(view.screenshot, caption=caption),)
+        return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document, opened_at)
+
+    def _plainly(self, url: str) -> Sight:
+        verdict = self.probe(url)
+        if not verdict.can_judge:
+            return Sight(url, None, self.not_judged(verdict), self.seen_with)
+        opened_at = self._clock.now()
+        view = plain_open(url, self._http)
+        return Sight(url, view.judgement, redact(view.reason), self.seen_with, _plain_detail(view),
+                     document=view.document, opened_at=opened_at)
+
+    def probe(self, url: str) -> PlainVerdict:
+        """Whether a plain GET can judge this target's flow URLs, found once with ``url`` with its OTP changed.
+
+        The run calls it early on a live target (with a URL it issued for later), so that
+        checks it cannot judge skip their wait; otherwise the first look calls it.
+        """
+        with self._lock:
+            if self._plain is None:
+                self._plain = plain_http_can_judge(None, plain_open(changed_otp(url), self._http),
+                                                   refused_as=PROBED_AS)
+            return self._plain
+
+    def unjudged(self) -> str | None:
+        """The reason this run cannot judge the OTP rules, once known; None while it can (or does not know yet)."""
+        with self._lock:
+            plain = self._plain
+            if self._browser is not None or plain is None or plain.can_judge:
+                return None
+        return self.not_judged(plain)
+
+    def not_judged(self, plain: PlainVerdict) -> str:
+        """The n/a reason: why a plain GET cannot judge, and the option that fixes it."""
+        if self._why_none:  # looked for a browser and found none, or it would not start
+            fix = self._why_none
+        else:
+            try:
+                found = find_browser()
+            except (BrowserUnavailable, UsageError):
+                fix = f"no browser was asked for; {INSTALL_HINT}"
+            else:
+                fix = f"no browser was asked for: pass --browser PATH (e.g. --browser {found}) or set {BROWSER_ENV}"
+        return redact(f"{plain.reason}; {fix}")

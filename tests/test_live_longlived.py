@@ -1,0 +1,45 @@
+"""Live runs in a row against one long-lived account (RUN-1, RUN-2): ``tox -e live-longlived``.
+
+One served sandbox holds a partner's account – hundreds of merchants in every state, subscriptions whose
+URLs nobody answers – and the suite runs against it ``SFC_LONGLIVED_RUNS`` times in a row
+(``scripts/live_against_sandbox.py --runs``).  Every run must pass, leave ``GET /companies`` and ``GET
+/webhooks`` as it found them, and the last must be about as fast as the first: nothing an earlier run did,
+and nothing else on the account, may change a verdict or the time a run takes.
+
+About 35 s a run, so it has a tox environment of its own; the default run has the single-run version
+(``tests/test_live_housekeeping.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUNS = int(os.environ.get("SFC_LONGLIVED_RUNS") or 0)  # read at collection, before the tests' environment is cleared
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "live_against_sandbox.py"
+LINE = re.compile(r"^run (\d+) of (\d+): exit (\d+) in ([\d.]+) s; the account held (.+) before and (.+) after "
+                  r"\((the same|CHANGED)\)$", re.M)
+SLACK = 1.25  # the last run may take this much longer than the first, plus a few seconds of a busy machine
+
+pytestmark = pytest.mark.skipif(RUNS < 2, reason="set SFC_LONGLIVED_RUNS=5 (tox -e live-longlived): five live "
+                                                 "runs in a row take about three minutes")
+
+
+def test_runs_in_a_row_on_one_long_lived_account_pass_leave_it_unchanged_and_stay_as_fast() -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
+    done = subprocess.run([sys.executable, str(SCRIPT), "--merchants", "400", "--dead-subscriptions", "10",
+                           "--seed", "5", "--runs", str(RUNS)], capture_output=True, text=True,
+                          timeout=RUNS * 120, env=environment)
+    runs = LINE.findall(done.stdout)
+    assert len(runs) == RUNS, done.stdout[-4000:] + done.stderr[-2000:]
+    for number, _, code, _seconds, before, after, same in runs:
+        assert code == "0", f"run {number} failed:\n{done.stdout[-6000:]}"
+        assert same == "the same", f"run {number} changed the account: {before} before, {after} after"
+    first, last = float(runs[0][3]), float(runs[-1][3])
+    assert last <= first * SLACK + 3, f"the last run took {last:.1f} s, the first {first:.1f} s"
+    assert done.returncode == 0

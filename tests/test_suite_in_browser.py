@@ -1,0 +1,175 @@
+"""The conformance suite with the merchant's side in a real browser (``--browser``, ``--merchant-driver browser``).
+
+The OTP faults of the sandbox served in app style are killed in the browser
+and n/a without one (never pass); the whole suite passes with the merchant
+walking the flow in the browser, in both flow styles; a live run over HTTP
+judges an app-style flow in the browser it finds, and reports n/a without
+one.  The embedded cases route the browser in-process (no sockets).
+
+Skipped, saying why, only when no browser is found (CI installs Chromium and
+sets SFC_REQUIRE_BROWSER, which makes a missing one a failure).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from sfc_conformance import selftest
+from sfc_conformance.background_server import BackgroundServer
+from sfc_conformance.browser import BrowserUnavailable, find_browser
+from sfc_conformance.merchant_view import OPENS, REFUSED
+from sfc_conformance.sandbox import FLOW_STYLES, serve
+from sfc_conformance.sandbox.faults import FAULTS
+from sfc_conformance.suite.merchant_eyes import MerchantEyes, Sight
+from sfc_conformance.suite.settings import Settings
+
+if TYPE_CHECKING:
+    from conftest import Embedded
+
+OTP_RULES = ("OTP-1", "OTP-2", "OTP-3", "OTP-4", "OTP-5")
+# Every fault of the catalog that breaks a rule judged by opening a flow URL.
+OTP_FAULTS = sorted(name for name, (rule, _) in FAULTS.items() if rule in OTP_RULES)
+COMMAND = [sys.executable, "-m", "sfc_conformance.cli"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    try:
+        return find_browser()
+    except BrowserUnavailable as reason:
+        if os.environ.get("SFC_REQUIRE_BROWSER"):  # CI installs one: a missing browser is a broken setup there
+            pytest.fail(f"SFC_REQUIRE_BROWSER is set and there is no browser to drive: {reason}")
+        pytest.skip(f"no browser to drive: {reason}")
+
+
+def _verdicts(output: str) -> dict[str, tuple[str, str]]:
+    return {m.group(1): (m.group(2), m.group(3)) for m in
+            re.finditer(r"^([A-Z]+-\d+) +(?:MUST|SHOULD) +(\S+(?: run)?) +\S+ *(.*)$", output, re.MULTILINE)}
+
+
+def _run(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, timeout=900, check=False,
+                          env=env)
+
+
+# -- the run's eyes, in the routed browser ------------------------------------------------------------------
+
+
+@pytest.fixture
+def eyes_in_browser(chromium: str) -> Iterator[Callable[[Embedded], MerchantEyes]]:
+    made: list[MerchantEyes] = []
+
+    def make(e: Embedded) -> MerchantEyes:
+        made.append(MerchantEyes(Settings(browser=chromium), e.target, e.api.client.http, lambda response: None))
+        return made[-1]
+
+    yield make
+    for eyes in made:
+        eyes.close()
+
+
+def test_the_browser_judges_the_app_style_from_any_thread(embedded: Callable[..., Embedded],
+                                                          eyes_in_browser: Callable[[Embedded], MerchantEyes]) -> None:
+    e = embedded(flow_style="app")
+    eyes = eyes_in_browser(e)
+    company = e.steps.company()
+    fresh_url, other_url = e.steps.flow_url(company), e.steps.flow_url(e.steps.company("Other Shop Ltd"))
+    e.target.clock.advance(30)  # both expired
+    expired = eyes.look(fresh_url)
+    late: list[Sight] = []
+    timer = threading.Thread(target=lambda: late.append(eyes.look(other_url)))  # as OTP-1's late open does
+    timer.start()
+    timer.join(timeout=60)
+    fresh = eyes.look(e.steps.flow_url(company))
+    assert (expired.judgement, late[0].judgement, fresh.judgement) == (REFUSED, REFUSED, OPENS), expired.detail
+    assert eyes.seen_with.startswith("a browser (") and eyes.unjudged() is None
+    assert [s.caption for s in expired.screenshots] == ["refusal page: Link expired"]
+    assert [s.caption for s in fresh.screenshots] == ["first screen: Connect your accounting software"]
+    assert "form" in fresh.document and 'id="authorize"' in fresh.document  # as the app drew it
+    assert "own request carrying the OTP answered 401: POST /flow-api/" in expired.reason
+
+
+# -- the OTP faults of the app-style sandbox: killed in the browser, n/a without --------------------------------
+
+
+def test_every_otp_fault_of_the_app_style_is_killed_in_the_browser(chromium: str) -> None:
+    assert len(OTP_FAULTS) >= 7, OTP_FAULTS
+    # The clean sandbox in the browser: the whole-suite test below.
+    cases = [selftest.Case(fault, flow_style="app", browser=chromium) for fault in OTP_FAULTS]
+    results = selftest.run_matrix(cases, jobs=2)
+    table = "\n".join([selftest.HEADER, *map(selftest.row, results), *selftest.summary(results)])
+    assert [r.case.fault for r in results] == OTP_FAULTS
+    for result in results:
+        assert result.status == selftest.KILLED, f"{result.case.name}:\n{table}"
+        assert result.reported == [result.case.rule], table
+
+
+def test_without_a_browser_the_app_style_otp_faults_are_n_a_never_pass() -> None:
+    results = selftest.run_matrix(selftest.cases(OTP_FAULTS, flow_style="app"), jobs=2)
+    table = "\n".join([selftest.HEADER, *map(selftest.row, results)])
+    clean, *faults = results
+    assert clean.status == selftest.CLEAN, table
+    for result in faults:
+        # Exit 0, nothing reported: the rule is n/a (selftest calls that UNSEEN, a hole on the embedded sandbox).
+        assert (result.status, result.exit_code, result.reported) == (selftest.UNSEEN, 0, []), table
+        assert result.reason == (f"{result.case.rule} is n/a: the app-style flow shows this fault only in a browser, "
+                                 "and the run had none (--browser PATH)"), table
+
+
+# -- the whole suite, the merchant walking the flow in the browser --------------------------------------------------
+
+
+@pytest.mark.parametrize("style", FLOW_STYLES)
+def test_the_whole_suite_passes_with_the_merchant_in_the_browser(chromium: str, style: str, tmp_path: Path) -> None:
+    done = _run("run", "--merchant-driver", "browser", "--flow-style", style, "--report-dir", str(tmp_path))
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr
+    verdicts = _verdicts(done.stdout)
+    assert {rule for rule, (status, _) in verdicts.items() if status != "pass"} <= {"API-6"}, verdicts
+    for rule in OTP_RULES:
+        assert verdicts[rule][1].startswith("seen with a browser ("), verdicts[rule]
+    page = (tmp_path / "report.html").read_text()
+    assert "merchant's side seen with: a browser (" in page
+    evidence = page[page.index("<h2>What the merchant saw</h2>"):page.index("<h2>Timeline</h2>")]
+    for caption in ("refusal page: Link expired", "authorization screen", "configuration form, filled in",
+                    "success page", "redirected to the partner (https://partner.example/done)",
+                    "first screen: Sync settings"):
+        assert f'alt="{caption}' in evidence, caption
+    assert re.search(r'src="(?!data:image/png;base64,)', page) is None  # one offline file
+
+
+# -- a live run over HTTP: the browser it finds, or n/a ------------------------------------------------------------
+
+
+@pytest.fixture
+def served_app() -> Iterator[str]:
+    sandbox = serve.build("browser-live-key", None, (), "app")
+    with BackgroundServer(sandbox.app) as server:
+        yield server.url
+    sandbox.close()
+
+
+def test_a_live_app_style_flow_is_judged_in_the_browser_found_and_n_a_without(chromium: str, served_app: str,
+                                                                               tmp_path: Path) -> None:
+    # The OTP rules that need no wait; the late open and the expiry checks cost an OTP window (tox -e live-app).
+    tags = "OTP-4 or OTP-5"
+    env = {**os.environ, "SFC_API_KEY": "browser-live-key", "PATH": f"{Path(chromium).parent}:{os.environ['PATH']}"}
+    seen = _run("run", "--base-url", served_app, "--tags", tags, env=env)
+    assert seen.returncode == 0, seen.stdout[-3000:] + seen.stderr
+    verdicts = _verdicts(seen.stdout)
+    assert [verdicts[r][0] for r in ("OTP-4", "OTP-5")] == ["pass", "pass"], verdicts
+    assert verdicts["OTP-4"][1].startswith("seen with a browser (")
+
+    blind = _run("run", "--base-url", served_app, "--tags", tags, env={**env, "PATH": str(tmp_path)})
+    assert blind.returncode == 0, blind.stdout[-3000:] + blind.stderr
+    verdicts = _verdicts(blind.stdout)
+    assert [verdicts[r][0] for r in ("OTP-4", "OTP-5")] == ["n/a", "n/a"], verdicts
+    assert "the flow is a browser app" in verdicts["OTP-4"][1] and "no browser found" in verdicts["OTP-4"][1]
