@@ -263,7 +263,12 @@ def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> N
         stale = Signer(Secret(consumer_secret)).stale()
         assert httpx.post(url, content=stale.body, headers=stale.headers).status_code == 200
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=15)
+        try:
+            out, err = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:  # never leave the test waiting on a consumer that did not stop
+            process.kill()
+            out, err = process.communicate()
+            raise AssertionError(f"the reference consumer did not stop within 15 s of SIGINT: {err[-2000:]}")
     assert process.returncode == 0, err
     assert "reference consumer stopped" in out and consumer_secret not in out + err
 

@@ -71,11 +71,11 @@ def _pinned(suite: Suite, merchant: Merchant) -> dict[str, str]:
     return {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
 
 
-def fuzz(suite: Suite, merchant: Merchant, examples: int) -> Fuzzed:
-    """Send the generated requests, ``examples`` per operation and mode."""
+def fuzz(suite: Suite, merchant: Merchant, examples: int, fuzzed: Fuzzed | None = None) -> Fuzzed:
+    """Send the generated requests, ``examples`` per operation and mode (counted into ``fuzzed``)."""
     schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
-    pinned = _pinned(suite, merchant)
-    fuzzed = Fuzzed(pinned)
+    fuzzed = fuzzed or Fuzzed(_pinned(suite, merchant))
+    pinned = fuzzed.pinned
     send = _sender(suite, fuzzed)
 
     def send_raw(method: str, path: str, content: bytes) -> None:
@@ -103,11 +103,10 @@ def fuzz(suite: Suite, merchant: Merchant, examples: int) -> Fuzzed:
     return fuzzed
 
 
-def fuzz_unknown_ids(suite: Suite, fuzzed: Fuzzed) -> None:
+def fuzz_unknown_ids(suite: Suite, merchant: Merchant) -> Fuzzed:
     """Every path parameter once with a well-formed id that does not exist, the others the merchant's."""
     schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
-    # The pinned ids from before: the fuzz may have deleted the connection since, which leaves it as
-    # unknown as a fresh id, and the company's id is still the one that exists.
+    fuzzed = Fuzzed(_pinned(suite, merchant))
     known = {"commerceKey": suite.commerce_key, "accountingKey": suite.accounting_key, **fuzzed.pinned}
     send = _sender(suite, fuzzed)
     for operation in operations(schema):
@@ -115,3 +114,4 @@ def fuzz_unknown_ids(suite: Suite, fuzzed: Fuzzed) -> None:
             continue
         for parameters in unknown_id_variants(operation, known):
             generate(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=parameters), _repeatable(1), send)
+    return fuzzed
