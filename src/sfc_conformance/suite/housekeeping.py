@@ -9,7 +9,10 @@ meant to create.
 :func:`tidy` deletes it all at the end of the run – after the last scenario,
 after Ctrl-C or SIGTERM, after a failure once anything was created – a few
 at a time, through :class:`~sfc_conformance.deletion.Deleter`, the deleter
-``sfc-conformance cleanup`` uses.  With ``--keep`` it deletes nothing and
+``sfc-conformance cleanup`` uses.  A run that was interrupted may have been
+stopped between the target creating something and the answer arriving, so
+it also looks for its own marks on the account (:func:`marked_by`), as
+``cleanup`` would, and deletes what it finds too.  With ``--keep`` it deletes nothing and
 lists what it kept, in the lines ``cleanup --dry-run`` prints.  A target
 without the optional delete calls still conforms: that is said once per
 kind, and what was left is listed.
@@ -22,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -30,6 +34,7 @@ import httpx
 from ..client import ApiClient
 from ..deletion import COMPANY, KINDS, PLURAL, SUBSCRIPTION, Deleter, Leftover, Outcome
 from ..errors import TargetError
+from ..leftovers import Sweeper
 from ..pacing import in_order
 from ..run_identity import RunId, run_of_company, run_of_webhook_url
 from ..secrets import redact
@@ -122,6 +127,15 @@ class Tidied:
         elif any(self.created.values()):
             lines.append(f"deleting took {self.seconds:.1f} s")
         return [redact(line) for line in lines]
+
+
+def marked_by(run: RunId, client: ApiClient, now: datetime) -> list[Leftover]:
+    """What the account holds with ``run``'s mark; nothing when the target cannot list it (optional calls)."""
+    sweeper = Sweeper(client, older_than=None, now=now)
+    try:
+        return [found for found in sweeper.find() if found.run == run]
+    except (TargetError, KeyboardInterrupt):  # cannot tell, or asked again to stop: what the run saw is all
+        return []
 
 
 def _unmarked(item: Leftover) -> str:

@@ -41,7 +41,7 @@ from ..secrets import redact
 from ..targets import EmbeddedTarget, LiveTarget
 from . import settings as settings_module
 from .drivers import MerchantDriver, driver_for
-from .housekeeping import Tidied, tidy
+from .housekeeping import Tidied, marked_by, tidy
 from .linking import ask_for_links, use_linked_companies
 from .preflight import preflight
 from .receiver_check import unreachable
@@ -110,6 +110,7 @@ class SuitePlugin(VerdictRecorder):
         self.tidied: Tidied | None = None  # what the end of a live run did with what it created
         self.unrestored: list[str] = []  # --linked-company merchants whose configuration could not be put back
         self._stopped = False
+        self._interrupted = False  # Ctrl-C or SIGTERM: a creation may have been cut off before its answer
         self._previous_sigterm: Any = None
 
     # -- session ----------------------------------------------------------------
@@ -168,13 +169,17 @@ class SuitePlugin(VerdictRecorder):
             reason = f"sfc-conformance: {redact(str(error).splitlines()[0] if str(error) else type(error).__name__)}"
             print(reason, file=sys.stderr, flush=True)  # the one line of a run that could not start
             pytest.exit(reason, returncode=2)
-        except BaseException:  # Ctrl-C, SIGTERM, a defect: what was created goes all the same
+        except BaseException as stopped:  # Ctrl-C, SIGTERM, a defect: what was created goes all the same
+            self._interrupted = isinstance(stopped, KeyboardInterrupt)
             self._stop()
             raise
 
     def _end_on_sigterm(self) -> None:
         if threading.current_thread() is threading.main_thread():
             self._previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self._interrupted = True
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._previous_sigterm is not None:
@@ -198,15 +203,18 @@ class SuitePlugin(VerdictRecorder):
             self.target = None
 
     def _tidy(self, suite: Suite, target: LiveTarget) -> Tidied:
-        created = suite.created.items()
-        kinds = Counter(item.kind for item in created)
-        if created and not suite.settings.keep:
-            self._say(f"deleting what the run created: {kinds['company']} companies, "
-                      f"{kinds['subscription']} subscriptions…")
         pace = Pace(DEFAULT_CONCURRENCY, target.clock, patience=DELETION_PATIENCE)
         client = PacedClient(target.base_url, target.api_key, pace, timeout=target.timeout,
                              connect_timeout=target.connect_timeout)
         try:
+            if self._interrupted:  # an answer cut off by the interruption: what the target made is marked
+                for found in marked_by(suite.run, client, target.clock.now()):
+                    suite.created.add(found.kind, found.id, found.label)
+            created = suite.created.items()
+            kinds = Counter(item.kind for item in created)
+            if created and not suite.settings.keep:
+                self._say(f"deleting what the run created: {kinds['company']} companies, "
+                          f"{kinds['subscription']} subscriptions…")
             return tidy(created, client, keep=suite.settings.keep, workers=DEFAULT_CONCURRENCY)
         finally:
             client.close()
