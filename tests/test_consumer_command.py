@@ -268,7 +268,7 @@ def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> N
         except subprocess.TimeoutExpired:  # never leave the test waiting on a consumer that did not stop
             process.kill()
             out, err = process.communicate()
-            raise AssertionError(f"the reference consumer did not stop within 15 s of SIGINT: {err[-2000:]}")
+            raise AssertionError(f"the reference consumer did not stop within 15 s of SIGINT: {err[-2000:]}") from None
     assert process.returncode == 0, err
     assert "reference consumer stopped" in out and consumer_secret not in out + err
 
