@@ -126,9 +126,15 @@ class ThreadDispatcher:
         with self._lock:
             if self._closed:
                 return
+        # Never hold the lock across the portal call: it waits for the portal's thread, which takes
+        # the lock itself in `_forget` when an earlier delivery finishes (a deadlock otherwise).
+        try:
             future = self._portal.start_task_soon(self._deliver, delivery)
+        except RuntimeError:  # closed meanwhile: the portal no longer takes tasks, as `_closed` says
+            return
+        with self._lock:
             self._pending.add(future)
-        future.add_done_callback(self._forget)
+        future.add_done_callback(self._forget)  # at once if it is already done: nothing left behind
 
     def _forget(self, future: Future[None]) -> None:
         with self._lock:
