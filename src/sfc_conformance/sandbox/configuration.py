@@ -117,10 +117,11 @@ class Choices:
 
 
 def render(company_id: str, company_name: str, chart: Chart | None, choices: Choices,
-           configured: bool) -> dict[str, Any]:
+           configured: bool, *, flag: str = "enable") -> dict[str, Any]:
     """The ``Configuration`` document for a company.
 
     Without a chart (accounting not linked yet) the option lists are empty.
+    ``flag`` names the sync's switch: ``enable`` as the OAS spells it, or ``enabled`` as the seed page does.
     """
     accounts = chart.account_options() if chart else []  # CONF-2: options once the accounting is Linked
     taxes = chart.tax_rate_options() if chart else []
@@ -141,7 +142,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
     return {
         "companyId": company_id,
         "accountingSoftwareCompanyName": company_name,
-        "enable": choices.enable,
+        flag: choices.enable,  # READY-3: either spelling is read back (see `apply`)
         "configured": configured,  # CONF-1, CONF-4: derived, never taken from a request
         "schedule": {
             "selectedFrequency": choices.frequency,
@@ -232,7 +233,8 @@ class _Reader:
         return value
 
 
-def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: datetime) -> Choices:
+def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: datetime,
+          time_zone_default: str = DEFAULT_TIME_ZONE) -> Choices:
     """Read a posted ``Configuration`` into new choices, or refuse it whole (CONF-3, CONF-5, REV-3)."""
     if not isinstance(body, dict):
         raise bad_request("The configuration must be a JSON object.")
@@ -247,7 +249,7 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
 
     schedule = r.obj(body, "schedule", "schedule")
     if schedule is not None:
-        _read_schedule(r, schedule, new, start_date_default)
+        _read_schedule(r, schedule, new, start_date_default, time_zone_default)
 
     config = r.obj(body, "configuration", "configuration")
     if config is not None:
@@ -258,7 +260,8 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
     return new
 
 
-def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_default: datetime) -> None:
+def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_default: datetime,
+                   zone_default: str) -> None:
     if "selectedFrequency" in schedule:
         frequency = r.one_of(schedule["selectedFrequency"], FREQUENCIES, "schedule.selectedFrequency")
         if frequency is not None:
@@ -275,7 +278,7 @@ def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_def
 
     zone = schedule.get("timeZone")
     if zone is None:
-        new.time_zone = DEFAULT_TIME_ZONE
+        new.time_zone = zone_default  # CONF-6
     elif not isinstance(zone, str) or zone not in iana_time_zones():
         r.fail("schedule.timeZone", "schedule.timeZone must be an IANA time zone such as Europe/London")
     else:

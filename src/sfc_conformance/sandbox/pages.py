@@ -192,7 +192,7 @@ class FlowPages:
                 return self._configure_page(token, company_id, [INCOMPLETE], 400)
         except ApiError as error:
             return self._refused(error)
-        if "no-success-page" in self.state.faults:
+        if not self.state.policy.success_page:
             return Response(status_code=204)
         if session.redirect_url:  # FLOW-2: the partner's redirect, or the success page
             return RedirectResponse(redirect_location(session.redirect_url), status_code=303)
