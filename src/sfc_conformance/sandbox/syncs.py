@@ -157,7 +157,7 @@ class Syncs(Records):
         if self.policy.event_names_other_company:
             reference["id"] = new_id()
         event: dict[str, Any] = {
-            "id": new_id(),
+            "id": new_id(),  # DEL-1: one deletion, one event, whoever hears of it
             "eventType": "connection.deleted",
             "generatedDate": isoformat(now),
             "payload": {"referenceCompany": reference, "connection": connection_json(connection, base, self.policy)},
@@ -166,6 +166,7 @@ class Syncs(Records):
             del event["generatedDate"]
         if self.policy.unknown_fields:
             event = with_unknown_fields(event)
+        # DEL-1: every subscriber to the event, within 10 s (at once, unless the policy holds deliveries back).
         subscribers = [w for w in self._webhooks.values() if not w.disabled and "connection.deleted" in w.event_types]
         if self.policy.first_subscriber_only:
             subscribers = subscribers[:1]
