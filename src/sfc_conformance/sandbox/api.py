@@ -16,7 +16,6 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -130,20 +129,24 @@ class Api:
 
     def endpoint(self, handler: Callable[..., Any], *, body: bool = False, status: int = 200
                  ) -> Callable[[Request], Awaitable[Response]]:
-        """Wrap ``handler(request_params..., base, [body])`` with the common gate."""
+        """Wrap ``handler(request_params..., base, [body])`` with the common gate.
+
+        The handler runs on the event loop, not in a worker thread: the state's calls are short and
+        take one lock anyway, and a thread hop per request cost more than the answer itself.
+        """
 
         async def run(request: Request) -> Response:
             try:
                 if not self._authorized(request):
                     if self.policy.refused_delete_still_deletes and request.method == "DELETE":
                         with contextlib.suppress(ApiError):
-                            await run_in_threadpool(handler, request, _NO_BODY, **dict(request.path_params))
+                            handler(request, _NO_BODY, **dict(request.path_params))
                     # KEY-1: refused, and nothing changed
                     raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
                 self.rate_limit.check()  # API-6
                 payload = await read_json(request, self.policy) if body else _NO_BODY
                 args = dict(request.path_params)
-                result = await run_in_threadpool(handler, request, payload, **args)
+                result = handler(request, payload, **args)
             except ApiError as error:
                 return error_response(error, self.policy)
             headers = {}  # KEY-2: nothing of the key goes back, in a header or a body

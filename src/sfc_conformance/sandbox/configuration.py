@@ -12,9 +12,10 @@ from __future__ import annotations
 import copy
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..clock import isoformat
@@ -68,20 +69,34 @@ class Chart:
     company_id: str
     platform_key: str
 
-    def _id(self, kind: str, name: str) -> str:
-        return str(uuid.uuid5(uuid.UUID(self.company_id), f"{self.platform_key}:{kind}:{name}"))
-
     def account_options(self) -> list[dict[str, Any]]:
-        return [
-            {"id": self._id("account", code), "name": name, "nominalCode": code, "classification": cls}
-            for code, name, cls in _ACCOUNTS
-        ]
+        return _copies(_options(self.company_id, self.platform_key)[0])
 
     def tax_rate_options(self) -> list[dict[str, Any]]:
-        return [{"id": self._id("tax", name), "name": name} for name in _TAX_RATES]
+        return _copies(_options(self.company_id, self.platform_key)[1])
 
     def supplier_options(self) -> list[dict[str, Any]]:
-        return [{"id": self._id("supplier", name), "name": name} for name in _SUPPLIERS]
+        return _copies(_options(self.company_id, self.platform_key)[2])
+
+
+Options = tuple[dict[str, str], ...]
+
+
+@lru_cache(maxsize=4096)
+def _options(company_id: str, platform_key: str) -> tuple[Options, Options, Options]:
+    """(accounts, tax rates, suppliers) of one company's chart: the same ids every time, worked out once."""
+    def option_id(kind: str, name: str) -> str:
+        return str(uuid.uuid5(uuid.UUID(company_id), f"{platform_key}:{kind}:{name}"))
+
+    return (tuple({"id": option_id("account", code), "name": name, "nominalCode": code, "classification": cls}
+                  for code, name, cls in _ACCOUNTS),
+            tuple({"id": option_id("tax", name), "name": name} for name in _TAX_RATES),
+            tuple({"id": option_id("supplier", name), "name": name} for name in _SUPPLIERS))
+
+
+def _copies(options: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Options for one answer: each a copy (their values are strings), so no answer shares one with another."""
+    return [dict(option) for option in options]
 
 
 @dataclass
@@ -134,7 +149,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
                 "descriptionText": f"Account that receives {label.lower()}",
                 "selectedAccountId": choices.accounts.get((section, slot)),
                 "required": required,
-                "accountOptions": copy.deepcopy(accounts),
+                "accountOptions": _copies(accounts),
             }
             for slot, (label, required) in ACCOUNT_SLOTS[section].items()
         }
@@ -165,7 +180,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
                 "taxRates": {
                     component: {
                         "selectedTaxRateId": choices.tax_rates.get(component),
-                        "taxRateOptions": copy.deepcopy(taxes),
+                        "taxRateOptions": _copies(taxes),
                     }
                     for component in TAX_COMPONENTS
                 },
@@ -188,7 +203,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
             },
             "payments": {"syncPayments": choices.sync_payments, "accounts": slots("payments")},
             "fees": {
-                "feesSupplier": {"selectedSupplierId": choices.supplier, "supplierOptions": copy.deepcopy(suppliers)},
+                "feesSupplier": {"selectedSupplierId": choices.supplier, "supplierOptions": _copies(suppliers)},
                 "syncFees": choices.sync_fees,
                 "accounts": slots("fees"),
             },

@@ -27,7 +27,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -173,7 +172,7 @@ class FlowApp:
             if connection_id is None:
                 raise ApiError(409, "This company has no accounting connection to authorize.")
             credentials = {k: v for k, v in form.items() if k in ("username", "password")}
-            await run_in_threadpool(self.state.authorize, company_id, connection_id, credentials, str(request.base_url))
+            self.state.authorize(company_id, connection_id, credentials, str(request.base_url))
             return _screen(self._configure_screen(company_id))
         except ApiError as error:
             return error_response(error, self.state.policy)
@@ -228,7 +227,7 @@ class FlowApp:
         try:
             token, company_id = self._company(request)
             form = await self._fields(request)
-            stored = await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=False)
+            stored = apply_form(self.state, company_id, form, schedule_only=False)
             if not stored["configured"]:  # the flow ends only once every required account is chosen
                 raise bad_request(INCOMPLETE)
             redirect_url = self.state.session(token).redirect_url
@@ -270,7 +269,7 @@ class FlowApp:
         try:
             _, company_id = self._company(request)
             form = await self._fields(request)
-            await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=True)
+            apply_form(self.state, company_id, form, schedule_only=True)
             return _screen(self._settings_screen(company_id))
         except ApiError as error:
             return error_response(error, self.state.policy)
@@ -280,8 +279,8 @@ class FlowApp:
             _, company_id = self._company(request)
             connection_id = self.state.accounting_connection_id(company_id)
             if connection_id is not None:
-                await run_in_threadpool(self.state.update_connection, company_id, connection_id,
-                                        {"status": "Deauthorized"}, str(request.base_url))
+                self.state.update_connection(company_id, connection_id, {"status": "Deauthorized"},
+                                             str(request.base_url))
             return _screen(self._settings_screen(company_id))
         except ApiError as error:
             return error_response(error, self.state.policy)
