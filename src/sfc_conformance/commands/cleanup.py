@@ -22,9 +22,9 @@ from ..clock import Clock, SystemClock
 from ..errors import UsageError
 from ..leftovers import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
 from ..pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order
+from ..preflight import preflight
 from ..secrets import Secret, redact
 from ..suite import settings
-from ..suite.preflight import preflight
 
 
 def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,10 +25,10 @@ from ..audit.engine import DEFAULT_PAGE_SIZE, Auditor, Verdict, audit
 from ..clock import SystemClock
 from ..errors import UsageError
 from ..pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient
+from ..preflight import preflight
 from ..report.files import check_writable
 from ..secrets import Secret
 from ..suite import settings
-from ..suite.preflight import preflight
 
 
 def add_readiness_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,23 +1,48 @@
 """Contract fuzzing: every operation of our contract, with requests nobody wrote by hand.
 
-    run.fuzz(client, budget, contained=...)    one run: prepare a merchant, then
-    ├── stateless.run_stateless                every operation alone: valid and invalid cases,
-    │                                          KEY-1 probes, bodies that are not JSON
-    └── stateful.run_stateful                  scenarios along the contract's links, ids from real answers
-    judge.judge                                every answer before schemathesis' checks and ours (checks.py);
-                                               ignorable.py says which invalid bodies a target may accept
-    findings.Findings                          each failure once, with its rule and a curl to reproduce it
-    sending.Sender                             through the project's one client, key masked in every curl
-    command                                    ``sfc-conformance fuzz``
+    engine.walk                  the one loop: for each operation, bodies that are not JSON,
+                                 generated valid and invalid cases (ids pinned to a real merchant),
+                                 and every path parameter as an id that does not exist;
+                                 an Examiner sends each and judges the answer
+    run.fuzz(client, budget)     ``sfc-conformance fuzz``: prepare a merchant, then
+    ├── stateless.run_stateless  the walk, every answer to every check, plus KEY-1 probes
+    └── stateful.run_stateful    scenarios along the contract's links, ids from real answers
+    judge.judge                  every answer before schemathesis' checks and ours (checks.py);
+                                 ignorable.py says which invalid bodies a target may accept
+    findings.Findings            each failure once, with its rule and a curl to reproduce it
+    sending.Sender               through the project's one client, key masked in every curl
+    command                      ``sfc-conformance fuzz``
 
-The Gherkin suite's API-5 scenario (:mod:`sfc_conformance.suite.fuzz`) sends
-its generated requests through the same :mod:`.schema` and :mod:`.sending`.
+The Gherkin suite's API-5 scenario (:mod:`sfc_conformance.suite.fuzz`) walks the
+same engine with an examiner of its own that looks for 5xx only; it uses the
+names below, never the modules' insides.
+
+Importing this package is cheap: schemathesis and hypothesis load with the
+first name used from it, so reading the command line never pays for them.
 """
 
 from __future__ import annotations
 
-from .budget import Budget
-from .findings import Finding
-from .run import FuzzReport, fuzz
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Budget", "Finding", "FuzzReport", "fuzz"]
+if TYPE_CHECKING:
+    from .budget import Budget
+    from .engine import BOTH, Examiner, Kind, Outgoing, Plan, outgoing, walk
+    from .findings import Finding
+    from .run import FuzzReport, fuzz
+    from .schema import load_schema
+
+_PUBLIC = {
+    "Budget": ".budget", "Finding": ".findings", "FuzzReport": ".run", "fuzz": ".run", "load_schema": ".schema",
+    "BOTH": ".engine", "Examiner": ".engine", "Kind": ".engine", "Outgoing": ".engine", "Plan": ".engine",
+    "outgoing": ".engine", "walk": ".engine",
+}
+__all__ = ["BOTH", "Budget", "Examiner", "Finding", "FuzzReport", "Kind", "Outgoing", "Plan", "fuzz", "load_schema",
+           "outgoing", "walk"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_PUBLIC[name], __name__), name)

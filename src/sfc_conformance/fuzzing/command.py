@@ -89,7 +89,7 @@ def _client(args: argparse.Namespace, api_key: Secret | None) -> Iterator[tuple[
             client.close()
             target.stop()
         return
-    from ..suite.preflight import preflight  # noqa: PLC0415
+    from ..preflight import preflight  # noqa: PLC0415
 
     assert api_key is not None  # _checked demands one for a base URL
     client = ApiClient(args.base_url, api_key, timeout=args.timeout)

@@ -17,11 +17,12 @@ from typing import Any
 from ..client import ApiClient
 from ..sync_flow_api import SyncFlowApi
 from .budget import Budget
+from .engine import operations
 from .findings import Finding, Findings
 from .schema import load_schema
 from .sending import Sender
 from .stateful import run_stateful
-from .stateless import operations, run_stateless
+from .stateless import run_stateless
 
 MERCHANT_NAME = "SFC conformance fuzz"
 CONTAINED_HOOK = "https://fuzz.invalid/hook"

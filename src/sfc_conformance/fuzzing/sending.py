@@ -25,6 +25,7 @@ from ..client import ApiClient, auth_header
 from ..errors import TargetError
 from ..secrets import redact
 from .budget import Budget
+from .engine import outgoing
 
 # Retried by the client: the target asks us to slow down or to come back (Retry-After honoured).
 FUZZ_RETRY_STATUSES = frozenset({408, 429})
@@ -86,14 +87,9 @@ class Sender:
 
     def send_case(self, case: Any, credentials: Credentials = Credentials.KEY) -> Sent:
         """Send a generated case; raises :class:`OutOfBudget` when the run must stop."""
-        kwargs = case.as_transport_kwargs(base_url=self.client.base_url)
-        headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items()
-                   if k.lower() not in ("authorization", "x-schemathesis-testcaseid")}
-        content = kwargs.get("data")
-        if isinstance(content, str):
-            content = content.encode()
-        sent = self.send(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=headers,
-                         json_body=kwargs.get("json"), content=content, credentials=credentials)
+        request = outgoing(case)
+        sent = self.send(request.method, request.url, params=request.params, headers=request.headers,
+                         json_body=request.json_body, content=request.content, credentials=credentials)
         if sent.response.status_code < 300:
             self.succeeded.add(case.operation.label)
         return sent

@@ -1,7 +1,19 @@
 """The embedded sandbox: a stateful, Codat-like Sync for Commerce target.
 
-``app.Sandbox`` assembles it; ``serve`` serves it.  Importing this package
-imports nothing heavy, so the command line can read the fault list cheaply.
+    app.Sandbox          assembles it: state, API, the merchant's side; serve.py serves it
+    api.py               the API's gate: the key, the rate limit, ErrorMessage (KEY-*, API-2, API-3, API-6)
+    state.SandboxState   every rule, one part per concept, behind one lock:
+      companies.py         companies and connections (READY-1, READY-2, LINK-3, REV-4, API-4)
+      flow.py              the start call and the OTP (URL-*, OTP-*, LINK-1, LINK-2, REV-1)
+      configuring.py       the merchant's configuration (CONF-*, REV-*); configuration.py its document
+      syncs.py             syncs, the schedule and the deletion (DEL-*, FLOW-3); webhooks.py sends
+      housekeeping.py      the account as a whole, and READY-1 as the records have it
+    pages.py, flow_app.py  the merchant's side: server-rendered pages, or a browser app (FLOW-*)
+    faults.py, policy.py   the fault catalog, and the one Policy through which faults enter the rules
+
+Each rule id sits in a comment beside the code that enforces it, so
+``grep -rn OTP-2 src/sfc_conformance/sandbox`` lands there.  Importing this
+package imports nothing heavy, so the command line can read the fault list cheaply.
 """
 
 # How the merchant's side is built: server-rendered pages (:mod:`.pages`), or a

@@ -16,7 +16,6 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -24,6 +23,7 @@ from starlette.routing import Route
 from ..clock import Clock
 from ..secrets import Secret
 from .errors import ApiError, bad_request
+from .policy import Policy
 from .state import SandboxState
 from .webhooks import with_unknown_fields
 
@@ -53,18 +53,18 @@ class RateLimit:
             if self._count > self.per_second:
                 retry = max(1, math.ceil(window + 1 - now))
                 raise ApiError(429, "You have made too many requests; retry later.",
-                               headers={"Retry-After": str(retry)})
+                               headers={"Retry-After": str(retry)})  # API-6: when to come back
 
 
-def error_response(error: ApiError, state: SandboxState) -> Response:
+def error_response(error: ApiError, policy: Policy) -> Response:
+    """Every refusal as an ErrorMessage whose `statusCode` is the HTTP status (API-3)."""
     headers = error.headers
-    if "no-retry-after" in state.faults:
+    if not policy.sends_retry_after:
         headers = {k: v for k, v in headers.items() if k.lower() != "retry-after"}
-    if "plain-text-errors" in state.faults:
+    if policy.errors_as_plain_text:
         return PlainTextResponse(error.message, status_code=error.status, headers=headers)
     body = error.body()
-    if "error-status-mismatch" in state.faults:
-        body["statusCode"] = 400
+    body["statusCode"] = policy.error_status_code or error.status  # API-3
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
@@ -81,7 +81,7 @@ async def read_body(request: Request) -> bytes:
     return bytes(raw)
 
 
-async def read_json(request: Request, state: SandboxState) -> Any:
+async def read_json(request: Request, policy: Policy) -> Any:
     """The request's JSON body, ``None`` when empty; 400/413 when it cannot be read."""
     raw = await read_body(request)
     if not raw.strip():
@@ -92,9 +92,9 @@ async def read_json(request: Request, state: SandboxState) -> Any:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
         return value
     except (ValueError, RecursionError) as exc:
-        if "crash-on-bad-json" in state.faults:
+        if policy.crashes_on_bad_json:
             raise RuntimeError("fault: crash-on-bad-json") from exc
-        raise bad_request("The request body is not valid JSON.") from None
+        raise bad_request("The request body is not valid JSON.") from None  # API-5: a 400, never a 5xx
 
 
 def _with_key_in_link_urls(value: Any, key: str) -> Any:
@@ -114,45 +114,51 @@ def _reject_constant(name: str) -> Any:
 class Api:
     def __init__(self, state: SandboxState, api_key: Secret, rate_limit: RateLimit) -> None:
         self.state = state
+        self.policy = state.policy
         self._expected = b"Basic " + base64.b64encode(api_key.reveal().encode())
         self._api_key = api_key
         self.rate_limit = rate_limit
 
     def _authorized(self, request: Request) -> bool:
-        if "api-key-optional" in self.state.faults and "authorization" not in request.headers:
+        if self.policy.key_optional and "authorization" not in request.headers:
             return True
         given = request.headers.get("authorization", "").encode("latin-1", "replace")
-        if "bearer-accepted" in self.state.faults and given == b"Bearer " + self._api_key.reveal().encode():
+        if self.policy.accepts_bearer and given == b"Bearer " + self._api_key.reveal().encode():
             return True
-        return hmac.compare_digest(given, self._expected)  # KEY-1
+        return hmac.compare_digest(given, self._expected)  # KEY-1: HTTP Basic with the key, nothing else
 
     def endpoint(self, handler: Callable[..., Any], *, body: bool = False, status: int = 200
                  ) -> Callable[[Request], Awaitable[Response]]:
-        """Wrap ``handler(request_params..., base, [body])`` with the common gate."""
+        """Wrap ``handler(request_params..., base, [body])`` with the common gate.
+
+        The handler runs on the event loop, not in a worker thread: the state's calls are short and
+        take one lock anyway, and a thread hop per request cost more than the answer itself.
+        """
 
         async def run(request: Request) -> Response:
             try:
                 if not self._authorized(request):
-                    if "refused-delete-still-deletes" in self.state.faults and request.method == "DELETE":
+                    if self.policy.refused_delete_still_deletes and request.method == "DELETE":
                         with contextlib.suppress(ApiError):
-                            await run_in_threadpool(handler, request, _NO_BODY, **dict(request.path_params))
+                            handler(request, _NO_BODY, **dict(request.path_params))
+                    # KEY-1: refused, and nothing changed
                     raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
-                self.rate_limit.check()
-                payload = await read_json(request, self.state) if body else _NO_BODY
+                self.rate_limit.check()  # API-6
+                payload = await read_json(request, self.policy) if body else _NO_BODY
                 args = dict(request.path_params)
-                result = await run_in_threadpool(handler, request, payload, **args)
+                result = handler(request, payload, **args)
             except ApiError as error:
-                return error_response(error, self.state)
+                return error_response(error, self.policy)
             headers = {}  # KEY-2: nothing of the key goes back, in a header or a body
-            if "api-key-echoed" in self.state.faults:
+            if self.policy.echoes_key:
                 headers["x-api-key-used"] = self._api_key.reveal()
             if result is None:
                 return Response(status_code=204, headers=headers)
-            if "api-key-in-link-url" in self.state.faults:
+            if self.policy.key_in_link_urls:
                 result = _with_key_in_link_urls(result, self._api_key.reveal())
-            if "unknown-fields" in self.state.faults:
+            if self.policy.unknown_fields:
                 result = with_unknown_fields(result)
-            if "json-as-text-plain" in self.state.faults and request.url.path.endswith("/connections"):
+            if self.policy.connections_as_text_plain and request.url.path.endswith("/connections"):
                 return JSONResponse(result, status_code=status, headers=headers, media_type="text/plain")
             return JSONResponse(result, status_code=status, headers=headers)  # API-2: application/json
 

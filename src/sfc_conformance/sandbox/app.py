@@ -14,9 +14,9 @@ from ..secrets import Secret
 from . import FLOW_STYLES
 from .api import Api, RateLimit, error_response
 from .errors import ApiError
-from .faults import Faults
 from .flow_app import FlowApp
 from .pages import FlowPages
+from .policy import Policy
 from .state import SandboxState
 from .webhooks import InlineDispatcher, ThreadDispatcher
 
@@ -41,7 +41,7 @@ class Sandbox:
         self.api_key = Secret(api_key)
         self.clock: Clock = clock or ManualClock()
         self.dispatcher = ThreadDispatcher() if threaded_webhooks else InlineDispatcher()
-        self.state = SandboxState(self.clock, Faults(faults), self.dispatcher.send,
+        self.state = SandboxState(self.clock, Policy.of(faults), self.dispatcher.send,
                                   Secret(webhook_secret) if webhook_secret else None)
         self.rate_limit = RateLimit(self.clock)
         if isinstance(self.clock, ManualClock):
@@ -59,11 +59,11 @@ class Sandbox:
         assert isinstance(exc, HTTPException)
         message = {404: "No such endpoint.", 405: "This endpoint does not take that method."}.get(
             exc.status_code, exc.detail)
-        return error_response(ApiError(exc.status_code, message), self.state)
+        return error_response(ApiError(exc.status_code, message), self.state.policy)
 
     async def _crash(self, request: Request, exc: Exception) -> Response:
         # A bug, not a client error: say so honestly (API-5 tests hunt for these).
-        return error_response(ApiError(500, "The sandbox failed unexpectedly."), self.state)
+        return error_response(ApiError(500, "The sandbox failed unexpectedly."), self.state.policy)
 
     def close(self) -> None:
         self.dispatcher.close()

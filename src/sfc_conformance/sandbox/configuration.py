@@ -12,9 +12,10 @@ from __future__ import annotations
 import copy
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..clock import isoformat
@@ -68,20 +69,34 @@ class Chart:
     company_id: str
     platform_key: str
 
-    def _id(self, kind: str, name: str) -> str:
-        return str(uuid.uuid5(uuid.UUID(self.company_id), f"{self.platform_key}:{kind}:{name}"))
-
     def account_options(self) -> list[dict[str, Any]]:
-        return [
-            {"id": self._id("account", code), "name": name, "nominalCode": code, "classification": cls}
-            for code, name, cls in _ACCOUNTS
-        ]
+        return _copies(_options(self.company_id, self.platform_key)[0])
 
     def tax_rate_options(self) -> list[dict[str, Any]]:
-        return [{"id": self._id("tax", name), "name": name} for name in _TAX_RATES]
+        return _copies(_options(self.company_id, self.platform_key)[1])
 
     def supplier_options(self) -> list[dict[str, Any]]:
-        return [{"id": self._id("supplier", name), "name": name} for name in _SUPPLIERS]
+        return _copies(_options(self.company_id, self.platform_key)[2])
+
+
+Options = tuple[dict[str, str], ...]
+
+
+@lru_cache(maxsize=4096)
+def _options(company_id: str, platform_key: str) -> tuple[Options, Options, Options]:
+    """(accounts, tax rates, suppliers) of one company's chart: the same ids every time, worked out once."""
+    def option_id(kind: str, name: str) -> str:
+        return str(uuid.uuid5(uuid.UUID(company_id), f"{platform_key}:{kind}:{name}"))
+
+    return (tuple({"id": option_id("account", code), "name": name, "nominalCode": code, "classification": cls}
+                  for code, name, cls in _ACCOUNTS),
+            tuple({"id": option_id("tax", name), "name": name} for name in _TAX_RATES),
+            tuple({"id": option_id("supplier", name), "name": name} for name in _SUPPLIERS))
+
+
+def _copies(options: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Options for one answer: each a copy (their values are strings), so no answer shares one with another."""
+    return [dict(option) for option in options]
 
 
 @dataclass
@@ -117,10 +132,11 @@ class Choices:
 
 
 def render(company_id: str, company_name: str, chart: Chart | None, choices: Choices,
-           configured: bool) -> dict[str, Any]:
+           configured: bool, *, flag: str = "enable") -> dict[str, Any]:
     """The ``Configuration`` document for a company.
 
     Without a chart (accounting not linked yet) the option lists are empty.
+    ``flag`` names the sync's switch: ``enable`` as the OAS spells it, or ``enabled`` as the seed page does.
     """
     accounts = chart.account_options() if chart else []  # CONF-2: options once the accounting is Linked
     taxes = chart.tax_rate_options() if chart else []
@@ -133,7 +149,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
                 "descriptionText": f"Account that receives {label.lower()}",
                 "selectedAccountId": choices.accounts.get((section, slot)),
                 "required": required,
-                "accountOptions": copy.deepcopy(accounts),
+                "accountOptions": _copies(accounts),
             }
             for slot, (label, required) in ACCOUNT_SLOTS[section].items()
         }
@@ -141,7 +157,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
     return {
         "companyId": company_id,
         "accountingSoftwareCompanyName": company_name,
-        "enable": choices.enable,
+        flag: choices.enable,  # READY-3: either spelling is read back (see `apply`)
         "configured": configured,  # CONF-1, CONF-4: derived, never taken from a request
         "schedule": {
             "selectedFrequency": choices.frequency,
@@ -164,7 +180,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
                 "taxRates": {
                     component: {
                         "selectedTaxRateId": choices.tax_rates.get(component),
-                        "taxRateOptions": copy.deepcopy(taxes),
+                        "taxRateOptions": _copies(taxes),
                     }
                     for component in TAX_COMPONENTS
                 },
@@ -187,7 +203,7 @@ def render(company_id: str, company_name: str, chart: Chart | None, choices: Cho
             },
             "payments": {"syncPayments": choices.sync_payments, "accounts": slots("payments")},
             "fees": {
-                "feesSupplier": {"selectedSupplierId": choices.supplier, "supplierOptions": copy.deepcopy(suppliers)},
+                "feesSupplier": {"selectedSupplierId": choices.supplier, "supplierOptions": _copies(suppliers)},
                 "syncFees": choices.sync_fees,
                 "accounts": slots("fees"),
             },
@@ -232,7 +248,8 @@ class _Reader:
         return value
 
 
-def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: datetime) -> Choices:
+def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: datetime,
+          time_zone_default: str = DEFAULT_TIME_ZONE) -> Choices:
     """Read a posted ``Configuration`` into new choices, or refuse it whole (CONF-3, CONF-5, REV-3)."""
     if not isinstance(body, dict):
         raise bad_request("The configuration must be a JSON object.")
@@ -247,7 +264,7 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
 
     schedule = r.obj(body, "schedule", "schedule")
     if schedule is not None:
-        _read_schedule(r, schedule, new, start_date_default)
+        _read_schedule(r, schedule, new, start_date_default, time_zone_default)
 
     config = r.obj(body, "configuration", "configuration")
     if config is not None:
@@ -258,7 +275,8 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
     return new
 
 
-def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_default: datetime) -> None:
+def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_default: datetime,
+                   zone_default: str) -> None:
     if "selectedFrequency" in schedule:
         frequency = r.one_of(schedule["selectedFrequency"], FREQUENCIES, "schedule.selectedFrequency")
         if frequency is not None:
@@ -275,7 +293,7 @@ def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_def
 
     zone = schedule.get("timeZone")
     if zone is None:
-        new.time_zone = DEFAULT_TIME_ZONE
+        new.time_zone = zone_default  # CONF-6
     elif not isinstance(zone, str) or zone not in iana_time_zones():
         r.fail("schedule.timeZone", "schedule.timeZone must be an IANA time zone such as Europe/London")
     else:

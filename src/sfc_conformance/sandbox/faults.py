@@ -1,8 +1,10 @@
 """Deliberate defects, for proving that the suite catches a broken target.
 
-Each fault breaks one rule of the profile in one place of the sandbox
-(grep the fault's name to find that place).  They are off unless asked for
-with ``--sandbox-fault NAME``; a partner never needs them.
+Each fault breaks one rule of the profile in one place of the sandbox.  Its
+name leads to :data:`.policy.CHANGES`, which says which field of the
+sandbox's :class:`~.policy.Policy` it changes; grep that field to find the one
+place it enters the rules.  Faults are off unless asked for with
+``--sandbox-fault NAME``; a partner never needs them.
 
 Variants are the other half of the proof: differences the profile allows
 (the seed page's spelling of a flag, fields the contract does not know, a
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..fault_switches import FaultSwitches
+from ..windows import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN
 
 FAULTS: dict[str, tuple[str, str]] = {
     # name: (rule it breaks, what the sandbox then does)
@@ -117,8 +120,10 @@ EXPOSED_BY: dict[str, str] = {
 
 # Faults a live target cannot show, by design of the profile, with the reason.
 LIVE_BLIND: dict[str, str] = {
-    "otp-expires-early": "the profile's live check judges a link opened at most 28 s after the start call was sent",
-    "otp-lasts-31s": "the profile's live check refuses from 31 s after the start call's answer: 1 s of network slack",
+    "otp-expires-early": f"the profile's live check judges a link opened at most {LIVE_VALID_WITHIN:g} s after "
+                         "the start call was sent",
+    "otp-lasts-31s": f"the profile's live check refuses from {LIVE_EXPIRED_AFTER:g} s after the start call's answer: "
+                     "1 s of network slack",
 }
 
 

@@ -27,7 +27,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -118,7 +117,7 @@ class FlowApp:
             session = self.state.open_flow(p["commerceKey"], p["accountingKey"], params)
             screen = self._first_screen(session.company_id)
         except ApiError as error:
-            return error_response(error, self.state)
+            return error_response(error, self.state.policy)
         return JSONResponse({"token": session.token, "screen": screen}, headers=_API_HEADERS)
 
     def _first_screen(self, company_id: str) -> dict[str, Any]:
@@ -131,7 +130,7 @@ class FlowApp:
 
     async def _fields(self, request: Request) -> dict[str, str]:
         """The request's JSON object of strings: what the app's forms send."""
-        body = await read_json(request, self.state)
+        body = await read_json(request, self.state.policy)
         if body is None:
             return {}
         if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
@@ -152,7 +151,7 @@ class FlowApp:
                 return _screen(self._settings_screen(company_id))
             raise ApiError(404, f"The sync flow has no screen {screen[:40]!r}.")
         except ApiError as error:
-            return error_response(error, self.state)
+            return error_response(error, self.state.policy)
 
     # -- authorize (seed §2) ------------------------------------------------------------
 
@@ -173,10 +172,10 @@ class FlowApp:
             if connection_id is None:
                 raise ApiError(409, "This company has no accounting connection to authorize.")
             credentials = {k: v for k, v in form.items() if k in ("username", "password")}
-            await run_in_threadpool(self.state.authorize, company_id, connection_id, credentials, str(request.base_url))
+            self.state.authorize(company_id, connection_id, credentials, str(request.base_url))
             return _screen(self._configure_screen(company_id))
         except ApiError as error:
-            return error_response(error, self.state)
+            return error_response(error, self.state.policy)
 
     # -- configure (seed §3) and the end of the flow (FLOW-2) -----------------------------
 
@@ -228,15 +227,15 @@ class FlowApp:
         try:
             token, company_id = self._company(request)
             form = await self._fields(request)
-            stored = await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=False)
+            stored = apply_form(self.state, company_id, form, schedule_only=False)
             if not stored["configured"]:  # the flow ends only once every required account is chosen
                 raise bad_request(INCOMPLETE)
             redirect_url = self.state.session(token).redirect_url
         except ApiError as error:
-            return error_response(error, self.state)
-        if "no-success-page" in self.state.faults:
+            return error_response(error, self.state.policy)
+        if not self.state.policy.success_page:
             return Response(status_code=204, headers=_API_HEADERS)
-        if redirect_url:
+        if redirect_url:  # FLOW-2: the partner's redirect, or the success screen
             return JSONResponse({"redirect": redirect_location(redirect_url)}, headers=_API_HEADERS)
         return _screen({
             "name": "success", "title": "You're all set",
@@ -270,19 +269,19 @@ class FlowApp:
         try:
             _, company_id = self._company(request)
             form = await self._fields(request)
-            await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=True)
+            apply_form(self.state, company_id, form, schedule_only=True)
             return _screen(self._settings_screen(company_id))
         except ApiError as error:
-            return error_response(error, self.state)
+            return error_response(error, self.state.policy)
 
     async def deauthorize(self, request: Request) -> Response:
         try:
             _, company_id = self._company(request)
             connection_id = self.state.accounting_connection_id(company_id)
             if connection_id is not None:
-                await run_in_threadpool(self.state.update_connection, company_id, connection_id,
-                                        {"status": "Deauthorized"}, str(request.base_url))
+                self.state.update_connection(company_id, connection_id, {"status": "Deauthorized"},
+                                             str(request.base_url))
             return _screen(self._settings_screen(company_id))
         except ApiError as error:
-            return error_response(error, self.state)
+            return error_response(error, self.state.policy)
 

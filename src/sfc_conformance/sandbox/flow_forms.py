@@ -39,10 +39,10 @@ def apply_form(state: SandboxState, company_id: str, form: dict[str, str], *, sc
                 conf[section]["accounts"][slot]["selectedAccountId"] = form.get(f"account.{section}.{slot}") or None
         for component in TAX_COMPONENTS:
             conf["sales"]["taxRates"][component]["selectedTaxRateId"] = form.get(f"taxRate.{component}") or None
-        if "pages-drop-invoice-status" not in state.faults:
+        if state.policy.pages_keep_invoice_status:
             conf["sales"]["invoiceStatus"]["selectedInvoiceStatus"] = form.get("invoiceStatus") or None
         conf["sales"]["grouping"]["groupingPeriod"]["selectedGroupingPeriod"] = form.get("groupingPeriod") or None
-    return state.set_configuration(company_id, doc)
+    return state.set_configuration(company_id, doc)  # FLOW-1: the API's own call
 
 
 def redirect_location(redirect_url: str) -> str:

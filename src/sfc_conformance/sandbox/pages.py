@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -112,7 +111,7 @@ class FlowPages:
             if connection_id is None:
                 raise ApiError(409, "This company has no accounting connection to authorize.")
             credentials = {k: v for k, v in form.items() if k in ("username", "password")}
-            await run_in_threadpool(self.state.authorize, company_id, connection_id, credentials, str(request.base_url))
+            self.state.authorize(company_id, connection_id, credentials, str(request.base_url))
         except ApiError as error:
             return self._refused(error)
         return RedirectResponse(f"/sync-flow/s/{token}/configure", status_code=303)
@@ -183,7 +182,7 @@ class FlowPages:
             form = await self._form(request)
             session = self.state.session(token)
             try:
-                stored = await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=False)
+                stored = apply_form(self.state, company_id, form, schedule_only=False)
             except ApiError as error:
                 if error.status != 400:
                     raise
@@ -192,7 +191,7 @@ class FlowPages:
                 return self._configure_page(token, company_id, [INCOMPLETE], 400)
         except ApiError as error:
             return self._refused(error)
-        if "no-success-page" in self.state.faults:
+        if not self.state.policy.success_page:
             return Response(status_code=204)
         if session.redirect_url:  # FLOW-2: the partner's redirect, or the success page
             return RedirectResponse(redirect_location(session.redirect_url), status_code=303)
@@ -232,7 +231,7 @@ class FlowPages:
         try:
             token, company_id = await self._session(request)
             form = await self._form(request)
-            await run_in_threadpool(apply_form, self.state, company_id, form, schedule_only=True)
+            apply_form(self.state, company_id, form, schedule_only=True)
         except ApiError as error:
             return self._refused(error)
         return RedirectResponse(f"/sync-flow/s/{token}/settings", status_code=303)
@@ -242,8 +241,8 @@ class FlowPages:
             token, company_id = await self._session(request)
             connection_id = self.state.accounting_connection_id(company_id)
             if connection_id is not None:
-                await run_in_threadpool(self.state.update_connection, company_id, connection_id,
-                                        {"status": "Deauthorized"}, str(request.base_url))
+                self.state.update_connection(company_id, connection_id, {"status": "Deauthorized"},
+                                             str(request.base_url))
         except ApiError as error:
             return self._refused(error)
         return RedirectResponse(f"/sync-flow/s/{token}/settings", status_code=303)

@@ -11,6 +11,14 @@ import calendar
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .configuration import Choices
+
+
+def next_run(choices: Choices, after: datetime) -> datetime:
+    """The first sync the merchant's schedule runs strictly after ``after``."""
+    return next_sync_after(after, frequency=choices.frequency, sync_hour=choices.sync_hour,
+                           time_zone=choices.time_zone, start_date=choices.start_date)
+
 
 def next_sync_after(moment: datetime, *, frequency: str, sync_hour: int, time_zone: str,
                     start_date: datetime | None) -> datetime:

@@ -43,7 +43,7 @@ class Delivery:
         sandbox's (possibly manual) domain clock; ``generatedDate`` in the body does.
         """
         headers = {"content-type": "application/json"}
-        if self.secret:
+        if self.secret:  # DEL-4: Standard Webhooks' webhook-id, webhook-timestamp and webhook-signature
             now = datetime.now(UTC)
             headers["webhook-id"] = self.msg_id
             headers["webhook-timestamp"] = str(int(now.timestamp()))

@@ -1,30 +1,29 @@
-"""API-5: requests generated from our contract by schemathesis, sent through the suite's client.
+"""API-5: requests generated from our contract, sent through the suite's client; no answer may be a 5xx.
 
-Every operation gets ``examples`` positive and ``examples`` negative cases,
-derandomized so a run is repeatable.  Path ids are pinned to a real merchant
-so bodies reach the target's validation rather than stopping at a 404; then
-every path parameter is tried once with a well-formed id that does not exist,
-the others still the merchant's.
-Webhook subscriptions are never fuzzed: a generated URL would make the target
-post events to an arbitrary host.  The contract as schemathesis reads it, the
-hand-made bodies and the generation loop are the contract fuzzer's
-(:mod:`sfc_conformance.fuzzing`); this scenario only looks for 5xx.
+The requests are the contract fuzzer's (:func:`sfc_conformance.fuzzing.walk`,
+the loop ``sfc-conformance fuzz`` runs): for every operation, bodies that are
+not JSON, ``examples`` valid and ``examples`` invalid cases with the
+merchant's ids pinned, and every path parameter once as a well-formed id that
+does not exist.  Generation is seeded, so a run is repeatable.  This scenario
+only looks for 5xx; the whole-run scenarios (API-1..3, KEY-2) see the answers too.
+
+Webhook subscriptions get no generated body: a generated URL would make the
+target post events to an arbitrary host.  Against a live target no valid
+company is generated either: the partner's account is not filled with them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hypothesis import HealthCheck, Phase, settings
-from schemathesis.generation.modes import GenerationMode
-
-from ..fuzzing.schema import load_schema
-from ..fuzzing.stateless import RAW_BODIES, generate, operations, unknown_id_variants
 from .world import Merchant, Suite
 
-NEVER_FUZZED = {("POST", "/webhooks")}
-MALFORMED_BODIES = [body for body, _ in RAW_BODIES]
+if TYPE_CHECKING:
+    from ..fuzzing import Kind, Outgoing
+
+NOT_GENERATED = "create-webhook"  # POST /webhooks
+NOT_GENERATED_LIVE = "create-company"  # POST /companies: invalid bodies only
 
 
 @dataclass(frozen=True)
@@ -39,79 +38,53 @@ class ServerError:
 class Fuzzed:
     """What the generated requests of a scenario met: how many were sent, which were answered with a 5xx."""
 
-    pinned: dict[str, str]  # the merchant's ids, as they were before the fuzz changed anything
+    pinned: dict[str, str]  # the merchant's ids the requests were pinned to
     sent: int = 0
     failures: list[ServerError] = field(default_factory=list)
+    unknown_ids: int = 0  # requests with a well-formed id that does not exist
 
 
-def _repeatable(examples: int) -> settings:
-    return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+class _ServerErrors:
+    """The examiner of API-5: every request through the suite's client, each 5xx kept."""
 
+    def __init__(self, suite: Suite, fuzzed: Fuzzed) -> None:
+        self.suite = suite
+        self.fuzzed = fuzzed
 
-def _sender(suite: Suite, fuzzed: Fuzzed) -> Any:
-    def send(case: Any) -> None:
-        kwargs = case.as_transport_kwargs(base_url=suite.target.base_url)
-        headers = {k: v for k, v in (kwargs.get("headers") or {}).items()
-                   if k.lower() not in ("authorization", "x-schemathesis-testcaseid")}
-        content = kwargs.get("data")
-        if isinstance(content, str):
-            content = content.encode()
-        answer = suite.client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"),
-                                      headers=headers, json_body=kwargs.get("json"), content=content, retry=False)
-        fuzzed.sent += 1
+    def raw_body(self, operation: Any, request: Outgoing, must_refuse: bool) -> None:
+        self._send(request)
+
+    def case(self, case: Any, kind: Kind) -> None:
+        from ..fuzzing import outgoing  # noqa: PLC0415 - loaded with the fuzz, as schemathesis is
+
+        self._send(outgoing(case))
+        self.fuzzed.unknown_ids += kind == "unknown-id"
+
+    def _send(self, request: Outgoing) -> None:
+        answer = self.suite.client.request(request.method, request.url, params=request.params,
+                                           headers=request.headers, json_body=request.json_body,
+                                           content=request.content, retry=False)
+        self.fuzzed.sent += 1
         if answer.status_code >= 500:
-            fuzzed.failures.append(ServerError(kwargs["method"], case.operation.path, answer.status_code,
-                                               suite.observations.records[-1].shown))
-
-    return send
+            self.fuzzed.failures.append(ServerError(request.method, request.template, answer.status_code,
+                                                    self.suite.observations.records[-1].shown))
 
 
-def _pinned(suite: Suite, merchant: Merchant) -> dict[str, str]:
-    return {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
+def fuzz(suite: Suite, merchant: Merchant, examples: int) -> Fuzzed:
+    """Walk every operation: ``examples`` generated cases per mode, and an unknown id for each path parameter."""
+    # schemathesis and hypothesis load here, when API-5 runs, not whenever the steps are collected.
+    from ..fuzzing import BOTH, Budget, Plan, load_schema, walk  # noqa: PLC0415
 
+    pinned = {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
+    live = suite.settings.live
 
-def fuzz(suite: Suite, merchant: Merchant, examples: int, fuzzed: Fuzzed | None = None) -> Fuzzed:
-    """Send the generated requests, ``examples`` per operation and mode (counted into ``fuzzed``)."""
-    schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
-    fuzzed = fuzzed or Fuzzed(_pinned(suite, merchant))
-    pinned = fuzzed.pinned
-    send = _sender(suite, fuzzed)
+    def modes(operation: str) -> tuple[Kind, ...]:
+        if operation == NOT_GENERATED:
+            return ()
+        return ("negative",) if live and operation == NOT_GENERATED_LIVE else BOTH
 
-    def send_raw(method: str, path: str, content: bytes) -> None:
-        answer = suite.client.request(method, path, content=content, retry=False,
-                                      headers={"Content-Type": "application/json"})
-        fuzzed.sent += 1
-        if answer.status_code >= 500:
-            fuzzed.failures.append(ServerError(method, path, answer.status_code, suite.observations.records[-1].shown))
-
-    for operation in operations(schema):
-        if operation.body and (operation.method.upper(), operation.path) not in NEVER_FUZZED:
-            # Not JSON at all: something a generator from the contract never sends.
-            path = operation.path.format(**pinned)
-            for content in MALFORMED_BODIES:
-                send_raw(operation.method.upper(), path, content)
-        if (operation.method.upper(), operation.path) in NEVER_FUZZED:
-            continue
-        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
-        if suite.settings.live and operation.path == "/companies":
-            modes = [GenerationMode.NEGATIVE]  # do not fill a live account with generated companies
-        fixed = {k: v for k, v in pinned.items() if "{" + k + "}" in operation.path} or None
-        for mode in modes:
-            if not generate(operation.as_strategy(mode, path_parameters=fixed), _repeatable(examples), send):
-                generate(operation.as_strategy(mode), _repeatable(examples), send)  # only the pinned ids were left
-    return fuzzed
-
-
-def fuzz_unknown_ids(suite: Suite, merchant: Merchant) -> Fuzzed:
-    """Every path parameter once with a well-formed id that does not exist, the others the merchant's."""
-    schema = load_schema(suite.settings.commerce_key, suite.settings.accounting_key)
-    fuzzed = Fuzzed(_pinned(suite, merchant))
-    known = {"commerceKey": suite.commerce_key, "accountingKey": suite.accounting_key, **fuzzed.pinned}
-    send = _sender(suite, fuzzed)
-    for operation in operations(schema):
-        if (operation.method.upper(), operation.path) in NEVER_FUZZED:
-            continue
-        for parameters in unknown_id_variants(operation, known):
-            generate(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=parameters), _repeatable(1), send)
+    fuzzed = Fuzzed(pinned)
+    plan = Plan(Budget(examples), pinned=pinned, modes=modes,
+                known={"commerceKey": suite.commerce_key, "accountingKey": suite.accounting_key, **pinned})
+    walk(load_schema(suite.settings.commerce_key, suite.settings.accounting_key), plan, _ServerErrors(suite, fuzzed))
     return fuzzed

@@ -1,0 +1,168 @@
+"""The one fuzz loop: every operation of our contract, with requests nobody wrote by hand.
+
+For each operation, in the order of :func:`operations` (those that change or
+destroy the pinned merchant last), :func:`walk` produces
+
+1. where the operation takes a body, bodies that are not JSON at all (:data:`RAW_BODIES`);
+2. generated cases for each mode the :class:`Plan` gives the operation (valid, invalid),
+   path ids pinned to a real merchant so bodies reach the target's validation rather than
+   stopping at a 404; where only the pinned ids were left to vary, ids of their own;
+3. every path parameter once as a well-formed id that does not exist, the others the
+   merchant's (API-5: a target must answer 404, not fail).
+
+What is sent, and how each answer is judged, is the :class:`Examiner`'s:
+``sfc-conformance fuzz`` holds every answer to every check (:mod:`.stateless`),
+the suite's API-5 scenario looks for 5xx only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import hypothesis
+from hypothesis import given, settings
+from hypothesis.errors import Unsatisfiable
+from hypothesis.strategies import SearchStrategy
+from schemathesis.core.result import Err
+from schemathesis.generation.modes import GenerationMode
+
+from .budget import Budget
+from .schema import operation_id
+
+Kind = Literal["positive", "negative", "unknown-id"]
+MODES: dict[Kind, GenerationMode] = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
+BOTH: tuple[Kind, ...] = ("positive", "negative")
+
+# Bodies no generator from the contract sends: (body, whether it must be refused).  Not JSON at all
+# (truncated, not UTF-8, nested past any parser's depth) must be; a number past any float is JSON, but
+# JSON no parser should choke on.
+RAW_BODIES = ((b'{"truncated', True), (b"\xff\xfe not utf-8", True), (b"[" * 10000, True),
+              (b'{"a": 1e999999}', False))
+# De-authorizing or deleting the pinned connection would turn every later configuration request into a 409;
+# deleting the pinned company, every later request into a 404.  In this order, at the end.
+RUN_LAST = ("update-connection", "delete-connection", "delete-company")
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+NONEXISTENT_KEY = "zzzz"  # a well-formed platform key that names no platform
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One request as it goes out, for an examiner that sends it its own way."""
+
+    method: str
+    url: str  # below the base URL, path ids filled in
+    template: str  # the contract's path, as ``/companies/{companyId}``
+    params: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    json_body: Any = None
+    content: bytes | None = None
+
+
+def outgoing(case: Any) -> Outgoing:
+    """A generated case as a request, without the headers the client sets itself."""
+    kwargs = case.as_transport_kwargs(base_url="")
+    headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items()
+               if k.lower() not in ("authorization", "x-schemathesis-testcaseid")}
+    content = kwargs.get("data")
+    if isinstance(content, str):
+        content = content.encode()
+    return Outgoing(kwargs["method"], kwargs["url"], case.operation.path, kwargs.get("params"), headers,
+                    kwargs.get("json"), content)
+
+
+class Examiner(Protocol):
+    """Sends what :func:`walk` produces and judges the answers."""
+
+    def raw_body(self, operation: Any, request: Outgoing, must_refuse: bool) -> None: ...
+
+    def case(self, case: Any, kind: Kind) -> None: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a walk sends: ``budget.max_examples`` cases per operation and mode, with these ids."""
+
+    budget: Budget
+    pinned: Mapping[str, str] = field(default_factory=dict)  # path ids of a real merchant
+    known: Mapping[str, str] = field(default_factory=dict)  # kept beside an unknown id: pinned ids, platform keys
+    modes: Callable[[str], tuple[Kind, ...]] = lambda operation: BOTH  # by operationId; () for raw bodies only
+
+
+def walk(schema: Any, plan: Plan, examiner: Examiner) -> None:
+    for operation in operations(schema):
+        fixed = {name: value for name, value in plan.pinned.items() if "{" + name + "}" in operation.path}
+        if operation.body:
+            path = operation.path.format(**{name: fixed.get(name, UNKNOWN_ID) for name in _path_names(operation)})
+            for content, must_refuse in RAW_BODIES:
+                request = Outgoing(operation.method.upper(), path, operation.path,
+                                   headers={"Content-Type": "application/json"}, content=content)
+                examiner.raw_body(operation, request, must_refuse)
+        for kind in plan.modes(operation_id(operation)):
+            examine = _examining(examiner, kind)
+            if not generate(operation.as_strategy(MODES[kind], path_parameters=fixed or None),
+                            plan.budget.settings(), examine, seed=plan.budget.seed):
+                # Only the pinned ids were left to vary: generate ids of its own instead.
+                generate(operation.as_strategy(MODES[kind]), plan.budget.settings(), examine, seed=plan.budget.seed)
+        for parameters in unknown_id_variants(operation, plan.known):  # well-formed, but nobody's
+            generate(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=parameters),
+                     plan.budget.settings(max_examples=1), _examining(examiner, "unknown-id"), seed=plan.budget.seed)
+
+
+def _examining(examiner: Examiner, kind: Kind) -> Callable[[Any], None]:
+    def examine(case: Any) -> None:  # one argument: what hypothesis gives a test
+        examiner.case(case, kind)
+
+    return examine
+
+
+def operations(schema: Any) -> list[Any]:
+    found = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):  # the contract is validated by its own tests: this is a packaging fault
+            raise result.err()
+        found.append(result.ok())
+    return sorted(found, key=lambda op: RUN_LAST.index(operation_id(op)) + 1 if operation_id(op) in RUN_LAST else 0)
+
+
+def unknown_id_variants(operation: Any, known: Mapping[str, str]) -> list[dict[str, str]]:
+    """The operation's path parameters with one of them a well-formed id that does not exist (API-5).
+
+    One variant per path parameter; the others keep the ``known`` values (a real
+    merchant's), so the unknown one is what the target meets.
+    """
+    names = list(_path_names(operation))
+    variants = []
+    for name in names:
+        parameters = {other: known[other] for other in names if other != name and other in known}
+        parameters[name] = _nonexistent(operation, name)
+        variants.append(parameters)
+    return variants
+
+
+def generate(strategy: SearchStrategy[Any], run_with: settings, test: Callable[[Any], None], *,
+             seed: int | None = None) -> bool:
+    """Run ``test`` on the cases ``strategy`` generates; False when it can generate none."""
+    run: Callable[[], None] = run_with(given(strategy)(test))
+    # No example database, so no key for it: left unset, hypothesis would hash the test's source on every run.
+    run._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
+    if seed is not None:
+        run = hypothesis.seed(seed)(run)
+    try:
+        run()
+    except Unsatisfiable:
+        return False
+    return True
+
+
+def _nonexistent(operation: Any, name: str) -> str:
+    parameter = next(p for p in operation.path_parameters if p.name == name)
+    schema = (getattr(parameter, "definition", None) or {}).get("schema") or {}
+    return str(uuid.uuid4()) if schema.get("format") == "uuid" else NONEXISTENT_KEY
+
+
+def _path_names(operation: Any) -> Iterator[str]:
+    for parameter in operation.path_parameters:
+        yield parameter.name

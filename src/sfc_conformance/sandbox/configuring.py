@@ -1,0 +1,95 @@
+"""Configuring the sync: the merchant's configuration read and written (CONF-*, REV-1..3, READY-3).
+
+What a configuration holds and how a posted one is read is
+:mod:`.configuration`; this module is the rule around it: configuring waits
+for the accounting connection (CONF-7), ``configured`` is derived (CONF-4),
+and a configured company's review changes what it asks to (REV-3).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import configuration
+from .errors import ApiError, ValidationIssue, bad_request, not_found
+from .model import Company
+from .policy import Policy
+from .records import Records
+from .schedule import next_run
+
+
+def is_configured(choices: configuration.Choices, policy: Policy) -> bool:
+    """Whether the merchant's choices make a complete configuration, as the target derives it."""
+    if policy.trusts_configured_flag and choices.claimed_configured is not None:
+        return choices.claimed_configured
+    if policy.configured_from_start and choices == configuration.Choices():
+        return True
+    return choices.is_complete()  # CONF-1, CONF-4: derived from the choices, never taken from a request
+
+
+def configuration_json(company: Company, policy: Policy) -> dict[str, Any]:
+    doc = configuration.render(company.id, company.name, company.chart(), company.choices,  # CONF-2
+                               is_configured(company.choices, policy), flag=policy.flag_sent_as)
+    if not policy.offers_tax_rates:
+        for entry in doc["configuration"]["sales"]["taxRates"].values():
+            entry["taxRateOptions"] = []
+    return doc
+
+
+def midnight(company: Company) -> datetime:
+    """Where a schedule starts when the merchant names no day: the company's first day."""
+    return company.created.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class Configuring(Records):
+    def get_configuration(self, company_id: str) -> dict[str, Any]:
+        with self._lock:
+            return configuration_json(self._company(company_id), self.policy)
+
+    def set_configuration(self, company_id: str, body: Any) -> dict[str, Any]:
+        with self._lock:
+            company = self._company(company_id)
+            chart = company.chart() or self._chart_before_link(company)
+            body = self._as_read(body)
+            choices = configuration.apply(body, chart, company.choices, start_date_default=midnight(company),
+                                          time_zone_default=self.policy.default_time_zone)  # CONF-3, CONF-5, CONF-6
+            self._keep_what_the_policy_keeps(company, choices)
+            company.choices = choices  # CONF-3, REV-3: stored as posted, also on review
+            company.next_scheduled = next_run(choices, self.clock.now())
+            return configuration_json(company, self.policy)
+
+    def _chart_before_link(self, company: Company) -> configuration.Chart:
+        """CONF-7: before the accounting connection is Linked there is nothing to configure against."""
+        pending = company.connection_of("Accounting")
+        if self.policy.before_link == "not-found":
+            raise not_found(f"No company was found with ID {company.id[:64]}")
+        if self.policy.before_link != "accepted" or pending is None:
+            raise ApiError(409, "Link the accounting connection before configuring the sync.")  # CONF-7
+        return configuration.Chart(company.id, pending.platform.key)
+
+    def _as_read(self, body: Any) -> Any:
+        """The posted body as the faults that misread it see it (the healthy sandbox reads it as sent)."""
+        schedule = body.get("schedule") if isinstance(body, dict) else None
+        schedule = schedule if isinstance(schedule, dict) else {}
+        if self.policy.wraps_sync_hour and type(schedule.get("syncHour")) is int:
+            schedule["syncHour"] %= 24
+        if self.policy.refuses_monthly and schedule.get("selectedFrequency") == "Monthly":
+            raise bad_request("The configuration is not valid.", [ValidationIssue(
+                "schedule.selectedFrequency", "schedule.selectedFrequency 'Monthly' is not supported")])
+        if not self.policy.reads_enable and isinstance(body, dict):
+            body = {key: value for key, value in body.items() if key != "enable"}
+        return body
+
+    def _keep_what_the_policy_keeps(self, company: Company, choices: configuration.Choices) -> None:
+        """The faults that store less than was posted (CONF-3, REV-2, REV-3)."""
+        before = company.choices
+        if not self.policy.stores_start_date:
+            choices.start_date = before.start_date or midnight(company)
+        if self.policy.disable_unconfigures and not choices.enable:
+            choices.accounts.clear()
+        if not self.policy.stores_grouping_period:
+            choices.grouping_period = before.grouping_period
+        if is_configured(before, self.policy):
+            for kept in self.policy.kept_on_review:
+                setattr(choices, kept, getattr(before, kept))

@@ -1,0 +1,70 @@
+"""The partner's account as a whole: every company, every subscription, and the optional deletes.
+
+Also READY-1 as the sandbox's own records have it (not as its answers say),
+which the project's tests and ``population`` compare an audit against.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from .. import readiness
+from .companies import company_json
+from .configuring import is_configured
+from .errors import not_found
+from .model import Company
+from .paging import page_of, paging
+from .records import Records
+
+
+class Housekeeping(Records):
+    def list_companies(self, page_text: str | None, size_text: str | None, base: str) -> dict[str, Any]:
+        """Every company, one page at a time, oldest first (API-4's paging, as for connections)."""
+        page, size = paging(page_text, size_text)
+        with self._lock:
+            total = len(self._companies)
+            chosen = itertools.islice(self._companies.values(), (page - 1) * size, page * size)
+            results = [company_json(company, base, self.policy) for company in chosen]
+        return page_of("/companies", results, page, size, total)
+
+    def delete_company(self, company_id: str) -> None:
+        """Optional housekeeping: the company goes, and with it its connections, configuration,
+        syncs, OTPs and flow sessions; later reads answer 404."""
+        with self._lock:
+            company = self._company(company_id)
+            del self._companies[company.id]
+            self._grants = {otp: g for otp, g in self._grants.items() if g.company_id != company.id}
+            self._sessions = {t: s for t, s in self._sessions.items() if s.company_id != company.id}
+
+    def list_webhooks(self, page_text: str | None, size_text: str | None) -> dict[str, Any]:
+        """Optional housekeeping: the subscriptions, paged as the other lists are."""
+        page, size = paging(page_text, size_text)
+        with self._lock:
+            total = len(self._webhooks)
+            chosen = itertools.islice(self._webhooks.values(), (page - 1) * size, page * size)
+            results = [hook.to_json() for hook in chosen]
+        return page_of("/webhooks", results, page, size, total)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Optional housekeeping: the subscription goes; no later event is sent to it."""
+        with self._lock:
+            if self._webhooks.pop(webhook_id, None) is None:
+                raise not_found(f"No webhook subscription was found with ID {webhook_id[:64]}")
+
+    def readiness_truth(self) -> dict[str, frozenset[str]]:
+        """READY-1 as the sandbox's own records have it (not as its answers say):
+        company id -> the conditions it does not meet (empty when ready)."""
+        with self._lock:
+            return {company.id: frozenset(self._unmet(company)) for company in self._companies.values()}
+
+    def _unmet(self, company: Company) -> list[str]:
+        # READY-1: ready is both connections Linked, the sync enabled and configured.
+        unmet = [condition for source_type, condition in (("Accounting", readiness.ACCOUNTING),
+                                                          ("Commerce", readiness.COMMERCE))
+                 if not company.linked(source_type)]
+        if not company.choices.enable:
+            unmet.append(readiness.ENABLED)
+        if not is_configured(company.choices, self.policy):
+            unmet.append(readiness.CONFIGURED)
+        return unmet
