@@ -9,6 +9,7 @@ Deliveries wait at most ``--timeout 0.3`` here: the slow consumer costs no 20 s.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -253,7 +254,8 @@ def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> N
     environment = {**{k: v for k, v in os.environ.items() if not k.startswith("SFC_")},
                    "SFC_WEBHOOK_SECRET": consumer_secret}
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=environment) as process:
+                          env=environment) as process, contextlib.ExitStack() as stop:
+        stop.callback(lambda: process.poll() is None and process.kill())  # a failed check never leaves it running
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(5)]
         assert lines[0].startswith("reference consumer listening on http://127.0.0.1:"), lines

@@ -26,6 +26,9 @@ def bind(port: int) -> socket.socket:
     # parts waits ~40 ms for a delayed ACK (Nagle), per request.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((HOST, port))
+    # Listen at once: whoever reads the printed URL may connect before the server's loop is up
+    # (imports take seconds on a busy machine); the kernel holds those connections until it is.
+    sock.listen(2048)
     return sock
 
 
