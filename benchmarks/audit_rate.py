@@ -28,10 +28,10 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sfc_conformance.background_server import BackgroundServer
+from sfc_conformance.core.background_server import BackgroundServer
 
 API_KEY = "audit-benchmark-key"
-CLI = [sys.executable, "-m", "sfc_conformance.cli"]
+CLI = [sys.executable, "-m", "sfc_conformance"]
 
 
 def _serve(merchants: int, seed: int, rate_limit: int | None, pipe: Connection) -> None:

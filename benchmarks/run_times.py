@@ -30,11 +30,11 @@ import sys
 import time
 from pathlib import Path
 
-from sfc_conformance.browser import BrowserUnavailable, find_browser
+from sfc_conformance.merchant.browser import BrowserUnavailable, find_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 OTP_WINDOW = 30.0
-CLI = [sys.executable, "-m", "sfc_conformance.cli"]
+CLI = [sys.executable, "-m", "sfc_conformance"]
 LIVE = [sys.executable, str(ROOT / "scripts" / "live_against_sandbox.py")]
 # A PATH with this Python's folder and no Chromium: how a run goes on a machine without a browser.
 NO_BROWSER = {**os.environ, "PATH": str(Path(sys.executable).parent)}

@@ -36,15 +36,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sfc_conformance.browser import find_browser
-from sfc_conformance.client import ApiClient
-from sfc_conformance.errors import SfcError
-from sfc_conformance.listing import Listing
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.errors import SfcError
+from sfc_conformance.core.listing import Listing
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.webhook_signing import generate_secret
+from sfc_conformance.merchant.browser import find_browser
 from sfc_conformance.sandbox import FLOW_STYLES
-from sfc_conformance.secrets import Secret
-from sfc_conformance.webhook_signing import generate_secret
 
-CLI = [sys.executable, "-m", "sfc_conformance.cli"]
+CLI = [sys.executable, "-m", "sfc_conformance"]
 
 
 @contextlib.contextmanager

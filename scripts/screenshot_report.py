@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sfc_conformance.browser import find_browser
-from sfc_conformance.errors import SfcError
+from sfc_conformance.core.errors import SfcError
+from sfc_conformance.merchant.browser import find_browser
 
 TIMEOUT = 120
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pytest_bdd import parsers, then, when
 
-from sfc_conformance.readiness import enable_flag
+from sfc_conformance.core.readiness import enable_flag
 from sfc_conformance.suite import choices
 from sfc_conformance.suite.drivers import MerchantDriver
 from sfc_conformance.suite.world import Merchant, Suite

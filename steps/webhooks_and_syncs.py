@@ -16,11 +16,11 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sfc_conformance.contract import load_contract
-from sfc_conformance.run_identity import RUN_QUERY
+from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.run_identity import RUN_QUERY
+from sfc_conformance.core.webhook_receiver import Delivery
 from sfc_conformance.suite.progress import countdown
 from sfc_conformance.suite.world import Deletion, Merchant, Suite, shortened
-from sfc_conformance.webhook_receiver import Delivery
 
 from .common import error_message
 
@@ -90,7 +90,7 @@ def _(sfc: Suite, merchant: Merchant) -> httpx.Response:
 
 @when(parsers.re(r"(?P<days>\d+) days? pass(es)?"))
 def _(sfc: Suite, days: str) -> None:
-    sfc.target.clock.advance(int(days) * 86400)
+    sfc.move_time(int(days) * 86400)
 
 
 @then(parsers.parse("every subscription receives the connection.deleted event within {seconds:g} seconds, for that "

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from hypothesis import settings
 
-from sfc_conformance.background_server import BackgroundServer
-from sfc_conformance.contract import load_contract
-from sfc_conformance.sync_flow_api import SyncFlowApi
-from sfc_conformance.targets import EmbeddedTarget
+from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 # Deterministic property tests everywhere; CI (tox sets HYPOTHESIS_PROFILE=ci) keeps no example database.
 settings.register_profile("dev", derandomize=True, deadline=None)
@@ -105,8 +105,8 @@ from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
-from sfc_conformance.client import ApiClient  # noqa: E402
-from sfc_conformance.clock import ManualClock  # noqa: E402
+from sfc_conformance.core.client import ApiClient  # noqa: E402
+from sfc_conformance.core.clock import ManualClock  # noqa: E402
 
 COMMERCE_KEY = "lqai"
 ACCOUNTING_KEY = "gbol"
@@ -340,7 +340,7 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
 
 from sfc_conformance.consumer.reference import PATH as CONSUMER_PATH  # noqa: E402
 from sfc_conformance.consumer.reference import ReferenceConsumer  # noqa: E402
-from sfc_conformance.secrets import Secret  # noqa: E402
+from sfc_conformance.core.secrets import Secret  # noqa: E402
 
 CONSUMER_SECRET = "whsec_" + "c2ZjLWNvbnN1bWVyLXRlc3RzLXNpZ25pbmcta2V5LTMy"  # base64 of a fixed 32-byte key
 

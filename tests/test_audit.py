@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sfc_conformance import cli, readiness
 from sfc_conformance.audit.engine import REASON_KEYS, UNREADABLE
+from sfc_conformance.commands import cli
 from sfc_conformance.commands import readiness as readiness_command
-from sfc_conformance.pacing import PacedClient
+from sfc_conformance.core import readiness
+from sfc_conformance.core.pacing import PacedClient
 from sfc_conformance.sandbox.population import truth
 
 if TYPE_CHECKING:

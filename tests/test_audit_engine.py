@@ -10,14 +10,14 @@ import httpx
 import pytest
 import respx
 
-from sfc_conformance import readiness
 from sfc_conformance.audit.engine import GIVE_UP_AFTER, UNREADABLE, Auditor, Verdict, audit
-from sfc_conformance.clock import ManualClock
-from sfc_conformance.errors import KeyRefused, TargetUnreachable
-from sfc_conformance.pacing import Pace, PacedClient
+from sfc_conformance.core import readiness
+from sfc_conformance.core.clock import ManualClock
+from sfc_conformance.core.errors import KeyRefused, TargetUnreachable
+from sfc_conformance.core.pacing import Pace, PacedClient
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import populate, truth
-from sfc_conformance.secrets import Secret
-from sfc_conformance.targets import EmbeddedTarget
 
 FAKE = "http://fake.target"
 LINKED = [{"id": "a0000000-0000-4000-8000-000000000001", "sourceType": "Accounting", "status": "Linked"},

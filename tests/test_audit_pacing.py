@@ -9,10 +9,10 @@ import httpx
 import pytest
 import respx
 
-from sfc_conformance.clock import ManualClock
-from sfc_conformance.errors import RateLimited
-from sfc_conformance.pacing import Pace, PacedClient, in_order
-from sfc_conformance.secrets import Secret
+from sfc_conformance.core.clock import ManualClock
+from sfc_conformance.core.errors import RateLimited
+from sfc_conformance.core.pacing import Pace, PacedClient, in_order
+from sfc_conformance.core.secrets import Secret
 
 BASE = "http://paced.target"
 

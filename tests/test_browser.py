@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from sfc_conformance.background_server import BackgroundServer
-from sfc_conformance.browser import BrowserUnavailable, MerchantBrowser, find_browser
-from sfc_conformance.browser_flow import FlowStepFailed, FlowWalk
-from sfc_conformance.client import ApiClient
-from sfc_conformance.clock import ManualClock
-from sfc_conformance.errors import UsageError
-from sfc_conformance.merchant_view import OPENS, REFUSED, UNDECIDED, MerchantView
+from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.clock import ManualClock
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.merchant.browser import BrowserUnavailable, MerchantBrowser, find_browser
+from sfc_conformance.merchant.browser_flow import FlowStepFailed, FlowWalk
+from sfc_conformance.merchant.view import OPENS, REFUSED, UNDECIDED, MerchantView
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
-from sfc_conformance.secrets import Secret
-from sfc_conformance.sync_flow_api import SyncFlowApi
 
 if TYPE_CHECKING:
     from conftest import Embedded
@@ -320,7 +320,7 @@ def test_a_named_browser_wins_and_must_exist(tmp_path: Path, monkeypatch: pytest
 
 def test_a_browser_that_will_not_start_is_unavailable() -> None:
     # In a process of its own: one thread drives one Playwright at a time, and the module's may be running.
-    code = ("from sfc_conformance.browser import MerchantBrowser, BrowserUnavailable\n"
+    code = ("from sfc_conformance.merchant.browser import MerchantBrowser, BrowserUnavailable\n"
             "try:\n    MerchantBrowser('/bin/false').start()\n"
             "except BrowserUnavailable as error:\n    print(error)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120)
@@ -334,8 +334,9 @@ def test_a_second_playwright_in_the_same_thread_is_unavailable(chromium: Merchan
 
 
 def test_importing_the_package_does_not_import_playwright() -> None:
-    code = ("import sys, sfc_conformance.cli, sfc_conformance.browser, sfc_conformance.browser_flow, "
-            "sfc_conformance.targets, sfc_conformance.report.page; "
+    code = ("import sys, sfc_conformance.commands.cli, sfc_conformance.merchant.browser, "
+            "sfc_conformance.merchant.browser_flow, "
+            "sfc_conformance.core.targets, sfc_conformance.report.page; "
             "assert not [m for m in sys.modules if m.startswith('playwright')], 'playwright imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from starlette.responses import JSONResponse
 
-from sfc_conformance import cli
-from sfc_conformance.leftovers import parse_age
-from sfc_conformance.run_identity import RunId
+from sfc_conformance.commands import cli
+from sfc_conformance.core.leftovers import parse_age
+from sfc_conformance.core.run_identity import RunId
 from sfc_conformance.sandbox import serve
 from sfc_conformance.sandbox.population import populate
 

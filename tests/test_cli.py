@@ -23,10 +23,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from sfc_conformance import cli
+from sfc_conformance.commands import cli
 
 # `run` calls pytest.main in this process, so whole runs go through a child process.
-COMMAND = [sys.executable, "-m", "sfc_conformance.cli"]
+COMMAND = [sys.executable, "-m", "sfc_conformance"]
 RUN_TIMEOUT = 300
 
 
@@ -136,7 +136,7 @@ def test_base_url_from_the_environment_is_checked(capsys: pytest.CaptureFixture[
 
 
 def test_run_options_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sfc_conformance.runner import pytest_arguments
+    from sfc_conformance.commands.run import pytest_arguments
 
     monkeypatch.setenv("SFC_BASE_URL", "http://target.test")
     monkeypatch.setenv("SFC_COMMERCE_KEY", "shop")

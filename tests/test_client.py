@@ -13,10 +13,10 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from sfc_conformance import client as client_module
-from sfc_conformance.client import RETRY_STATUSES, ApiClient, Exchange
-from sfc_conformance.errors import NotJson, TargetTimedOut, TargetUnreachable
-from sfc_conformance.secrets import Secret, redact
+from sfc_conformance.core import client as client_module
+from sfc_conformance.core.client import RETRY_STATUSES, ApiClient, Exchange
+from sfc_conformance.core.errors import NotJson, TargetTimedOut, TargetUnreachable
+from sfc_conformance.core.secrets import Secret, redact
 
 KEY = "sk-unit-test-Zq7Wm3Rt9Xy"  # alphanumeric with dashes: what a Codat key looks like
 KEY_B64 = base64.b64encode(KEY.encode()).decode()

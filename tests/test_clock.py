@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sfc_conformance.clock import ManualClock, SystemClock, isoformat
+from sfc_conformance.core.clock import ManualClock, SystemClock, isoformat
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

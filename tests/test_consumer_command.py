@@ -27,12 +27,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sfc_conformance import __version__, cli
+from sfc_conformance import __version__
+from sfc_conformance.commands import cli
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import MAX_DELIVERIES
 from sfc_conformance.consumer.faults import FAULTS
-from sfc_conformance.rules import CONSUMER_RULES, RULES
-from sfc_conformance.secrets import Secret, disguises
+from sfc_conformance.core.rules import CONSUMER_RULES, RULES
+from sfc_conformance.core.secrets import Secret, disguises
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--timeout", "0.3"]
@@ -249,7 +250,7 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], says:
 
 def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> None:
     """``consumer --serve`` in its own process, stopped with Ctrl-C's signal; the tox script drives both."""
-    command = [sys.executable, "-m", "sfc_conformance.cli", "consumer", "--serve", "--port", "0",
+    command = [sys.executable, "-m", "sfc_conformance", "consumer", "--serve", "--port", "0",
                "--fault", "accepts-stale-timestamp"]
     environment = {**{k: v for k, v in os.environ.items() if not k.startswith("SFC_")},
                    "SFC_WEBHOOK_SECRET": consumer_secret}

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from sfc_conformance.clock import ManualClock
 from sfc_conformance.consumer.deliveries import (
     EVENT_TYPE,
     STALE_BY,
@@ -18,8 +17,9 @@ from sfc_conformance.consumer.deliveries import (
     Signer,
     connection_deleted_event,
 )
-from sfc_conformance.contract import load_contract
-from sfc_conformance.secrets import Secret
+from sfc_conformance.core.clock import ManualClock
+from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.secrets import Secret
 
 SECRET = "whsec_" + base64.b64encode(b"consumer-deliveries-test-key-32b").decode()
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")

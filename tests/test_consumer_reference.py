@@ -10,11 +10,11 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from sfc_conformance.asgi_bridge import AsgiBridge
 from sfc_conformance.consumer.deliveries import Delivery, Signer
 from sfc_conformance.consumer.faults import FAULTS
 from sfc_conformance.consumer.reference import BURST_LIMIT, PATH, ReferenceConsumer
-from sfc_conformance.secrets import Secret
+from sfc_conformance.core.asgi_bridge import AsgiBridge
+from sfc_conformance.core.secrets import Secret
 
 
 @dataclass

@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from sfc_conformance import cli
-from sfc_conformance.background_server import BackgroundServer
+from sfc_conformance.commands import cli
+from sfc_conformance.core.background_server import BackgroundServer
 from sfc_conformance.sandbox import serve
 
-COMMAND = [sys.executable, "-m", "sfc_conformance.cli"]
+COMMAND = [sys.executable, "-m", "sfc_conformance"]
 KEY = "fuzz-cli-secret-key-8d1f"
 KEY_FORMS = (KEY, base64.b64encode(KEY.encode()).decode())
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from schemathesis.core.parameters import ParameterLocation
 
+from sfc_conformance.core.secrets import Secret
 from sfc_conformance.fuzzing import Budget, FuzzReport, fuzz
 from sfc_conformance.fuzzing.checks import error_message_problem, paging_problems
 from sfc_conformance.fuzzing.findings import Findings, negative_data_rule
@@ -19,7 +20,6 @@ from sfc_conformance.fuzzing.ignorable import only_ignorable_faults
 from sfc_conformance.fuzzing.schema import load_schema
 from sfc_conformance.fuzzing.sending import WRONG_KEY, Credentials, Sender, credentials_sent, curl
 from sfc_conformance.fuzzing.stateful import run_stateful
-from sfc_conformance.secrets import Secret
 
 if TYPE_CHECKING:
     from conftest import Embedded

@@ -30,11 +30,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sfc_conformance import cli
-from sfc_conformance.background_server import BackgroundServer
-from sfc_conformance.client import MAX_ANSWER_BYTES, ApiClient
-from sfc_conformance.clock import SystemClock
-from sfc_conformance.secrets import Secret
+from sfc_conformance.commands import cli
+from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.client import MAX_ANSWER_BYTES, ApiClient
+from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.secrets import Secret
 
 KEY = "k-hostile/Xy7+Q="  # changes under URL-encoding: its every form must stay out of the output
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -474,7 +474,7 @@ def test_a_rule_meets_a_misbehaving_answer(how: str, says: str, tmp_path: Path) 
     try:
         with BackgroundServer(broken) as server:
             done = subprocess.run(
-                [sys.executable, "-m", "sfc_conformance.cli", "run", "--base-url", server.url, "--timeout", "1",
+                [sys.executable, "-m", "sfc_conformance", "run", "--base-url", server.url, "--timeout", "1",
                  "--tags", "DEL-2 or URL-1", "--report-dir", str(tmp_path / "reports")],
                 capture_output=True, text=True, timeout=300, env=child_environment(SFC_API_KEY=KEY))
             broken.released.set()

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from sfc_conformance.client import ApiClient
-from sfc_conformance.deletion import COMPANY, SUBSCRIPTION, Leftover
-from sfc_conformance.run_identity import RunId
-from sfc_conformance.secrets import Secret
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.deletion import COMPANY, SUBSCRIPTION, Leftover
+from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.secrets import Secret
 from sfc_conformance.suite.housekeeping import INTERRUPTED, UNMARKED, Created, tidy
 
 RUN = RunId.new(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from starlette.responses import JSONResponse
 
-from sfc_conformance.client import ApiClient
-from sfc_conformance.listing import Listing
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.listing import Listing
+from sfc_conformance.core.secrets import Secret
 from sfc_conformance.sandbox import serve
 from sfc_conformance.sandbox.population import populate
-from sfc_conformance.secrets import Secret
 
 if TYPE_CHECKING:
     from conftest import ServedAccount
 
-COMMAND = [sys.executable, "-m", "sfc_conformance.cli"]
+COMMAND = [sys.executable, "-m", "sfc_conformance"]
 RUN_TIMEOUT = 300
 KEY = "served-account-key"
 SUMMARY = re.compile(r"^(companies|subscriptions): +created (\d+), deleted (\d+), left (\d+)$", re.M)

@@ -30,7 +30,7 @@ from sfc_conformance.suite import choices
 if TYPE_CHECKING:
     from conftest import ServedAccount
 
-COMMAND = [sys.executable, "-m", "sfc_conformance.cli"]
+COMMAND = [sys.executable, "-m", "sfc_conformance"]
 RUN_TIMEOUT = 300
 KEY = "served-account-key"
 LINK = re.compile(r"^\s+\d+\. (http://127\.0\.0\.1:\d+/link/\d+)\s")

@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from sfc_conformance import cli
-from sfc_conformance.browser import BrowserUnavailable
-from sfc_conformance.browser_thread import BrowserThread
-from sfc_conformance.errors import UsageError
-from sfc_conformance.evidence import PNG_SIGNATURE, Screenshot
-from sfc_conformance.merchant_view import OPENS, REFUSED
+from sfc_conformance.commands import cli
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.targets import LiveTarget
+from sfc_conformance.merchant.browser import BrowserUnavailable
+from sfc_conformance.merchant.browser_thread import BrowserThread
+from sfc_conformance.merchant.evidence import PNG_SIGNATURE, Screenshot
+from sfc_conformance.merchant.view import OPENS, REFUSED
 from sfc_conformance.report.page import RunFacts, render
-from sfc_conformance.secrets import Secret
 from sfc_conformance.suite.merchant_eyes import MerchantEyes, changed_otp, check_options
 from sfc_conformance.suite.settings import Settings
 from sfc_conformance.suite.verdict import FAIL, PASS, Outcome, Verdict
-from sfc_conformance.targets import LiveTarget
 
 if TYPE_CHECKING:
     from conftest import Embedded
@@ -123,7 +123,7 @@ def test_the_options_usage_errors_are_one_line_and_exit_2(capsys: pytest.Capture
 
 def test_a_browser_that_will_not_start_is_exit_2_before_any_rule() -> None:
     # In a process of its own: Playwright starts in the command's thread.
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "run", "--browser", "/bin/false"],
+    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--browser", "/bin/false"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2, done.stdout[-2000:]
     assert done.stdout == ""
@@ -241,7 +241,7 @@ def _verdicts(output: str) -> dict[str, tuple[str, str]]:
 
 
 def test_an_app_style_run_without_a_browser_reports_the_otp_rules_n_a_and_passes() -> None:
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "run", "--flow-style", "app"],
+    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--flow-style", "app"],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     verdicts = _verdicts(done.stdout)
@@ -262,7 +262,7 @@ def _shot(caption: str) -> Screenshot:
 
 
 def _facts() -> RunFacts:
-    from sfc_conformance.clock import SystemClock
+    from sfc_conformance.core.clock import SystemClock
 
     now = SystemClock().now()
     return RunFacts(target="embedded", base_url="", started=now, finished=now, merchant_view="a browser (chromium 1)")

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 
-from sfc_conformance.merchant_view import (
+from sfc_conformance.merchant.view import (
     OPENS,
     REFUSED,
     UNDECIDED,

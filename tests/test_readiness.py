@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from sfc_conformance import cli, readiness
+from sfc_conformance.commands import cli
 from sfc_conformance.commands import readiness as readiness_command
-from sfc_conformance.pacing import PacedClient
-from sfc_conformance.readiness import assess
+from sfc_conformance.core import readiness
+from sfc_conformance.core.pacing import PacedClient
+from sfc_conformance.core.readiness import assess
 
 ACCOUNTING_ID = "a1b2c3d4-0000-4000-8000-00000000aaaa"
 COMMERCE_ID = "c0ffee00-0000-4000-8000-00000000cccc"

@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml, Properties
 
-from sfc_conformance import cli
-from sfc_conformance.clock import ManualClock
-from sfc_conformance.evidence import PNG_SIGNATURE, Screenshot
+from sfc_conformance.commands import cli
+from sfc_conformance.core.clock import ManualClock
+from sfc_conformance.core.rules import CONSUMER_RULES, RULES, SUITE_RULES
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.merchant.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.report import files as report_files
 from sfc_conformance.report.files import atomic_write
 from sfc_conformance.report.page import RunFacts, render
-from sfc_conformance.rules import CONSUMER_RULES, RULES, SUITE_RULES
-from sfc_conformance.secrets import Secret
 from sfc_conformance.suite.progress import countdown
 from sfc_conformance.suite.verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
 
@@ -38,7 +38,7 @@ FAULTS = ("wrong-total-results", "otp-reusable")  # API-4 (MUST) fails, OTP-5 (S
 def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     reports = tmp_path_factory.mktemp("run") / "reports" / "nested"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "run", "--report-dir", str(reports),
+    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--report-dir", str(reports),
                            *[a for fault in FAULTS for a in ("--sandbox-fault", fault)]],
                           capture_output=True, text=True, timeout=300, env=environment)
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]

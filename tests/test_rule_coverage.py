@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sfc_conformance.rules import CONSUMER_RULES, RULE_TAG, RULES, SUITE_RULES
+from sfc_conformance.core.rules import CONSUMER_RULES, RULE_TAG, RULES, SUITE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT.parent / "shared" / "spec" / "sync-flow-profile.md"

@@ -18,11 +18,11 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from sfc_conformance.client import ApiClient
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
-from sfc_conformance.sync_flow_api import SyncFlowApi
-from sfc_conformance.targets import EmbeddedTarget
 
 if TYPE_CHECKING:
     from conftest import Browser, Embedded, Merchant, SandboxSteps

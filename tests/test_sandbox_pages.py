@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from sfc_conformance.sync_flow_api import SyncFlowApi
-from sfc_conformance.targets import EmbeddedTarget
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 if TYPE_CHECKING:
     from conftest import Browser, Embedded, SandboxSteps

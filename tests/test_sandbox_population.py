@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sfc_conformance import readiness
+from sfc_conformance.core import readiness
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.sandbox.app import Sandbox
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import DEAD_URL, MIX, STATES, Expected, populate, truth
-from sfc_conformance.sync_flow_api import SyncFlowApi
-from sfc_conformance.targets import EmbeddedTarget
 
 if TYPE_CHECKING:
     from conftest import ServedAccount
@@ -125,7 +125,7 @@ def _read_lines(stream: Any, into: queue.Queue[str | None]) -> None:
 
 def test_the_sandbox_command_starts_with_an_account() -> None:
     key = "population-cli-key-Vb3"
-    command = [sys.executable, "-m", "sfc_conformance.cli", "sandbox", "--port", "0", "--api-key", key,
+    command = [sys.executable, "-m", "sfc_conformance", "sandbox", "--port", "0", "--api-key", key,
                "--merchants", "40", "--dead-subscriptions", "3", "--seed", "8"]
     lines: queue.Queue[str | None] = queue.Queue()
     seen: list[str] = []
@@ -152,7 +152,7 @@ def test_the_sandbox_command_starts_with_an_account() -> None:
 
 
 def test_the_sandbox_command_refuses_negative_numbers(capsys: pytest.CaptureFixture[str]) -> None:
-    from sfc_conformance import cli
+    from sfc_conformance.commands import cli
 
     assert cli.main(["sandbox", "--port", "0", "--merchants", "-5"]) == 2
     err = capsys.readouterr().err

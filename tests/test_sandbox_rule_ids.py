@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import sfc_conformance.sandbox
-from sfc_conformance.rules import RULES, SUITE_RULES
+from sfc_conformance.core.rules import RULES, SUITE_RULES
 from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
 from sfc_conformance.sandbox.policy import CHANGES, Policy
 

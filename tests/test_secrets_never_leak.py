@@ -24,10 +24,10 @@ from urllib.parse import quote, quote_plus
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sfc_conformance.background_server import BackgroundServer
+from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.secrets import Secret, redact
+from sfc_conformance.core.webhook_signing import generate_secret
 from sfc_conformance.sandbox import serve
-from sfc_conformance.secrets import Secret, redact
-from sfc_conformance.webhook_signing import generate_secret
 
 # Recognisable, and changed by URL-encoding ("/", "+", "=", " ") and by base64.
 API_KEY = "sfc/Leak+Key=Zq7 Wm3"
@@ -111,7 +111,7 @@ def test_no_secret_in_any_output(echoing_target: tuple[str, str], tmp_path: Path
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
     environment.update(SFC_API_KEY=API_KEY, SFC_WEBHOOK_SECRET=webhook_secret)
     # Every scenario but the expiry checks (they wait a real OTP window), verbose: the most output there is.
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "run", "--base-url", base_url, "-v",
+    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--base-url", base_url, "-v",
                            "--tags", "not expired_otp", "--report-dir", str(reports), "--junitxml", str(junit)],
                           capture_output=True, text=True, timeout=600, env=environment)
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]

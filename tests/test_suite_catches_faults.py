@@ -16,10 +16,8 @@ from typing import Any
 
 import pytest
 
-from sfc_conformance import selftest
-from sfc_conformance.rules import RULES, SUITE_RULES
-from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
-from sfc_conformance.selftest import (
+from sfc_conformance.commands import selftest
+from sfc_conformance.commands.selftest import (
     BROKEN,
     CLEAN,
     KILLED,
@@ -31,10 +29,12 @@ from sfc_conformance.selftest import (
     Result,
     judge,
 )
+from sfc_conformance.core.rules import RULES, SUITE_RULES
+from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 
 
 def run_suite(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "run", *arguments],
+    return subprocess.run([sys.executable, "-m", "sfc_conformance", "run", *arguments],
                           capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -130,7 +130,7 @@ def test_selftest_exits_1_and_shows_the_survivor(monkeypatch: pytest.MonkeyPatch
         return made
 
     monkeypatch.setattr(selftest, "run_matrix", fake_matrix)
-    from sfc_conformance.cli import main
+    from sfc_conformance.commands.cli import main
 
     assert main(["selftest", "--fault", "redirect-dropped", "--jobs", "1"]) == 1
     shown = capsys.readouterr().out
@@ -162,7 +162,7 @@ def test_every_fault_names_a_known_rule_and_says_what_it_does() -> None:
 
 
 def test_an_unknown_fault_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from sfc_conformance.cli import main
+    from sfc_conformance.commands.cli import main
 
     assert main(["selftest", "--fault", "no-such-fault"]) == 2
     err = capsys.readouterr().err.strip()
@@ -173,7 +173,7 @@ def test_an_unknown_fault_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[s
 
 
 def test_selftest_runs_from_the_command_line() -> None:
-    result = subprocess.run([sys.executable, "-m", "sfc_conformance.cli", "selftest", "--jobs", "2",
+    result = subprocess.run([sys.executable, "-m", "sfc_conformance", "selftest", "--jobs", "2",
                              "--fault", "otp-five-digits", "--fault", "otp-reusable"],
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

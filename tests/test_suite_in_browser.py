@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sfc_conformance import selftest
-from sfc_conformance.background_server import BackgroundServer
-from sfc_conformance.browser import BrowserUnavailable, find_browser
-from sfc_conformance.merchant_view import OPENS, REFUSED
+from sfc_conformance.commands import selftest
+from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.merchant.browser import BrowserUnavailable, find_browser
+from sfc_conformance.merchant.view import OPENS, REFUSED
 from sfc_conformance.sandbox import FLOW_STYLES, serve
 from sfc_conformance.sandbox.faults import FAULTS
 from sfc_conformance.suite.merchant_eyes import MerchantEyes, Sight
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 OTP_RULES = ("OTP-1", "OTP-2", "OTP-3", "OTP-4", "OTP-5")
 # Every fault of the catalog that breaks a rule judged by opening a flow URL.
 OTP_FAULTS = sorted(name for name, (rule, _) in FAULTS.items() if rule in OTP_RULES)
-COMMAND = [sys.executable, "-m", "sfc_conformance.cli"]
+COMMAND = [sys.executable, "-m", "sfc_conformance"]
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ import csv
 import json
 from typing import Any, Protocol, TextIO
 
-from ..secrets import redact
-from .engine import REASON_KEYS, Summary, Verdict
+from sfc_conformance.audit.engine import REASON_KEYS, Summary, Verdict
+from sfc_conformance.core.secrets import redact
 
 FORMATS = ("table", "json", "csv")
 CSV_COLUMNS = ("companyId", "name", "ready", "conditions", "reasons")

@@ -18,13 +18,13 @@ import os
 from collections import Counter
 from datetime import datetime, timedelta
 
-from ..clock import Clock, SystemClock
-from ..errors import UsageError
-from ..leftovers import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
-from ..pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order
-from ..preflight import preflight
-from ..secrets import Secret, redact
-from ..suite import settings
+from sfc_conformance.core.clock import Clock, SystemClock
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.leftovers import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
+from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order
+from sfc_conformance.core.preflight import preflight
+from sfc_conformance.core.secrets import Secret, redact
+from sfc_conformance.suite import settings
 
 
 def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:

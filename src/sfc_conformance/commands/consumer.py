@@ -20,19 +20,19 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..background_server import HOST, bind
-from ..consumer.deliveries import STALE_BY, Signer
-from ..consumer.endpoint import ANSWER_WITHIN, MAX_DELIVERIES, SENT_FOR, Endpoint
-from ..consumer.faults import FAULTS
-from ..consumer.plugin import ConsumerCheck, ConsumerPlugin
-from ..consumer.reference import PATH, ReferenceConsumer, serve
-from ..errors import UsageError
-from ..report.files import ReportFiles
-from ..rules import CONSUMER_RULES
-from ..runner import run_scenarios
-from ..secrets import Secret
-from ..suite.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
-from ..webhook_signing import generate_secret, webhook_for
+from sfc_conformance.commands.run import run_scenarios
+from sfc_conformance.consumer.deliveries import STALE_BY, Signer
+from sfc_conformance.consumer.endpoint import ANSWER_WITHIN, MAX_DELIVERIES, SENT_FOR, Endpoint
+from sfc_conformance.consumer.faults import FAULTS
+from sfc_conformance.consumer.plugin import ConsumerCheck, ConsumerPlugin
+from sfc_conformance.consumer.reference import PATH, ReferenceConsumer, serve
+from sfc_conformance.core.background_server import HOST, bind
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.rules import CONSUMER_RULES
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.webhook_signing import generate_secret, webhook_for
+from sfc_conformance.report.files import ReportFiles
+from sfc_conformance.suite.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
 
 EXIT_OK = 0
 DEFAULT_PORT = 8090

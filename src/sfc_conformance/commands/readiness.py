@@ -20,15 +20,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..audit import output
-from ..audit.engine import DEFAULT_PAGE_SIZE, Auditor, Verdict, audit
-from ..clock import SystemClock
-from ..errors import UsageError
-from ..pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient
-from ..preflight import preflight
-from ..report.files import check_writable
-from ..secrets import Secret
-from ..suite import settings
+from sfc_conformance.audit import output
+from sfc_conformance.audit.engine import DEFAULT_PAGE_SIZE, Auditor, Verdict, audit
+from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient
+from sfc_conformance.core.preflight import preflight
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.report.files import check_writable
+from sfc_conformance.suite import settings
 
 
 def add_readiness_arguments(parser: argparse.ArgumentParser) -> None:

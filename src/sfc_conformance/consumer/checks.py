@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .endpoint import ANSWER_WITHIN, Reply
+from sfc_conformance.consumer.endpoint import ANSWER_WITHIN, Reply
 
 PASS, FAIL, NA = "pass", "FAIL", "n/a"
 # How an endpoint refuses a signature it cannot verify.

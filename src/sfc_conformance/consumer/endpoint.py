@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from .. import __version__
-from ..client import ApiClient, Exchange, exchange_of
-from ..errors import AnswerTimedOut, NotJson, Redirected, TargetError
-from ..secrets import Secret, redact
-from .deliveries import Delivery
+from sfc_conformance import __version__
+from sfc_conformance.consumer.deliveries import Delivery
+from sfc_conformance.core.client import ApiClient, Exchange, exchange_of
+from sfc_conformance.core.errors import AnswerTimedOut, NotJson, Redirected, TargetError
+from sfc_conformance.core.secrets import Secret, redact
 
 BURST = 20  # PWH-5: deliveries at once
 # What one check sends for each rule: the first delivery; unsigned, forged and stale; the first again;

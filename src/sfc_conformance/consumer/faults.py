@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..fault_switches import FaultSwitches
+from sfc_conformance.core.fault_switches import FaultSwitches
 
 FAULTS: dict[str, tuple[str, str]] = {
     # name: (rule it breaks, what the consumer then does)

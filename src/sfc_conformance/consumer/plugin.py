@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ..clock import SystemClock
-from ..report.page import RunFacts
-from ..rules import CONSUMER_RULES
-from ..suite.recorder import Shown, VerdictRecorder, add_report_option, register_markers
-from .deliveries import Signer
-from .endpoint import Endpoint, Reply
+from sfc_conformance.consumer.deliveries import Signer
+from sfc_conformance.consumer.endpoint import Endpoint, Reply
+from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.rules import CONSUMER_RULES
+from sfc_conformance.report.page import RunFacts
+from sfc_conformance.suite.recorder import Shown, VerdictRecorder, add_report_option, register_markers
 
 
 @dataclass
@@ -41,7 +41,8 @@ class ConsumerCheck:
         return self.signer.has_secret
 
     def reach(self) -> Reply:
-        """The first delivery: a one-line :class:`~sfc_conformance.errors.TargetError` if ``url`` is no endpoint."""
+        """The first delivery: a one-line :class:`~sfc_conformance.core.errors.TargetError` if ``url`` is no
+        endpoint."""
         self.first = self.endpoint.reach(self.signer.connection_deleted())
         return self.first
 

@@ -38,10 +38,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..secrets import Secret
-from ..webhook_receiver import SIGNATURE_HEADERS
-from ..webhook_signing import webhook_for
-from .faults import Faults
+from sfc_conformance.consumer.faults import Faults
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.webhook_receiver import SIGNATURE_HEADERS
+from sfc_conformance.core.webhook_signing import webhook_for
 
 PATH = "/webhooks/codat"
 TOLERANCE = timedelta(minutes=5)  # Standard Webhooks' tolerance, which the library applies

@@ -15,12 +15,12 @@ from collections.abc import Callable
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
-from .._resources import resource_dir
-from ..suite.recorder import rule_ids
-from . import checks
-from .deliveries import Delivery, Signer
-from .endpoint import BURST, Reply
-from .plugin import ConsumerCheck, check_of
+from sfc_conformance.consumer import checks
+from sfc_conformance.consumer.deliveries import Delivery, Signer
+from sfc_conformance.consumer.endpoint import BURST, Reply
+from sfc_conformance.consumer.plugin import ConsumerCheck, check_of
+from sfc_conformance.core._resources import resource_dir
+from sfc_conformance.suite.recorder import rule_ids
 
 scenarios(str(resource_dir("features") / "consumer"))
 

@@ -27,11 +27,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .budget import Budget
-    from .engine import BOTH, Examiner, Kind, Outgoing, Plan, outgoing, walk
-    from .findings import Finding
-    from .run import FuzzReport, fuzz
-    from .schema import load_schema
+    from sfc_conformance.fuzzing.budget import Budget
+    from sfc_conformance.fuzzing.engine import BOTH, Examiner, Kind, Outgoing, Plan, outgoing, walk
+    from sfc_conformance.fuzzing.findings import Finding
+    from sfc_conformance.fuzzing.run import FuzzReport, fuzz
+    from sfc_conformance.fuzzing.schema import load_schema
 
 _PUBLIC = {
     "Budget": ".budget", "Finding": ".findings", "FuzzReport": ".run", "fuzz": ".run", "load_schema": ".schema",

@@ -22,8 +22,8 @@ from typing import Any
 import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
-from .schema import operation_id
-from .sending import Credentials, credentials_sent
+from sfc_conformance.fuzzing.schema import operation_id
+from sfc_conformance.fuzzing.sending import Credentials, credentials_sent
 
 LIST_CONNECTIONS = "list-connections"
 NOT_AN_ERROR_MESSAGE = "Error answer is not an ErrorMessage with its own status"

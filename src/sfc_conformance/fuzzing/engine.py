@@ -29,8 +29,8 @@ from hypothesis.strategies import SearchStrategy
 from schemathesis.core.result import Err
 from schemathesis.generation.modes import GenerationMode
 
-from .budget import Budget
-from .schema import operation_id
+from sfc_conformance.fuzzing.budget import Budget
+from sfc_conformance.fuzzing.schema import operation_id
 
 Kind = Literal["positive", "negative", "unknown-id"]
 MODES: dict[Kind, GenerationMode] = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}

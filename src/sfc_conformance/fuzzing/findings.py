@@ -22,10 +22,10 @@ from schemathesis.openapi.checks import (
     UndefinedContentType,
 )
 
-from ..rules import RULES
-from ..secrets import redact
-from .checks import BrokenRule
-from .schema import operation_id
+from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.fuzzing.checks import BrokenRule
+from sfc_conformance.fuzzing.schema import operation_id
 
 SHOWN_DETAIL = 1200
 

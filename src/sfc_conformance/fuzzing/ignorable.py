@@ -24,7 +24,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from ..contract import load_contract
+from sfc_conformance.core.contract import load_contract
 
 
 def only_ignorable_faults(method: str, path: str, sent: bytes | str | None) -> bool:

@@ -19,7 +19,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 
-from .checks import (
+from sfc_conformance.fuzzing.checks import (
     NOT_AN_ERROR_MESSAGE,
     error_is_error_message,
     error_message_problem,
@@ -27,10 +27,10 @@ from .checks import (
     paging_is_consistent,
     refuses_missing_or_wrong_key,
 )
-from .findings import Findings, negated_locations, negative_data_rule
-from .ignorable import only_ignorable_faults
-from .schema import operation_id
-from .sending import Sent, Unanswered
+from sfc_conformance.fuzzing.findings import Findings, negated_locations, negative_data_rule
+from sfc_conformance.fuzzing.ignorable import only_ignorable_faults
+from sfc_conformance.fuzzing.schema import operation_id
+from sfc_conformance.fuzzing.sending import Sent, Unanswered
 
 SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
                        "response_schema_conformance", "negative_data_rejection")

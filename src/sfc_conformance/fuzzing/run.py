@@ -14,15 +14,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..client import ApiClient
-from ..sync_flow_api import SyncFlowApi
-from .budget import Budget
-from .engine import operations
-from .findings import Finding, Findings
-from .schema import load_schema
-from .sending import Sender
-from .stateful import run_stateful
-from .stateless import run_stateless
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.fuzzing.budget import Budget
+from sfc_conformance.fuzzing.engine import operations
+from sfc_conformance.fuzzing.findings import Finding, Findings
+from sfc_conformance.fuzzing.schema import load_schema
+from sfc_conformance.fuzzing.sending import Sender
+from sfc_conformance.fuzzing.stateful import run_stateful
+from sfc_conformance.fuzzing.stateless import run_stateless
 
 MERCHANT_NAME = "SFC conformance fuzz"
 CONTAINED_HOOK = "https://fuzz.invalid/hook"
@@ -46,7 +46,7 @@ class FuzzReport:
 
 def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: str = "lqai",
          accounting_key: str = "gbol") -> FuzzReport:
-    """Fuzz the target behind ``client``; raises the :class:`~sfc_conformance.errors.TargetError`
+    """Fuzz the target behind ``client``; raises the :class:`~sfc_conformance.core.errors.TargetError`
     that stopped the run if the target stopped answering."""
     schema = load_schema(commerce_key, accounting_key)
     sender = Sender(client, budget)

@@ -16,10 +16,10 @@ from typing import Any
 from hypothesis import seed
 from schemathesis.generation.stateful.state_machine import StepOutput
 
-from .budget import Budget
-from .findings import Findings
-from .judge import judge, judge_unanswered
-from .sending import OutOfBudget, Sender, Unanswered
+from sfc_conformance.fuzzing.budget import Budget
+from sfc_conformance.fuzzing.findings import Findings
+from sfc_conformance.fuzzing.judge import judge, judge_unanswered
+from sfc_conformance.fuzzing.sending import OutOfBudget, Sender, Unanswered
 
 
 def run_stateful(schema: Any, sender: Sender, findings: Findings, budget: Budget) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .budget import Budget
-from .engine import BOTH, Kind, Outgoing, Plan, walk
-from .findings import Findings
-from .judge import judge, judge_raw_body, judge_unanswered
-from .sending import PROBES, OutOfBudget, Sender, Unanswered
+from sfc_conformance.fuzzing.budget import Budget
+from sfc_conformance.fuzzing.engine import BOTH, Kind, Outgoing, Plan, walk
+from sfc_conformance.fuzzing.findings import Findings
+from sfc_conformance.fuzzing.judge import judge, judge_raw_body, judge_unanswered
+from sfc_conformance.fuzzing.sending import PROBES, OutOfBudget, Sender, Unanswered
 
 SUBSCRIPTION = "create-webhook"
 

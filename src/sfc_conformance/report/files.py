@@ -14,8 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..errors import SfcError, UsageError
-from ..secrets import redact
+from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.secrets import redact
 
 HTML_NAME = "report.html"
 JUNIT_NAME = "junit.xml"

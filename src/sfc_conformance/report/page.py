@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..evidence import Screenshot
-from ..rules import Rule
-from ..secrets import redact
-from ..suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, ScenarioRun, Verdict
+from sfc_conformance.core.rules import Rule
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, ScenarioRun, Verdict
 
 
 @dataclass(frozen=True)

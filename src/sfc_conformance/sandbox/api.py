@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..clock import Clock
-from ..secrets import Secret
-from .errors import ApiError, bad_request
-from .policy import Policy
-from .state import SandboxState
-from .webhooks import with_unknown_fields
+from sfc_conformance.core.clock import Clock
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox.errors import ApiError, bad_request
+from sfc_conformance.sandbox.policy import Policy
+from sfc_conformance.sandbox.state import SandboxState
+from sfc_conformance.sandbox.webhooks import with_unknown_fields
 
 MAX_BODY = 1024 * 1024
 _NO_BODY = object()

@@ -9,16 +9,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..clock import Clock, ManualClock
-from ..secrets import Secret
-from . import FLOW_STYLES
-from .api import Api, RateLimit, error_response
-from .errors import ApiError
-from .flow_app import FlowApp
-from .pages import FlowPages
-from .policy import Policy
-from .state import SandboxState
-from .webhooks import InlineDispatcher, ThreadDispatcher
+from sfc_conformance.core.clock import Clock, ManualClock
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox import FLOW_STYLES
+from sfc_conformance.sandbox.api import Api, RateLimit, error_response
+from sfc_conformance.sandbox.errors import ApiError
+from sfc_conformance.sandbox.flow_app import FlowApp
+from sfc_conformance.sandbox.pages import FlowPages
+from sfc_conformance.sandbox.policy import Policy
+from sfc_conformance.sandbox.state import SandboxState
+from sfc_conformance.sandbox.webhooks import InlineDispatcher, ThreadDispatcher
 
 DEFAULT_API_KEY = "sandbox-api-key"
 

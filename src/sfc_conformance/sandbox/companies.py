@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import bad_request
-from .model import CONNECTION_STATUSES, LINKED, Company, Connection
-from .paging import links, paging
-from .policy import Policy
-from .records import MAX_TEXT, Records
+from sfc_conformance.sandbox.errors import bad_request
+from sfc_conformance.sandbox.model import CONNECTION_STATUSES, LINKED, Company, Connection
+from sfc_conformance.sandbox.paging import links, paging
+from sfc_conformance.sandbox.policy import Policy
+from sfc_conformance.sandbox.records import MAX_TEXT, Records
 
 COMPANY_NAME = re.compile(r"^[A-Za-z0-9\s\-',&@.,?!\s]+$")
 

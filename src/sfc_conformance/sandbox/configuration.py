@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from ..clock import isoformat
-from .errors import ValidationIssue, bad_request
+from sfc_conformance.core.clock import isoformat
+from sfc_conformance.sandbox.errors import ValidationIssue, bad_request
 
 FREQUENCIES = ["Daily", "Monthly"]
 INVOICE_STATUSES = ["Draft", "Submitted", "Paid"]

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import configuration
-from .errors import ApiError, ValidationIssue, bad_request, not_found
-from .model import Company
-from .policy import Policy
-from .records import Records
-from .schedule import next_run
+from sfc_conformance.sandbox import configuration
+from sfc_conformance.sandbox.errors import ApiError, ValidationIssue, bad_request, not_found
+from sfc_conformance.sandbox.model import Company
+from sfc_conformance.sandbox.policy import Policy
+from sfc_conformance.sandbox.records import Records
+from sfc_conformance.sandbox.schedule import next_run
 
 
 def is_configured(choices: configuration.Choices, policy: Policy) -> bool:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..fault_switches import FaultSwitches
-from ..windows import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN
+from sfc_conformance.core.fault_switches import FaultSwitches
+from sfc_conformance.core.windows import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN
 
 FAULTS: dict[str, tuple[str, str]] = {
     # name: (rule it breaks, what the sandbox then does)

@@ -13,13 +13,13 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from . import configuration
-from .companies import COMPANY_NAME
-from .configuring import is_configured
-from .errors import ApiError, bad_request, not_found
-from .model import Company, Connection, FlowSession, OtpGrant, new_id
-from .platforms import ACCOUNTING, COMMERCE, PLATFORM_KEY, Platform
-from .records import MAX_TEXT, UUID_FORM, Records
+from sfc_conformance.sandbox import configuration
+from sfc_conformance.sandbox.companies import COMPANY_NAME
+from sfc_conformance.sandbox.configuring import is_configured
+from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
+from sfc_conformance.sandbox.model import Company, Connection, FlowSession, OtpGrant, new_id
+from sfc_conformance.sandbox.platforms import ACCOUNTING, COMMERCE, PLATFORM_KEY, Platform
+from sfc_conformance.sandbox.records import MAX_TEXT, UUID_FORM, Records
 
 FLOW_SESSION_LIFETIME = timedelta(hours=1)
 

@@ -31,13 +31,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..clock import isoformat
-from .api import error_response, read_json
-from .configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
-from .errors import ApiError, bad_request
-from .flow_forms import INCOMPLETE, apply_form, redirect_location
-from .pages import STYLE
-from .state import SandboxState
+from sfc_conformance.core.clock import isoformat
+from sfc_conformance.sandbox.api import error_response, read_json
+from sfc_conformance.sandbox.configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
+from sfc_conformance.sandbox.errors import ApiError, bad_request
+from sfc_conformance.sandbox.flow_forms import INCOMPLETE, apply_form, redirect_location
+from sfc_conformance.sandbox.pages import STYLE
+from sfc_conformance.sandbox.state import SandboxState
 
 SCRIPT = Path(__file__).with_name("flow_app.js").read_text(encoding="utf-8")
 TITLE = "Sync your sales"

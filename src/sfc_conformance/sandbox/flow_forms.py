@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .configuration import ACCOUNT_SLOTS, TAX_COMPONENTS
-from .state import SandboxState
+from sfc_conformance.sandbox.configuration import ACCOUNT_SLOTS, TAX_COMPONENTS
+from sfc_conformance.sandbox.state import SandboxState
 
 
 def apply_form(state: SandboxState, company_id: str, form: dict[str, str], *, schedule_only: bool) -> dict[str, Any]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .. import readiness
-from .companies import company_json
-from .configuring import is_configured
-from .errors import not_found
-from .model import Company
-from .paging import page_of, paging
-from .records import Records
+from sfc_conformance.core import readiness
+from sfc_conformance.sandbox.companies import company_json
+from sfc_conformance.sandbox.configuring import is_configured
+from sfc_conformance.sandbox.errors import not_found
+from sfc_conformance.sandbox.model import Company
+from sfc_conformance.sandbox.paging import page_of, paging
+from sfc_conformance.sandbox.records import Records
 
 
 class Housekeeping(Records):

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..clock import isoformat
-from .configuration import Chart, Choices
-from .platforms import Platform
+from sfc_conformance.core.clock import isoformat
+from sfc_conformance.sandbox.configuration import Chart, Choices
+from sfc_conformance.sandbox.platforms import Platform
 
 LINKED = "Linked"
 PENDING = "PendingAuth"

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..clock import isoformat
-from .api import read_body
-from .configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
-from .errors import ApiError
-from .flow_forms import INCOMPLETE, apply_form, redirect_location
-from .state import SandboxState
+from sfc_conformance.core.clock import isoformat
+from sfc_conformance.sandbox.api import read_body
+from sfc_conformance.sandbox.configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
+from sfc_conformance.sandbox.errors import ApiError
+from sfc_conformance.sandbox.flow_forms import INCOMPLETE, apply_form, redirect_location
+from sfc_conformance.sandbox.state import SandboxState
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;color:#1b1b1f}
 h1{font-size:1.4rem}fieldset{border:1px solid #ccd;border-radius:6px;margin:1rem 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import bad_request
+from sfc_conformance.sandbox.errors import bad_request
 
 MAX_PAGE_SIZE = 5000
 

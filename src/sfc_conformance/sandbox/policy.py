@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..windows import OTP_LIFETIME
-from .configuration import DEFAULT_TIME_ZONE
-from .faults import Faults
+from sfc_conformance.core.windows import OTP_LIFETIME
+from sfc_conformance.sandbox.configuration import DEFAULT_TIME_ZONE
+from sfc_conformance.sandbox.faults import Faults
 
 SECONDS = timedelta(seconds=1)
 REDIRECT_SCHEMES_REFUSED = ("javascript:", "data:", "vbscript:")

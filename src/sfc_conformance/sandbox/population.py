@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .state import SandboxState
+from sfc_conformance.sandbox.state import SandboxState
 
 # Where a merchant can stand, in the order of the flow, and how often real accounts hold each.
 MIX: Final[dict[str, int]] = {

@@ -14,12 +14,12 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from ..clock import Clock
-from ..secrets import Secret
-from .errors import not_found
-from .model import Company, Connection, FlowSession, OtpGrant, Webhook, new_id
-from .policy import Policy
-from .webhooks import Delivery
+from sfc_conformance.core.clock import Clock
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox.errors import not_found
+from sfc_conformance.sandbox.model import Company, Connection, FlowSession, OtpGrant, Webhook, new_id
+from sfc_conformance.sandbox.policy import Policy
+from sfc_conformance.sandbox.webhooks import Delivery
 
 UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_TEXT = 2048

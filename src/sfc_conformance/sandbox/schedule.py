@@ -11,7 +11,7 @@ import calendar
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .configuration import Choices
+from sfc_conformance.sandbox.configuration import Choices
 
 
 def next_run(choices: Choices, after: datetime) -> datetime:

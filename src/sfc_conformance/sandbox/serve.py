@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 import uvicorn
 
-from ..background_server import bind
-from ..clock import SystemClock
-from .app import Sandbox
+from sfc_conformance.core.background_server import bind
+from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.sandbox.app import Sandbox
 
 __all__ = ["Scheduler", "bind", "build", "serve"]
 

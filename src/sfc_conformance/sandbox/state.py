@@ -18,11 +18,11 @@ Each rule id sits in a comment beside the code that enforces it:
 
 from __future__ import annotations
 
-from .companies import Companies
-from .configuring import Configuring
-from .flow import Flow
-from .housekeeping import Housekeeping
-from .syncs import Syncs
+from sfc_conformance.sandbox.companies import Companies
+from sfc_conformance.sandbox.configuring import Configuring
+from sfc_conformance.sandbox.flow import Flow
+from sfc_conformance.sandbox.housekeeping import Housekeeping
+from sfc_conformance.sandbox.syncs import Syncs
 
 
 class SandboxState(Companies, Flow, Configuring, Syncs, Housekeeping):

@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..clock import isoformat
-from ..secrets import Secret
-from . import configuration
-from .companies import connection_json
-from .configuring import configuration_json, is_configured, midnight
-from .errors import ApiError, bad_request, not_found
-from .model import Company, Connection, SyncRecord, Webhook, new_id
-from .records import MAX_TEXT, Records
-from .schedule import next_run
-from .webhooks import build_delivery, with_unknown_fields
+from sfc_conformance.core.clock import isoformat
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox import configuration
+from sfc_conformance.sandbox.companies import connection_json
+from sfc_conformance.sandbox.configuring import configuration_json, is_configured, midnight
+from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
+from sfc_conformance.sandbox.model import Company, Connection, SyncRecord, Webhook, new_id
+from sfc_conformance.sandbox.records import MAX_TEXT, Records
+from sfc_conformance.sandbox.schedule import next_run
+from sfc_conformance.sandbox.webhooks import build_delivery, with_unknown_fields
 
 ANNOUNCED_AGAIN_AFTER = timedelta(seconds=5)  # the `announces_twice` fault's second event
 OTHER_SECRET = Secret("whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcGFydG5lcnM=")  # the `wrong-secret` signature

@@ -22,8 +22,8 @@ from typing import Any
 import anyio.from_thread
 import httpx
 
-from ..secrets import Secret
-from ..webhook_signing import webhook_for
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.webhook_signing import webhook_for
 
 log = logging.getLogger("sfc_conformance.sandbox.webhooks")
 

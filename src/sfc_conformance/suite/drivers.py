@@ -33,14 +33,14 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from ..browser_flow import CAPTIONS, FlowWalk, Screen
-from ..evidence import Screenshot
-from ..readiness import enable_flag
-from . import choices
-from .world import Merchant, Suite
+from sfc_conformance.core.readiness import enable_flag
+from sfc_conformance.merchant.browser_flow import CAPTIONS, FlowWalk, Screen
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.suite import choices
+from sfc_conformance.suite.world import Merchant, Suite
 
 if TYPE_CHECKING:
-    from ..browser import MerchantBrowser
+    from sfc_conformance.merchant.browser import MerchantBrowser
 
 T = TypeVar("T")
 

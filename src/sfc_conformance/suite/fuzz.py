@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .world import Merchant, Suite
+from sfc_conformance.suite.world import Merchant, Suite
 
 if TYPE_CHECKING:
-    from ..fuzzing import Kind, Outgoing
+    from sfc_conformance.fuzzing import Kind, Outgoing
 
 NOT_GENERATED = "create-webhook"  # POST /webhooks
 NOT_GENERATED_LIVE = "create-company"  # POST /companies: invalid bodies only
@@ -55,7 +55,7 @@ class _ServerErrors:
         self._send(request)
 
     def case(self, case: Any, kind: Kind) -> None:
-        from ..fuzzing import outgoing  # noqa: PLC0415 - loaded with the fuzz, as schemathesis is
+        from sfc_conformance.fuzzing import outgoing  # noqa: PLC0415 - loaded with the fuzz, as schemathesis is
 
         self._send(outgoing(case))
         self.fuzzed.unknown_ids += kind == "unknown-id"
@@ -73,7 +73,7 @@ class _ServerErrors:
 def fuzz(suite: Suite, merchant: Merchant, examples: int) -> Fuzzed:
     """Walk every operation: ``examples`` generated cases per mode, and an unknown id for each path parameter."""
     # schemathesis and hypothesis load here, when API-5 runs, not whenever the steps are collected.
-    from ..fuzzing import BOTH, Budget, Plan, load_schema, walk  # noqa: PLC0415
+    from sfc_conformance.fuzzing import BOTH, Budget, Plan, load_schema, walk  # noqa: PLC0415
 
     pinned = {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
     live = suite.settings.live

@@ -36,15 +36,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..background_server import BackgroundServer
-from ..errors import SfcError, UsageError
-from ..readiness import assess
-from .recorder import rule_ids, scenario_name
-from .sharing import READY
-from .world import Merchant
+from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.readiness import assess
+from sfc_conformance.suite.recorder import rule_ids, scenario_name
+from sfc_conformance.suite.sharing import READY
+from sfc_conformance.suite.world import Merchant
 
 if TYPE_CHECKING:
-    from .world import Suite
+    from sfc_conformance.suite.world import Suite
 
 # Which scenarios that break a link (or need a pristine one) get a person's link first: the rules no
 # scenario on the shared merchant can judge, the MUST rules first.

@@ -6,10 +6,10 @@ A flow URL is *refused* when the merchant, opening it in a browser, meets a
 401: the document's own, or the answer to a request of the page carrying the
 OTP (a browser app).  There are two ways to look:
 
-* **in the run's browser** (headless Chromium, :mod:`sfc_conformance.browser`):
+* **in the run's browser** (headless Chromium, :mod:`sfc_conformance.merchant.browser`):
   the document's status, the statuses of the page's own requests, what the
   page shows, and a screenshot.  It judges either kind of flow.
-* **with a plain HTTP GET** (:func:`~sfc_conformance.merchant_view.plain_open`):
+* **with a plain HTTP GET** (:func:`~sfc_conformance.merchant.view.plain_open`):
   the document alone.  Before its first judgement the run checks, once, that
   a plain GET can judge this flow at all: it GETs a flow URL with one digit of
   its OTP changed, which every target must refuse.  When that document loads
@@ -31,7 +31,7 @@ When a run uses a browser (:func:`check_options` decides, with the other options
   the same verdict on every machine.  ``--flow-style app`` without a browser
   shows the ``n/a``.
 
-One browser per run, in a thread of its own (:class:`~sfc_conformance.browser_thread.BrowserThread`),
+One browser per run, in a thread of its own (:class:`~sfc_conformance.merchant.browser_thread.BrowserThread`),
 so that the timer of OTP-1's late open uses it too; stopped with the run.  On
 the embedded sandbox it is routed in-process (``EmbeddedTarget.answer``: no
 sockets), and every answer it gets is observed like the client's (KEY-2 sees
@@ -51,7 +51,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from ..browser import (
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.merchant.browser import (
     BROWSER_ENV,
     DEFAULT_QUIET,
     INSTALL_HINT,
@@ -60,17 +62,23 @@ from ..browser import (
     MerchantBrowser,
     find_browser,
 )
-from ..browser_thread import BrowserThread
-from ..errors import UsageError
-from ..evidence import Screenshot
-from ..merchant_view import OPENS, REFUSED, MerchantView, PlainVerdict, PlainView, plain_http_can_judge, plain_open
-from ..sandbox import FLOW_STYLES
-from ..secrets import redact
+from sfc_conformance.merchant.browser_thread import BrowserThread
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.merchant.view import (
+    OPENS,
+    REFUSED,
+    MerchantView,
+    PlainVerdict,
+    PlainView,
+    plain_http_can_judge,
+    plain_open,
+)
+from sfc_conformance.sandbox import FLOW_STYLES
 
 if TYPE_CHECKING:
-    from ..browser import Router
-    from ..targets import EmbeddedTarget, LiveTarget
-    from .settings import Settings
+    from sfc_conformance.core.targets import Target
+    from sfc_conformance.merchant.browser import Router
+    from sfc_conformance.suite.settings import Settings
 
 T = TypeVar("T")
 
@@ -171,14 +179,14 @@ def _drawn(tab: BrowserSession) -> str:
 
 
 class MerchantEyes:
-    def __init__(self, settings: Settings, target: EmbeddedTarget | LiveTarget, http: httpx.Client,
+    def __init__(self, settings: Settings, target: Target, http: httpx.Client,
                  observe: Callable[[httpx.Response], None]) -> None:
         self._http = http
         self._observe = observe
         self._clock = target.clock
-        self.embedded = target.is_embedded
-        answer = getattr(target, "answer", None)
-        self.route: Router | None = self._observed(answer) if self.embedded and answer is not None else None
+        pages = target.capabilities.pages  # a target that serves its pages in-process: no socket, no browser unasked
+        self.embedded = pages is not None
+        self.route: Router | None = self._observed(pages) if pages is not None else None
         self.asked = settings.browser is not None
         path = settings.browser
         self._why_none = ""  # why the run has no browser, for the n/a reason

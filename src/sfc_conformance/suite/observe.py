@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..client import exchange_of
-from ..contract import Contract
-from ..secrets import Secret
+from sfc_conformance.core.client import exchange_of
+from sfc_conformance.core.contract import Contract
+from sfc_conformance.core.secrets import Secret
 
 
 @dataclass(frozen=True)

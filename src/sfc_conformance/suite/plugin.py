@@ -31,22 +31,30 @@ from typing import Any
 
 import pytest
 
-from ..clock import SystemClock
-from ..errors import SfcError, UsageError
-from ..evidence import Screenshot
-from ..pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
-from ..report.page import RunFacts
-from ..rules import RULES, SUITE_RULES
-from ..secrets import redact
-from ..targets import EmbeddedTarget, LiveTarget
-from . import settings as settings_module
-from .drivers import MerchantDriver, driver_for
-from .housekeeping import Tidied, marked_by, tidy
-from .linking import ask_for_links, use_linked_companies
-from .preflight import preflight
-from .receiver_check import unreachable
-from .recorder import LEVEL_MARKERS, Shown, VerdictRecorder, add_report_option, register_markers, rule_ids
-from .world import Suite
+from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
+from sfc_conformance.core.rules import RULES, SUITE_RULES
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.core.targets import LiveTarget, Target
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.report.page import RunFacts
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
+from sfc_conformance.suite import settings as settings_module
+from sfc_conformance.suite.drivers import MerchantDriver, driver_for
+from sfc_conformance.suite.housekeeping import Tidied, marked_by, tidy
+from sfc_conformance.suite.linking import ask_for_links, use_linked_companies
+from sfc_conformance.suite.preflight import preflight
+from sfc_conformance.suite.receiver_check import unreachable
+from sfc_conformance.suite.recorder import (
+    LEVEL_MARKERS,
+    Shown,
+    VerdictRecorder,
+    add_report_option,
+    register_markers,
+    rule_ids,
+)
+from sfc_conformance.suite.world import Suite
 
 TARGET_MARKERS = {
     **LEVEL_MARKERS,
@@ -106,7 +114,8 @@ class SuitePlugin(VerdictRecorder):
         super().__init__(SUITE_RULES)
         self.config = config
         self.suite: Suite | None = None
-        self.target: EmbeddedTarget | LiveTarget | None = None
+        self.target: Target | None = None
+        self.live_target: LiveTarget | None = None  # the same target when it is live: what the run made is deleted
         self.tidied: Tidied | None = None  # what the end of a live run did with what it created
         self.unrestored: list[str] = []  # --linked-company merchants whose configuration could not be put back
         self._stopped = False
@@ -140,9 +149,10 @@ class SuitePlugin(VerdictRecorder):
                late_open: bool) -> None:
         if settings.live:
             assert settings.base_url and settings.api_key
-            target: EmbeddedTarget | LiveTarget = LiveTarget(
+            self.live_target = LiveTarget(
                 settings.base_url, settings.api_key, settings.webhook_secret, settings.receiver_port,
                 settings.receiver_url, settings.timeout, settings.connect_timeout)
+            target: Target = self.live_target
         else:
             target = EmbeddedTarget(faults=(*settings.sandbox_faults, *settings.sandbox_variants),
                                     flow_style=settings.flow_style)
@@ -194,9 +204,9 @@ class SuitePlugin(VerdictRecorder):
         suite, target = self.suite, self.target
         if suite is not None:
             suite.cancel_timers()
-            if isinstance(target, LiveTarget):
+            if self.live_target is not None:
                 self.unrestored = suite.shared.restore_given()
-                self.tidied = self._tidy(suite, target)
+                self.tidied = self._tidy(suite, self.live_target)
             suite.close()
         if target is not None:
             target.stop()

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
-from ..clock import Clock
+from sfc_conformance.core.clock import Clock
 
 EVERY = 5.0  # seconds between two lines
 

@@ -9,7 +9,7 @@ with their rules and level, gives each scenario the screenshots taken while
 it ran, and prints the verdict (and writes it as an HTML page with
 ``--sfc-html-report PATH``).
 
-Whatever it reports goes through :func:`~sfc_conformance.secrets.redact`:
+Whatever it reports goes through :func:`~sfc_conformance.core.secrets.redact`:
 failure texts, captured output and JUnit properties never carry a secret,
 whatever the target echoed.
 """
@@ -22,13 +22,13 @@ from typing import Any, Protocol
 
 import pytest
 
-from ..clock import SystemClock
-from ..evidence import Screenshot
-from ..report.files import atomic_write
-from ..report.page import RunFacts, render
-from ..rules import RULE_TAG, Rule
-from ..secrets import redact
-from .verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
+from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.rules import RULE_TAG, Rule
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.report.files import atomic_write
+from sfc_conformance.report.page import RunFacts, render
+from sfc_conformance.suite.verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
 
 LEVEL_MARKERS = {
     "must": "the scenario checks a MUST rule: failing it fails the run",

@@ -1,6 +1,6 @@
 """The suite's settings, from pytest options with the environment as fallback.
 
-Secrets are wrapped in :class:`~sfc_conformance.secrets.Secret` as soon as
+Secrets are wrapped in :class:`~sfc_conformance.core.secrets.Secret` as soon as
 they are read.  A bad value is a :class:`UsageError` quoting the setting.
 """
 
@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..errors import UsageError
-from ..sandbox import FLOW_STYLES
-from ..sandbox.faults import FAULTS, VARIANTS
-from ..sandbox.platforms import PLATFORM_KEY
-from ..secrets import Secret
-from .merchant_eyes import check_options
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox import FLOW_STYLES
+from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
+from sfc_conformance.sandbox.platforms import PLATFORM_KEY
+from sfc_conformance.suite.merchant_eyes import check_options
 
 # option name -> (environment variable, help)
 # Shared with `sfc-conformance run`'s options, so the command line and pytest agree.

@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from ..errors import SfcError
-from . import choices
+from sfc_conformance.core.errors import SfcError
+from sfc_conformance.suite import choices
 
 if TYPE_CHECKING:
-    from .world import Merchant, Suite
+    from sfc_conformance.suite.world import Merchant, Suite
 
 STARTED: Final = "started"  # the flow started: both connections PendingAuth, nothing configured
 LINKED: Final = "linked"  # the accounting connection authorized, nothing configured

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..evidence import Screenshot
-from ..rules import RULES, Rule
+from sfc_conformance.core.rules import RULES, Rule
+from sfc_conformance.merchant.evidence import Screenshot
 
 PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
 STATUSES = (PASS, FAIL, WARN, NA, NOT_RUN)

@@ -20,20 +20,20 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from ..client import ApiClient
-from ..contract import load_contract
-from ..evidence import Screenshot
-from ..run_identity import RunId
-from ..sync_flow_api import SyncFlowApi
-from ..targets import EmbeddedTarget, LiveTarget
-from ..webhook_receiver import subscriber_url
-from .housekeeping import Created
-from .merchant_eyes import MerchantEyes, Sight
-from .observe import Observations
-from .progress import countdown
-from .settings import Settings
-from .sharing import SharedMerchants
-from .windows import LATE_OPEN_AT, LIVE_EXPIRED_AFTER, OTP_WINDOW
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.targets import Target
+from sfc_conformance.core.webhook_receiver import subscriber_url
+from sfc_conformance.core.windows import LATE_OPEN_AT, LIVE_EXPIRED_AFTER, OTP_WINDOW
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.suite.housekeeping import Created
+from sfc_conformance.suite.merchant_eyes import MerchantEyes, Sight
+from sfc_conformance.suite.observe import Observations
+from sfc_conformance.suite.progress import countdown
+from sfc_conformance.suite.settings import Settings
+from sfc_conformance.suite.sharing import SharedMerchants
 
 
 def shortened(items: list[str], shown: int = 4) -> str:
@@ -104,7 +104,7 @@ class LateOpen:
 
 
 class Suite:
-    def __init__(self, settings: Settings, target: EmbeddedTarget | LiveTarget) -> None:
+    def __init__(self, settings: Settings, target: Target) -> None:
         self.settings = settings
         self.target = target
         self.clock = target.clock
@@ -257,10 +257,17 @@ class Suite:
         late.timer.daemon = True
         late.timer.start()
 
+    def move_time(self, seconds: float) -> None:
+        """Lets ``seconds`` pass on a target whose time the suite moves (its scenarios are marked embedded_only)."""
+        time = self.target.capabilities.time
+        if time is None:
+            raise AssertionError("this step needs a target whose time the suite can move")
+        time.advance(seconds)
+
     def late_flow(self) -> Merchant:
         """A merchant whose flow URL is to be opened late in its window: on a live target, the one
         issued at the start of the run (its timer is already running)."""
-        if isinstance(self.target, EmbeddedTarget):
+        if self.target.capabilities.time is not None:  # the window is walked on the target's clock
             return self.started_merchant()
         if self.late is None:
             raise AssertionError("no flow URL was issued at the start of the run for the late open")
@@ -270,8 +277,9 @@ class Suite:
         """The merchant's flow URL opened ``LATE_OPEN_AT`` s after its start call was sent."""
         flow = merchant.flow
         due = (flow.sent_at - self.clock.now()).total_seconds() + LATE_OPEN_AT
-        if isinstance(self.target, EmbeddedTarget):
-            self.target.clock.advance(max(0.0, due))
+        time = self.target.capabilities.time
+        if time is not None:
+            time.advance(max(0.0, due))
             opened = self.look(flow.url)
             flow.opened_at = opened.opened_at
             return opened
@@ -286,9 +294,10 @@ class Suite:
         return late.opened
 
     def expired_flow(self) -> tuple[Merchant, Flow]:
-        if isinstance(self.target, EmbeddedTarget):
+        time = self.target.capabilities.time
+        if time is not None:
             merchant = self.started_merchant()
-            self.target.clock.advance(OTP_WINDOW)  # exactly the end of the window
+            time.advance(OTP_WINDOW)  # exactly the end of the window
             return merchant, merchant.flow
         if not self.expired_pool:
             raise AssertionError("no pre-issued flow URL left for an expiry check")

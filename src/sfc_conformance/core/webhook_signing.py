@@ -12,7 +12,7 @@ import binascii
 
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
-from .secrets import Secret
+from sfc_conformance.core.secrets import Secret
 
 
 def webhook_for(secret: Secret) -> Webhook:

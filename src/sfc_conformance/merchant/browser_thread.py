@@ -12,7 +12,7 @@ runs in turn (a one-worker :class:`~concurrent.futures.ThreadPoolExecutor`);
 the caller waits for the job's result, or its exception.
 
 The browser starts with the first job, once: a browser that would not start
-is :class:`~sfc_conformance.browser.BrowserUnavailable` for that job and every
+is :class:`~sfc_conformance.merchant.browser.BrowserUnavailable` for that job and every
 later one, without a second try.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from .browser import DEFAULT_QUIET, DEFAULT_TIMEOUT, BrowserUnavailable, MerchantBrowser
+from sfc_conformance.merchant.browser import DEFAULT_QUIET, DEFAULT_TIMEOUT, BrowserUnavailable, MerchantBrowser
 
 T = TypeVar("T")
 

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import (
+from sfc_conformance.core.errors import (
     AnswerCutShort,
     AnswerTimedOut,
     AnswerTooLarge,
@@ -38,7 +38,7 @@ from .errors import (
     TargetTimedOut,
     TargetUnreachable,
 )
-from .secrets import Secret, redact
+from sfc_conformance.core.secrets import Secret, redact
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 MAX_SHOWN_BODY = 2000

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from .client import ApiClient
-from .errors import TargetError
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.errors import TargetError
 
 
 class SyncFlowApi:

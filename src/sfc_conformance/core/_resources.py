@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+# This file lives in sfc_conformance/core/: the package is one folder up, the checkout three.
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def resource_dir(name: str) -> Path:

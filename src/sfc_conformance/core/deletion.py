@@ -13,11 +13,11 @@ import threading
 from dataclasses import dataclass
 from typing import Final
 
-from .client import ApiClient, answered, refuse_key
-from .errors import TargetError
-from .listing import Listing
-from .run_identity import RunId
-from .secrets import redact
+from sfc_conformance.core.client import ApiClient, answered, refuse_key
+from sfc_conformance.core.errors import TargetError
+from sfc_conformance.core.listing import Listing
+from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.secrets import redact
 
 COMPANY: Final = "company"
 SUBSCRIPTION: Final = "subscription"

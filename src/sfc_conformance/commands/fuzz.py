@@ -15,15 +15,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..client import ApiClient
-from ..errors import UsageError
-from ..sandbox.faults import FAULTS
-from ..sandbox.platforms import PLATFORM_KEY
-from ..secrets import Secret, redact
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.secrets import Secret, redact
+from sfc_conformance.sandbox.faults import FAULTS
+from sfc_conformance.sandbox.platforms import PLATFORM_KEY
 
 if TYPE_CHECKING:  # schemathesis and hypothesis load when a fuzz starts, not whenever the command line is read
-    from .budget import Budget
-    from .run import FuzzReport
+    from sfc_conformance.fuzzing.budget import Budget
+    from sfc_conformance.fuzzing.run import FuzzReport
 
 EXIT_OK, EXIT_FOUND = 0, 1
 SUBSCRIBE = "POST /webhooks"
@@ -51,7 +51,7 @@ def add_fuzz_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _checked(args: argparse.Namespace) -> tuple[Budget, Secret | None]:
-    from .budget import Budget  # noqa: PLC0415
+    from sfc_conformance.fuzzing.budget import Budget  # noqa: PLC0415
 
     if args.max_examples < 1:
         raise UsageError(f"--max-examples {args.max_examples} must be 1 or more")
@@ -78,7 +78,7 @@ def _checked(args: argparse.Namespace) -> tuple[Budget, Secret | None]:
 def _client(args: argparse.Namespace, api_key: Secret | None) -> Iterator[tuple[ApiClient, bool]]:
     """The client to fuzz through, and whether its target is contained in this process."""
     if not args.base_url:
-        from ..targets import EmbeddedTarget  # noqa: PLC0415 - the sandbox loads only when it is the target
+        from sfc_conformance.sandbox.embedded import EmbeddedTarget  # noqa: PLC0415 - the sandbox loads only when it is the target
 
         target = EmbeddedTarget(faults=tuple(args.sandbox_fault))
         target.start()
@@ -89,7 +89,7 @@ def _client(args: argparse.Namespace, api_key: Secret | None) -> Iterator[tuple[
             client.close()
             target.stop()
         return
-    from ..preflight import preflight  # noqa: PLC0415
+    from sfc_conformance.core.preflight import preflight  # noqa: PLC0415
 
     assert api_key is not None  # _checked demands one for a base URL
     client = ApiClient(args.base_url, api_key, timeout=args.timeout)
@@ -101,7 +101,7 @@ def _client(args: argparse.Namespace, api_key: Secret | None) -> Iterator[tuple[
 
 
 def fuzz_command(args: argparse.Namespace) -> int:
-    from .run import fuzz  # noqa: PLC0415
+    from sfc_conformance.fuzzing.run import fuzz  # noqa: PLC0415
 
     budget, api_key = _checked(args)
     with _client(args, api_key) as (client, contained):

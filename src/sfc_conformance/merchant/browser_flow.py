@@ -13,7 +13,7 @@ field names (``form#authorize``, ``form#configure`` with ``account.sales.sales``
 ``time#last-sync``, ``time#next-sync``, ``a#review-mapping``, ``a#review-settings``,
 ``form#deauthorize``, ``#refused``), so one walk serves the server-rendered pages
 and the app.  Judging the OTP needs none of these ids
-(:meth:`sfc_conformance.browser.BrowserSession.open`); walking the flow
+(:meth:`sfc_conformance.merchant.browser.BrowserSession.open`); walking the flow
 (FLOW-1..3) does.
 
 The walk never leaves the flow's origin: where the flow sends the merchant
@@ -33,9 +33,9 @@ from types import TracebackType
 
 import httpx
 
-from .browser import BrowserSession, MerchantBrowser, Router, leaves_host, network_router
-from .evidence import Screenshot
-from .merchant_view import MerchantView, PageRequest
+from sfc_conformance.merchant.browser import BrowserSession, MerchantBrowser, Router, leaves_host, network_router
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.merchant.view import MerchantView, PageRequest
 
 # The screens of the sandbox's flow, by the element that marks each one; the first found wins.
 SCREENS = (("refused", "#refused"), ("failed", "#failed"), ("authorize", "form#authorize"),

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from ._resources import resource_dir
-from .errors import UsageError
-from .report.files import ReportFiles
-from .sandbox import FLOW_STYLES
-from .sandbox.faults import FAULTS, VARIANTS
-from .suite import settings
-from .suite.settings import Settings
+from sfc_conformance.core._resources import resource_dir
+from sfc_conformance.core.errors import UsageError
+from sfc_conformance.report.files import ReportFiles
+from sfc_conformance.sandbox import FLOW_STYLES
+from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
+from sfc_conformance.suite import settings
+from sfc_conformance.suite.settings import Settings
 
 EXIT_FOR_PYTEST: dict[int, int] = {
     pytest.ExitCode.OK: 0,
@@ -110,7 +110,7 @@ def _environment(values: dict[str, str | None]) -> Iterator[None]:
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
     steps = resource_dir("steps")
-    arguments = [str(steps), "-c", str(Path(__file__).parent / "suite" / "pytest.ini"),
+    arguments = [str(steps), "-c", str(Path(__file__).resolve().parents[1] / "suite" / "pytest.ini"),
                  "--rootdir", str(steps.parent), "-p", "sfc_conformance.suite.plugin",
                  # The verdict shows each failure with its rule, step and exchanges: pytest's
                  # tracebacks would only bury it.  A count of scenarios shows progress.
@@ -158,8 +158,8 @@ def _check(args: argparse.Namespace) -> Settings:
         keep=args.keep, linked_companies=tuple(args.linked_company), link_timeout=args.link_timeout,
         manual_links=args.manual_links)
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
-        from .rules import CONSUMER_RULES, RULES  # noqa: PLC0415
-        from .suite.plugin import TARGET_MARKERS  # noqa: PLC0415
+        from sfc_conformance.core.rules import CONSUMER_RULES, RULES  # noqa: PLC0415
+        from sfc_conformance.suite.plugin import TARGET_MARKERS  # noqa: PLC0415
         named = set(re.findall(r"[\w:+.\[\]\\/-]+", args.tags)) - {"and", "or", "not"}
         unknown = sorted(named - set(RULES) - set(TARGET_MARKERS))
         if unknown:
@@ -173,8 +173,8 @@ def _check(args: argparse.Namespace) -> Settings:
 
 def _reach(checked: Settings) -> None:
     """Live targets: unreachable, slow, non-JSON or refusing the key is exit 2, before any rule runs."""
-    from .suite.preflight import preflight  # noqa: PLC0415
-    from .targets import LiveTarget  # noqa: PLC0415
+    from sfc_conformance.core.targets import LiveTarget  # noqa: PLC0415
+    from sfc_conformance.suite.preflight import preflight  # noqa: PLC0415
 
     assert checked.base_url and checked.api_key  # settings.build guarantees both for a live run
     # The client the run will use, built the same way: the same timeouts, retries and clock.
@@ -193,7 +193,7 @@ def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
     if checked.live:
         _reach(checked)
     if checked.browser:  # asked for: one that will not start is a usage error, before any rule runs
-        from .suite.merchant_eyes import try_browser  # noqa: PLC0415
+        from sfc_conformance.suite.merchant_eyes import try_browser  # noqa: PLC0415
         try_browser(checked.browser)
     secrets = {"SFC_API_KEY": args.api_key, "SFC_WEBHOOK_SECRET": args.webhook_secret}
     with _environment(secrets):

@@ -33,16 +33,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import RULES
-from .sandbox import FLOW_STYLES
-from .sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
+from sfc_conformance.core.rules import RULES
+from sfc_conformance.sandbox import FLOW_STYLES
+from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 
 KILLED, SURVIVED, NOT_OBSERVABLE, CLEAN, BROKEN, ERROR = "killed", "SURVIVED", "n/a", "clean", "NOT CLEAN", "ERROR"
 UNSEEN, MISJUDGED = "UNSEEN", "MISJUDGED"  # a fault the target should show but did not; a SHOULD that failed a run
 # What a forked case needs already imported: the costly part of starting a run.
 PRELOAD = ["pytest", "pytest_bdd", "schemathesis", "hypothesis", "httpx", "respx", "starlette", "uvicorn",
-           "sfc_conformance.runner", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
-           "sfc_conformance.targets", "sfc_conformance.cli",
+           "sfc_conformance.commands.run", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
+           "sfc_conformance.core.targets", "sfc_conformance.commands.cli",
            "playwright.sync_api"]  # for cases run with --browser (a module that is not installed is skipped)
 SCOPES = {"rule": "only the scenarios of the rule each fault breaks (fast)",
           "full": "the whole suite for every fault (shows every rule a fault disturbs)"}
@@ -162,7 +162,8 @@ class _VerdictReader:
 
 def run_case(case: Case, live: bool, scope: str) -> Result:
     """Run the suite for one case; the run's own output goes to a file, kept for a failure."""
-    from . import cli, runner  # noqa: PLC0415 - preloaded by the fork server
+    from sfc_conformance.commands import cli  # noqa: PLC0415 - preloaded by the fork server
+    from sfc_conformance.commands import run as runner
 
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as log:
@@ -197,10 +198,11 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
 
 def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     """The sandbox with the case's fault, served on 127.0.0.1, and the suite run against it over HTTP."""
-    from . import cli, runner  # noqa: PLC0415
-    from .background_server import BackgroundServer  # noqa: PLC0415
-    from .sandbox import serve  # noqa: PLC0415
-    from .webhook_signing import generate_secret  # noqa: PLC0415
+    from sfc_conformance.commands import cli  # noqa: PLC0415
+    from sfc_conformance.commands import run as runner
+    from sfc_conformance.core.background_server import BackgroundServer  # noqa: PLC0415
+    from sfc_conformance.core.webhook_signing import generate_secret  # noqa: PLC0415
+    from sfc_conformance.sandbox import serve  # noqa: PLC0415
 
     api_key, webhook_secret = secrets.token_urlsafe(18), generate_secret()
     sandbox = serve.build(api_key, webhook_secret, case.sandbox, case.flow_style)
@@ -287,13 +289,13 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
 
 def selftest(args: argparse.Namespace) -> int:
     """Exit 0 when every observable MUST fault is killed and the clean sandbox passes, else 1."""
-    from .errors import UsageError  # noqa: PLC0415
+    from sfc_conformance.core.errors import UsageError  # noqa: PLC0415
 
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} must be 1 or more")
     browser = None
     if args.browser or os.environ.get("SFC_BROWSER"):
-        from .browser import find_browser  # noqa: PLC0415
+        from sfc_conformance.merchant.browser import find_browser  # noqa: PLC0415
         browser = find_browser(args.browser)
     chosen = cases(args.fault, args.variant, flow_style=args.flow_style, browser=browser)
     target = "the sandbox served on 127.0.0.1" if args.live else "the embedded sandbox"

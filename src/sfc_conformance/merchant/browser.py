@@ -9,7 +9,7 @@ Each :meth:`MerchantBrowser.open` (and each :meth:`MerchantBrowser.session`)
 gets a fresh browser context: no cookies, cache or storage from an earlier
 merchant.  Every request of the page is watched — method, URL, status, and
 whether it carries the OTP — and the page is judged once its network has
-been quiet for a moment (:mod:`sfc_conformance.merchant_view` holds the rules
+been quiet for a moment (:mod:`sfc_conformance.merchant.view` holds the rules
 of that judgement).  With ``route``, every request of the page goes to a
 Python callable ``httpx.Request -> httpx.Response | None`` instead of the
 network (``None``: blocked), which is how the embedded sandbox, living
@@ -37,10 +37,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import SfcError, UsageError
-from .evidence import Screenshot
-from .merchant_view import UNDECIDED, MerchantView, PageRequest, carries_otp, judge, otp_of
-from .secrets import redact
+from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.merchant.evidence import Screenshot
+from sfc_conformance.merchant.view import UNDECIDED, MerchantView, PageRequest, carries_otp, judge, otp_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import (
@@ -113,7 +113,7 @@ class _Seen:
 class BrowserSession:
     """One merchant's tab: a fresh context and page whose requests are all watched.
 
-    :meth:`open` judges a flow URL; the flow driver (:mod:`sfc_conformance.browser_flow`)
+    :meth:`open` judges a flow URL; the flow driver (:mod:`sfc_conformance.merchant.browser_flow`)
     acts on :attr:`page` and calls :meth:`settle` and :meth:`snapshot` between actions.
     """
 

@@ -12,9 +12,9 @@ import uuid
 
 import httpx
 
-from .client import ApiClient, retry_after_seconds
-from .errors import KeyRefused, RateLimited, Redirected, TargetError
-from .secrets import redact
+from sfc_conformance.core.client import ApiClient, retry_after_seconds
+from sfc_conformance.core.errors import KeyRefused, RateLimited, Redirected, TargetError
+from sfc_conformance.core.secrets import redact
 
 MAX_REDIRECTS_FOLLOWED = 10
 

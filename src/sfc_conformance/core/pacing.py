@@ -13,7 +13,7 @@ Commands that work through thousands of merchants or leftovers share one
 * a 429 that outlasts the client's own retries is waited out and tried again,
   for as long as the target lets any request through; only when nothing but
   429s came back for ``patience`` seconds does :class:`PacedClient` give up
-  with :class:`~sfc_conformance.errors.RateLimited`.
+  with :class:`~sfc_conformance.core.errors.RateLimited`.
 
 Time passes through the injected clock: on a manual clock a rate-limited run
 costs no wall time.  :func:`in_order` runs the work on a thread pool and hands
@@ -33,10 +33,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .client import ApiClient, retry_after_seconds
-from .clock import Clock
-from .errors import RateLimited
-from .secrets import Secret, redact
+from sfc_conformance.core.client import ApiClient, retry_after_seconds
+from sfc_conformance.core.clock import Clock
+from sfc_conformance.core.errors import RateLimited
+from sfc_conformance.core.secrets import Secret, redact
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -11,7 +11,7 @@ Everything of ours is found first (listing pages move under deletions, so
 deleting while listing would skip some), then deleted.  Deleting a company and
 listing or deleting subscriptions are optional calls of the profile: a target
 without them (404 or 405) still conforms, and what could not be deleted is
-said so, once, and left (:mod:`sfc_conformance.deletion`, which the end of
+said so, once, and left (:mod:`sfc_conformance.core.deletion`, which the end of
 every live run shares).
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from .client import ApiClient
-from .deletion import (
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.deletion import (
     COMPANY,
     KINDS,
     LIST_PATH,
@@ -33,9 +33,9 @@ from .deletion import (
     Leftover,
     Outcome,
 )
-from .listing import Listing, NotOffered
-from .run_identity import run_of_company, run_of_webhook_url
-from .secrets import redact
+from sfc_conformance.core.listing import Listing, NotOffered
+from sfc_conformance.core.run_identity import run_of_company, run_of_webhook_url
+from sfc_conformance.core.secrets import redact
 
 __all__ = ["COMPANY", "KINDS", "NOT_OFFERED", "PLURAL", "SUBSCRIPTION", "Leftover", "Outcome", "Sweeper",
            "parse_age"]

@@ -9,7 +9,7 @@ refused* (it *opens*) when neither happens and the flow's first screen shows.
 The judgement needs no knowledge of the page's markup: the document's status,
 the statuses of the page's own requests and whether they carry the OTP, and
 whether the page shows anything.  :func:`judge` makes it from what a browser
-saw (:mod:`sfc_conformance.browser` collects that); :func:`plain_open` makes
+saw (:mod:`sfc_conformance.merchant.browser` collects that); :func:`plain_open` makes
 the weaker one a plain HTTP GET allows, and :func:`plain_http_can_judge` says
 when that one is not enough: an expired URL whose document loads just as a
 fresh one's does is a browser app, and only a browser sees its 401.
@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import httpx
 
-from .evidence import Screenshot
-from .secrets import redact
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.merchant.evidence import Screenshot
 
 OPENS, REFUSED, UNDECIDED = "opens", "refused", "undecided"
 

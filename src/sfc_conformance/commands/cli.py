@@ -22,11 +22,11 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import __version__
-from .errors import SfcError
-from .sandbox import FLOW_STYLES
-from .sandbox.faults import FAULTS
-from .secrets import redact
+from sfc_conformance import __version__
+from sfc_conformance.core.errors import SfcError
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.sandbox import FLOW_STYLES
+from sfc_conformance.sandbox.faults import FAULTS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -70,28 +70,28 @@ def build_parser() -> argparse.ArgumentParser:
                          help="start with M connection.deleted subscriptions whose URLs nobody answers")
     sandbox.add_argument("--seed", type=int, default=0, help="the mix of --merchants, the same for the same seed")
 
-    from .runner import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
+    from sfc_conformance.commands.run import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
 
-    from .commands.readiness import add_readiness_arguments  # noqa: PLC0415
+    from sfc_conformance.commands.readiness import add_readiness_arguments  # noqa: PLC0415
     add_readiness_arguments(sub.add_parser("readiness", help="check merchants' readiness (READY-1): named, or --all"))
 
-    from .selftest import add_selftest_arguments  # noqa: PLC0415
+    from sfc_conformance.commands.selftest import add_selftest_arguments  # noqa: PLC0415
     add_selftest_arguments(sub.add_parser("selftest", help="prove the suite: run it against every sandbox fault"))
 
-    from .fuzzing.command import add_fuzz_arguments  # noqa: PLC0415
+    from sfc_conformance.commands.fuzz import add_fuzz_arguments  # noqa: PLC0415
     add_fuzz_arguments(sub.add_parser("fuzz", help="fuzz a target from our contract with schemathesis"))
 
-    from .commands.consumer import add_consumer_arguments  # noqa: PLC0415
+    from sfc_conformance.commands.consumer import add_consumer_arguments  # noqa: PLC0415
     add_consumer_arguments(sub.add_parser("consumer", help="check a partner's webhook endpoint (PWH-1..5), "
                                                            "or serve the reference one"))
-    from .commands.cleanup import add_cleanup_arguments  # noqa: PLC0415
+    from sfc_conformance.commands.cleanup import add_cleanup_arguments  # noqa: PLC0415
     add_cleanup_arguments(sub.add_parser("cleanup", help="remove what earlier live runs left on a target (RUN-3)"))
     return parser
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import serve  # noqa: PLC0415
+    from sfc_conformance.sandbox import serve  # noqa: PLC0415
 
     if not 0 <= args.port <= 65535:
         return _fail(f"--port {args.port} is not a port number")
@@ -103,7 +103,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
-    from .sandbox.population import populate  # noqa: PLC0415
+    from sfc_conformance.sandbox.population import populate  # noqa: PLC0415
     account = populate(sandbox.state, args.merchants, dead_subscriptions=args.dead_subscriptions, seed=args.seed)
     sandbox.rate_limit.per_second = args.rate_limit
     host, port = sock.getsockname()[:2]
@@ -138,21 +138,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             return _sandbox(args)
         if args.command == "run":
-            from .runner import run  # noqa: PLC0415
+            from sfc_conformance.commands.run import run  # noqa: PLC0415
             return run(args)
         if args.command == "selftest":
-            from .selftest import selftest  # noqa: PLC0415
+            from sfc_conformance.commands.selftest import selftest  # noqa: PLC0415
             return selftest(args)
         if args.command == "fuzz":
-            from .fuzzing.command import fuzz_command  # noqa: PLC0415
+            from sfc_conformance.commands.fuzz import fuzz_command  # noqa: PLC0415
             return fuzz_command(args)
         if args.command == "consumer":
-            from .commands.consumer import consumer  # noqa: PLC0415
+            from sfc_conformance.commands.consumer import consumer  # noqa: PLC0415
             return consumer(args)
         if args.command == "cleanup":
-            from .commands.cleanup import cleanup  # noqa: PLC0415
+            from sfc_conformance.commands.cleanup import cleanup  # noqa: PLC0415
             return cleanup(args)
-        from .commands.readiness import readiness  # noqa: PLC0415
+        from sfc_conformance.commands.readiness import readiness  # noqa: PLC0415
         return readiness(args)
     except SfcError as exc:
         return _fail(str(exc))
