@@ -212,13 +212,18 @@ class ApiClient:
         self.retry_statuses: frozenset[int] = frozenset(RETRY_STATUSES)
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
-        self.exchanges: collections.deque[Exchange] = collections.deque(maxlen=keep)
+        self._answers: collections.deque[httpx.Response] = collections.deque(maxlen=keep)
         connect = timeout if connect_timeout is None else connect_timeout
         self.http = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect), follow_redirects=False,
                                  event_hooks={"response": [_cap_answer(max_answer_bytes)]})
 
     def close(self) -> None:
         self.http.close()
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """The last ``keep`` requests and their answers, secrets masked: worked out when asked for, not per call."""
+        return [exchange_of(response) for response in self._answers]
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base_url + path
@@ -236,8 +241,7 @@ class ApiClient:
         attempt = 0
         while True:
             response = self._send(method, self.url(path), content, params, sent_headers)
-            exchange = exchange_of(response)
-            self.exchanges.append(exchange)
+            self._answers.append(response)
             if not retry or response.status_code not in self.retry_statuses or attempt >= self.retries:
                 return response
             self.sleep(self._pause(response, attempt))

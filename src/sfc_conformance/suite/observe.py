@@ -35,7 +35,12 @@ class Observed:
     is_api: bool
     leaked_key: bool
     retry_after: str | None
-    shown: str  # redacted request and answer, for the report
+    response: httpx.Response = field(repr=False, compare=False)
+
+    @property
+    def shown(self) -> str:
+        """The request and the answer, secrets masked, for the report: worked out for the few shown only."""
+        return exchange_of(self.response).describe()
 
 
 @dataclass
@@ -74,8 +79,7 @@ class Observations:
         record = Observed(request.method, path, response.status_code, response.headers.get("content-type", ""),
                           body, is_json, problems, unknown,
                           f"{operation.method} {operation.template}" if operation is not None else "",
-                          operation is not None, leaked,
-                          response.headers.get("retry-after"), exchange_of(response).describe())
+                          operation is not None, leaked, response.headers.get("retry-after"), response)
         with self._lock:
             self.records.append(record)
 
