@@ -21,6 +21,7 @@ checks that a public ``--sfc-receiver-url`` reaches the receiver.
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import sys
 import threading
@@ -188,10 +189,17 @@ class SuitePlugin(VerdictRecorder):
         if threading.current_thread() is threading.main_thread():
             self._previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # What is alive now (modules, scenarios, the contract, the sandbox) lives as long as the run: out of the
+        # garbage collector's sight, each of its full collections walks only what the scenarios made (a third
+        # of an embedded run's collecting time otherwise).  Given back when the run ends.
+        gc.freeze()
+
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self._interrupted = True
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        gc.unfreeze()
         if self._previous_sigterm is not None:
             signal.signal(signal.SIGTERM, self._previous_sigterm)
             self._previous_sigterm = None
