@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import httpx
 
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.merchant.evidence import Screenshot
 
 OPENS, REFUSED, UNDECIDED = "opens", "refused", "undecided"
 

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.merchant.browser import (
     BROWSER_ENV,
@@ -63,7 +64,6 @@ from sfc_conformance.merchant.browser import (
     find_browser,
 )
 from sfc_conformance.merchant.browser_thread import BrowserThread
-from sfc_conformance.merchant.evidence import Screenshot
 from sfc_conformance.merchant.view import (
     OPENS,
     REFUSED,
