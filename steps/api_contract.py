@@ -9,7 +9,8 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sfc_conformance.suite.fuzz import Fuzzed, fuzz
+from sfc_conformance.fuzzing.ahead import Ahead, Recorded
+from sfc_conformance.suite.fuzz import Early, Fuzzed, fuzz, prepare
 from sfc_conformance.suite.world import Merchant, Suite, shortened
 
 
@@ -54,10 +55,25 @@ def _(sfc: Suite) -> None:
 
 
 # API-5: per operation, bodies that are not JSON, generated cases, then each path parameter as an unknown id
+@pytest.fixture(scope="session", autouse=True)
+def generated_requests(sfc: Suite, request: pytest.FixtureRequest) -> Iterator[Ahead[list[Recorded]] | None]:
+    """API-5's requests, generated from the start of the run, in a process of their own: they need no answer.
+
+    ``sfc-conformance run`` starts them before pytest when the whole suite runs; otherwise they start here.
+    API-5 runs after the other scenarios (the suite's plugin orders it), so they are ready by then."""
+    early = Early.of(request.config)
+    if not any(item.get_closest_marker("API-5") for item in request.session.items):
+        yield None
+        return
+    prepared = (early.take(sfc.settings) if early else None) or prepare(sfc.settings)
+    yield prepared
+    prepared.close()
+
+
 @when("the suite sends generated requests to every operation of the contract, and ids that do not exist",
       target_fixture="fuzzed")
-def _(sfc: Suite, merchant: Merchant) -> Fuzzed:
-    return fuzz(sfc, merchant, sfc.settings.fuzz_examples)
+def _(sfc: Suite, merchant: Merchant, generated_requests: Ahead[list[Recorded]] | None) -> Fuzzed:
+    return fuzz(sfc, merchant, generated_requests)
 
 
 @then("no answer is a 5xx")

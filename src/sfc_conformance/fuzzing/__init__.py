@@ -12,9 +12,11 @@
     findings.Findings            each failure once, with its rule and a curl to reproduce it
     sending.Sender               through the project's one client, key masked in every curl
     command                      ``sfc-conformance fuzz``
+    ahead.recorded, Ahead        a walk's requests recorded, not sent; worked out in a forked
+                                 process while the caller does other work (they need no answer)
 
-The Gherkin suite's API-5 scenario (:mod:`sfc_conformance.suite.fuzz`) walks the
-same engine with an examiner of its own that looks for 5xx only; it uses the
+The Gherkin suite's API-5 scenario (:mod:`sfc_conformance.suite.fuzz`) sends the
+same engine's requests, worked out ahead, and looks for 5xx only; it uses the
 names below, never the modules' insides.
 
 Importing this package is cheap: schemathesis and hypothesis load with the
@@ -27,19 +29,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sfc_conformance.fuzzing.ahead import Ahead, Recorded, recorded
     from sfc_conformance.fuzzing.budget import Budget
-    from sfc_conformance.fuzzing.engine import BOTH, Examiner, Kind, Outgoing, Plan, outgoing, walk
+    from sfc_conformance.fuzzing.cases import BOTH, Kind, Outgoing, outgoing
+    from sfc_conformance.fuzzing.engine import Examiner, Plan, walk
     from sfc_conformance.fuzzing.findings import Finding
     from sfc_conformance.fuzzing.run import FuzzReport, fuzz
     from sfc_conformance.fuzzing.schema import load_schema
 
 _PUBLIC = {
     "Budget": ".budget", "Finding": ".findings", "FuzzReport": ".run", "fuzz": ".run", "load_schema": ".schema",
-    "BOTH": ".engine", "Examiner": ".engine", "Kind": ".engine", "Outgoing": ".engine", "Plan": ".engine",
-    "outgoing": ".engine", "walk": ".engine",
+    "Examiner": ".engine", "Plan": ".engine", "walk": ".engine",
+    "BOTH": ".cases", "Kind": ".cases", "Outgoing": ".cases", "outgoing": ".cases",
+    "Ahead": ".ahead", "Recorded": ".ahead", "recorded": ".ahead",
 }
-__all__ = ["BOTH", "Budget", "Examiner", "Finding", "FuzzReport", "Kind", "Outgoing", "Plan", "fuzz", "load_schema",
-           "outgoing", "walk"]
+__all__ = ["BOTH", "Ahead", "Budget", "Examiner", "Finding", "FuzzReport", "Kind", "Outgoing", "Plan", "Recorded",
+           "fuzz", "load_schema", "outgoing", "recorded", "walk"]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import hypothesis
 from hypothesis import given, settings
@@ -30,11 +30,10 @@ from schemathesis.core.result import Err
 from schemathesis.generation.modes import GenerationMode
 
 from sfc_conformance.fuzzing.budget import Budget
+from sfc_conformance.fuzzing.cases import BOTH, Kind, Outgoing
 from sfc_conformance.fuzzing.schema import operation_id
 
-Kind = Literal["positive", "negative", "unknown-id"]
 MODES: dict[Kind, GenerationMode] = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
-BOTH: tuple[Kind, ...] = ("positive", "negative")
 
 # Bodies no generator from the contract sends: (body, whether it must be refused).  Not JSON at all
 # (truncated, not UTF-8, nested past any parser's depth) must be; a number past any float is JSON, but
@@ -46,31 +45,6 @@ RAW_BODIES = ((b'{"truncated', True), (b"\xff\xfe not utf-8", True), (b"[" * 100
 RUN_LAST = ("update-connection", "delete-connection", "delete-company")
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 NONEXISTENT_KEY = "zzzz"  # a well-formed platform key that names no platform
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One request as it goes out, for an examiner that sends it its own way."""
-
-    method: str
-    url: str  # below the base URL, path ids filled in
-    template: str  # the contract's path, as ``/companies/{companyId}``
-    params: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    json_body: Any = None
-    content: bytes | None = None
-
-
-def outgoing(case: Any) -> Outgoing:
-    """A generated case as a request, without the headers the client sets itself."""
-    kwargs = case.as_transport_kwargs(base_url="")
-    headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items()
-               if k.lower() not in ("authorization", "x-schemathesis-testcaseid")}
-    content = kwargs.get("data")
-    if isinstance(content, str):
-        content = content.encode()
-    return Outgoing(kwargs["method"], kwargs["url"], case.operation.path, kwargs.get("params"), headers,
-                    kwargs.get("json"), content)
 
 
 class Examiner(Protocol):

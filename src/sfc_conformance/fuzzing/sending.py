@@ -25,7 +25,7 @@ from sfc_conformance.core.client import ApiClient, auth_header
 from sfc_conformance.core.errors import TargetError
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.fuzzing.budget import Budget
-from sfc_conformance.fuzzing.engine import outgoing
+from sfc_conformance.fuzzing.cases import outgoing
 
 # Retried by the client: the target asks us to slow down or to come back (Retry-After honoured).
 FUZZ_RETRY_STATUSES = frozenset({408, 429})

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from sfc_conformance.fuzzing.budget import Budget
-from sfc_conformance.fuzzing.engine import BOTH, Kind, Outgoing, Plan, walk
+from sfc_conformance.fuzzing.cases import BOTH, Kind, Outgoing
+from sfc_conformance.fuzzing.engine import Plan, walk
 from sfc_conformance.fuzzing.findings import Findings
 from sfc_conformance.fuzzing.judge import judge, judge_raw_body, judge_unanswered
 from sfc_conformance.fuzzing.sending import PROBES, OutOfBudget, Sender, Unanswered

@@ -4,8 +4,12 @@ The requests are the contract fuzzer's (:func:`sfc_conformance.fuzzing.walk`,
 the loop ``sfc-conformance fuzz`` runs): for every operation, bodies that are
 not JSON, ``examples`` valid and ``examples`` invalid cases with the
 merchant's ids pinned, and every path parameter once as a well-formed id that
-does not exist.  Generation is seeded, so a run is repeatable.  This scenario
-only looks for 5xx; the whole-run scenarios (API-1..3, KEY-2) see the answers too.
+does not exist.  Generation is seeded, so a run is repeatable, and needs no
+answer: :func:`prepare` has it done from the start of the run in a forked
+process (:class:`sfc_conformance.fuzzing.Ahead`), the scenario only sends.
+The merchant's ids, unknown until then, are generated as placeholders and put
+in the path as each request goes out.  This scenario only looks for 5xx; the
+whole-run scenarios (API-1..3, KEY-2) see the answers too.
 
 Webhook subscriptions get no generated body: a generated URL would make the
 target post events to an arbitrary host.  Against a live target no valid
@@ -14,13 +18,16 @@ company is generated either: the partner's account is not filled with them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sfc_conformance.suite.world import Merchant, Suite
+from sfc_conformance.fuzzing.ahead import Ahead, Recorded
 
 if TYPE_CHECKING:
     from sfc_conformance.fuzzing import Kind, Outgoing
+    from sfc_conformance.suite.settings import Settings
+    from sfc_conformance.suite.world import Merchant, Suite
 
 NOT_GENERATED = "create-webhook"  # POST /webhooks
 NOT_GENERATED_LIVE = "create-company"  # POST /companies: invalid bodies only
@@ -44,47 +51,88 @@ class Fuzzed:
     unknown_ids: int = 0  # requests with a well-formed id that does not exist
 
 
-class _ServerErrors:
-    """The examiner of API-5: every request through the suite's client, each 5xx kept."""
-
-    def __init__(self, suite: Suite, fuzzed: Fuzzed) -> None:
-        self.suite = suite
-        self.fuzzed = fuzzed
-
-    def raw_body(self, operation: Any, request: Outgoing, must_refuse: bool) -> None:
-        self._send(request)
-
-    def case(self, case: Any, kind: Kind) -> None:
-        from sfc_conformance.fuzzing import outgoing  # noqa: PLC0415 - loaded with the fuzz, as schemathesis is
-
-        self._send(outgoing(case))
-        self.fuzzed.unknown_ids += kind == "unknown-id"
-
-    def _send(self, request: Outgoing) -> None:
-        answer = self.suite.client.request(request.method, request.url, params=request.params,
-                                           headers=request.headers, json_body=request.json_body,
-                                           content=request.content, retry=False)
-        self.fuzzed.sent += 1
-        if answer.status_code >= 500:
-            self.fuzzed.failures.append(ServerError(request.method, request.template, answer.status_code,
-                                                    self.suite.observations.records[-1].shown))
+# Well-formed ids no target hands out (version 4, variant 8, a fixed tail): where the merchant's go.
+PLACEHOLDERS = {"companyId": "5f3c0de0-0000-4000-8000-00000000c0de",
+                "connectionId": "5f3c0de0-0000-4000-8000-0000000c0de2"}
 
 
-def fuzz(suite: Suite, merchant: Merchant, examples: int) -> Fuzzed:
-    """Walk every operation: ``examples`` generated cases per mode, and an unknown id for each path parameter."""
-    # schemathesis and hypothesis load here, when API-5 runs, not whenever the steps are collected.
-    from sfc_conformance.fuzzing import BOTH, Budget, Plan, load_schema, walk  # noqa: PLC0415
+def prepare(settings: Settings) -> Ahead[list[Recorded]]:
+    """Start generating the scenario's requests now; :func:`fuzz` sends them."""
+    return Ahead(partial(generate, settings))
 
-    pinned = {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
-    live = suite.settings.live
+
+class Early:
+    """A pytest plugin that carries the scenario's requests, started before pytest itself.
+
+    ``sfc-conformance run`` makes one when the whole suite runs: the requests need nothing
+    pytest or the target does, so the second that starting pytest takes is theirs too.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._made_for = _what_generation_depends_on(settings)
+        self._ahead: Ahead[list[Recorded]] | None = prepare(settings)
+
+    @staticmethod
+    def of(config: Any) -> Early | None:
+        """The one among ``config``'s plugins, if any."""
+        return next((plugin for plugin in config.pluginmanager.get_plugins() if isinstance(plugin, Early)), None)
+
+    def take(self, settings: Settings) -> Ahead[list[Recorded]] | None:
+        """The requests, if they were started for ``settings``; the caller closes them."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and self._made_for != _what_generation_depends_on(settings):
+            ahead.close()
+            return None
+        return ahead
+
+    def close(self) -> None:
+        """Stop generating, if the requests were never taken."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.close()
+
+
+def _what_generation_depends_on(settings: Settings) -> tuple[object, ...]:
+    return settings.fuzz_examples, settings.commerce_key, settings.accounting_key, settings.live
+
+
+def generate(settings: Settings) -> list[Recorded]:
+    """Walk every operation: ``fuzz_examples`` generated cases per mode, an unknown id for each path parameter."""
+    # schemathesis and hypothesis load here, where the requests are generated, not whenever the steps are collected.
+    from sfc_conformance.fuzzing import BOTH, Budget, Plan, load_schema, recorded  # noqa: PLC0415
+
+    live = settings.live
 
     def modes(operation: str) -> tuple[Kind, ...]:
         if operation == NOT_GENERATED:
             return ()
         return ("negative",) if live and operation == NOT_GENERATED_LIVE else BOTH
 
+    plan = Plan(Budget(settings.fuzz_examples), pinned=PLACEHOLDERS, modes=modes,
+                known={"commerceKey": settings.commerce_key, "accountingKey": settings.accounting_key,
+                       **PLACEHOLDERS})
+    return recorded(load_schema(settings.commerce_key, settings.accounting_key), plan)
+
+
+def with_ids(request: Outgoing, ids: dict[str, str]) -> Outgoing:
+    """``request`` with the placeholders in its path replaced by ``ids`` (only the path carries them)."""
+    url = request.url
+    for name, placeholder in PLACEHOLDERS.items():
+        url = url.replace(placeholder, ids[name])
+    return replace(request, url=url)
+
+
+def fuzz(suite: Suite, merchant: Merchant, prepared: Ahead[list[Recorded]] | None = None) -> Fuzzed:
+    """Send the generated requests (``prepared``, else generated now), pinned to ``merchant``; keep each 5xx."""
+    pinned = {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
     fuzzed = Fuzzed(pinned)
-    plan = Plan(Budget(examples), pinned=pinned, modes=modes,
-                known={"commerceKey": suite.commerce_key, "accountingKey": suite.accounting_key, **pinned})
-    walk(load_schema(suite.settings.commerce_key, suite.settings.accounting_key), plan, _ServerErrors(suite, fuzzed))
+    for record in prepared.result() if prepared else generate(suite.settings):
+        request = with_ids(record.request, pinned)
+        answer = suite.client.request(request.method, request.url, params=request.params, headers=request.headers,
+                                      json_body=request.json_body, content=request.content, retry=False)
+        fuzzed.sent += 1
+        fuzzed.unknown_ids += record.sort == "unknown-id"
+        if answer.status_code >= 500:
+            fuzzed.failures.append(ServerError(request.method, request.template, answer.status_code,
+                                               suite.observations.records[-1].shown))
     return fuzzed

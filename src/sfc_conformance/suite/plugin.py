@@ -69,8 +69,10 @@ TARGET_MARKERS = {
 }
 DELETION_PATIENCE = 30.0  # seconds of nothing but 429s before the end-of-run deletion gives up and lists what is left
 WEBHOOK_RULES = ("DEL-1", "DEL-4")
-# Run after the other scenarios, in this order: the live OTP checks share one wait, whole-run checks see it all.
-_LAST = ("late_otp", "expired_otp", "whole_run")
+# Run after the other scenarios, in this order: API-5, whose generated requests are worked out in the background
+# from the start of the run (steps/api_contract.py); the live OTP checks, which share one wait; whole-run checks,
+# which see it all.
+_LAST = ("API-5", "late_otp", "expired_otp", "whole_run")
 
 
 def _order(item: pytest.Item) -> int:
