@@ -54,6 +54,7 @@ from sfc_conformance.suite.recorder import (
     register_markers,
     rule_ids,
 )
+from sfc_conformance.suite.step_lookup import StepLookups
 from sfc_conformance.suite.world import Suite
 
 TARGET_MARKERS = {
@@ -92,6 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Every rule is a marker, the consumer's too: `-m PWH-1` then selects nothing rather than failing.
     register_markers(config, TARGET_MARKERS, RULES)
     config.pluginmanager.register(SuitePlugin(config), "sfc-suite")
+    config.pluginmanager.register(StepLookups(), "sfc-step-lookups")
 
 
 @pytest.fixture(scope="session")
