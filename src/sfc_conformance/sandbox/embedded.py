@@ -44,7 +44,7 @@ class EmbeddedTarget:
         self.receiver = WebhookReceiver(Secret(self.webhook_secret) if self.webhook_secret else None, self.clock)
         self.receiver_url = EMBEDDED_RECEIVER_URL
         self._bridge = AsgiBridge(self.sandbox.app)
-        self._router = respx.mock(assert_all_called=False, assert_all_mocked=True)
+        self._router = respx.mock(assert_all_called=False, assert_all_mocked=True, using="httpx")
         self._router.route(host=EMBEDDED_HOST).mock(side_effect=self._bridge)
         self._router.route(host="receiver.embedded").mock(side_effect=self.receiver.handle)
         self.capabilities = Capabilities(time=self.clock, pages=self.answer, faults=tuple(self.faults),
