@@ -39,6 +39,7 @@ from sfc_conformance.core.errors import (
     TargetUnreachable,
 )
 from sfc_conformance.core.secrets import Secret, redact
+from sfc_conformance.core.tls import tls_context
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 MAX_SHOWN_BODY = 2000
@@ -215,7 +216,7 @@ class ApiClient:
         self._answers: collections.deque[httpx.Response] = collections.deque(maxlen=keep)
         connect = timeout if connect_timeout is None else connect_timeout
         self.http = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect), follow_redirects=False,
-                                 event_hooks={"response": [_cap_answer(max_answer_bytes)]})
+                                 event_hooks={"response": [_cap_answer(max_answer_bytes)]}, verify=tls_context())
 
     def close(self) -> None:
         self.http.close()

@@ -23,6 +23,7 @@ import anyio.from_thread
 import httpx
 
 from sfc_conformance.core.secrets import Secret
+from sfc_conformance.core.tls import tls_context
 from sfc_conformance.core.webhook_signing import webhook_for
 
 log = logging.getLogger("sfc_conformance.sandbox.webhooks")
@@ -94,7 +95,7 @@ class InlineDispatcher:
     """Posts each delivery before returning (in-process sandbox)."""
 
     def __init__(self) -> None:
-        self._client = httpx.Client(timeout=5.0)
+        self._client = httpx.Client(timeout=5.0, verify=tls_context())
 
     def send(self, delivery: Delivery) -> None:
         _post(self._client, delivery)
