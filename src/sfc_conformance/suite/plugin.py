@@ -39,12 +39,12 @@ import pytest
 
 from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
 from sfc_conformance.core.rules import RULES, SUITE_RULES
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.core.targets import LiveTarget, Target
-from sfc_conformance.merchant.evidence import Screenshot
-from sfc_conformance.report.page import RunFacts
+from sfc_conformance.core.verdict import RunFacts
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite.drivers import MerchantDriver, driver_for
 from sfc_conformance.suite.housekeeping import Tidied, marked_by, tidy
@@ -56,7 +56,6 @@ from sfc_conformance.suite.recorder import (
     LEVEL_MARKERS,
     Shown,
     VerdictRecorder,
-    add_report_option,
     register_markers,
     rule_ids,
 )
@@ -92,7 +91,6 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_pytest_options(parser, OPTIONS.values())
-    add_report_option(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -248,7 +246,6 @@ class SuitePlugin(VerdictRecorder):
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._stop()
-        self.write_html_report(session)
 
     # -- per scenario -----------------------------------------------------------------
 
