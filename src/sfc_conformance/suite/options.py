@@ -41,7 +41,7 @@ class Option:
     flag: str  # on the command line; the pytest plugin's is this one with "sfc-" after the dashes
     help: str
     parse: Callable[[str], Any] = str  # a value as typed (or as the environment holds it) -> the setting
-    default: Any = None  # what the field is when the option is not given (and its variable unset)
+    default: Any = None  # what is given when the option is not (and its variable is unset)
     env: str | None = None  # the environment variable that stands in for the option
     choices: tuple[str, ...] | None = None
     metavar: str | None = None
