@@ -25,7 +25,7 @@ from sfc_conformance.core.pacing import PacedClient
 from sfc_conformance.sandbox.population import truth
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 
 def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

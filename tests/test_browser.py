@@ -33,7 +33,7 @@ from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
 
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday in January, 09:00 UTC
 REQUIRED = ["account.sales.sales", "account.payments.cash", "account.payments.card", "account.fees.fees"]
@@ -98,7 +98,7 @@ def test_embedded_a_fresh_url_opens_and_an_expired_one_is_refused(chromium: Merc
 def test_embedded_an_app_url_used_twice_is_refused(chromium: MerchantBrowser,
                                                    embedded: Callable[..., Embedded]) -> None:
     e = embedded(flow_style="app")
-    url = e.steps.started().flow_url
+    url = e.steps.started().flow.url
     assert chromium.open(url, route=e.target.answer).opens
     again = chromium.open(url, route=e.target.answer)
     assert again.refused and again.document_status == 200, again.describe()
@@ -218,7 +218,7 @@ def test_walking_the_flow_leaves_the_api_s_state(chromium: MerchantBrowser, embe
     merchant = e.steps.started()
     e.steps.authorize(merchant.company_id, merchant.commerce_id)
     with FlowWalk(chromium, route=e.target.answer) as walk:
-        first = walk.open(merchant.flow_url)
+        first = walk.open(merchant.flow.url)
         assert first.name == "authorize" and first.view is not None and first.view.opens
         with pytest.raises(FlowStepFailed, match="shows the authorization screen"):
             walk.settings()
@@ -258,7 +258,7 @@ def test_the_walk_ends_at_the_redirect_url(chromium: MerchantBrowser, embedded: 
     e = embedded(flow_style=style)
     merchant = e.steps.started(redirect_url="app.codat.io/done?merchant=42")
     with FlowWalk(chromium, route=e.target.answer) as walk:
-        walk.open(merchant.flow_url)
+        walk.open(merchant.flow.url)
         walk.authorize()
         end = walk.configure(_fields(walk))
     assert (end.name, end.url, end.redirect_status) == ("redirect", "https://app.codat.io/done?merchant=42", status)

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ import pytest
 from sfc_conformance.suite import choices
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 COMMAND = [sys.executable, "-m", "sfc_conformance"]
 RUN_TIMEOUT = 300
@@ -254,26 +255,37 @@ SHARED_LINK_STEPS = ("a shared merchant who is ready to sync",
                      "a shared merchant whose accounting connection is authorized")
 
 
+@dataclass
+class _Block:
+    """A scenario (or the background) of a feature file: where it is, its tags, its steps' text."""
+
+    where: str
+    tags: set[str]
+    steps: str = ""
+
+
 def _scenarios() -> Iterator[tuple[str, set[str], str]]:
     """(where, tags, steps with the background's) for every scenario of the suite's own features (not consumer/)."""
     for feature in sorted(FEATURES.glob("*.feature")):
-        background, blocks, tags = "", [], set()
+        background = ""
+        blocks: list[_Block] = []
+        tags: set[str] = set()
         for number, line in enumerate(feature.read_text(encoding="utf-8").splitlines(), 1):
             text = line.strip()
             if text.startswith("@"):
                 tags |= {tag.lstrip("@") for tag in text.split()}
             elif text.startswith(("Scenario:", "Scenario Outline:")):
-                blocks.append([f"{feature.name}:{number}", tags, ""])
+                blocks.append(_Block(f"{feature.name}:{number}", tags))
                 tags = set()
             elif text.startswith("Background:"):
-                blocks.append(["background", set(), ""])
+                blocks.append(_Block("background", set()))
             elif blocks:
-                blocks[-1][2] += text + "\n"
-        for where, found, steps in blocks:
-            if where == "background":
-                background = steps
+                blocks[-1].steps += text + "\n"
+        for block in blocks:
+            if block.where == "background":
+                background = block.steps
             else:
-                yield where, found, background + steps
+                yield block.where, block.tags, background + block.steps
 
 
 def test_every_scenario_that_links_says_so_in_its_tags() -> None:

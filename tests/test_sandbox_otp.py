@@ -14,7 +14,7 @@ from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 if TYPE_CHECKING:
-    from conftest import SandboxSteps
+    from tests.conftest import SandboxSteps
 
 
 def _open(api: SyncFlowApi, url: str) -> httpx.Response:
