@@ -26,6 +26,8 @@ import pytest
 from hypothesis import Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 
+from sfc_conformance.merchant.view import otp_of
+
 if TYPE_CHECKING:
     from tests.conftest import Embedded
 
@@ -135,7 +137,7 @@ def fresh_otps(e: Embedded, *, phases: list[Phase] | None = None) -> Callable[[]
         company = e.steps.company()
         otps = []
         for _ in range(issues):
-            otps.append(int(_query(e.steps.flow_url(company))["otp"]))
+            otps.append(int(otp_of(e.steps.flow_url(company))))
             e.target.clock.advance(gap.total_seconds())
         note(f"OTPs: {otps}")
         assert len(set(otps)) == len(otps), f"URL-3: {len(otps) - len(set(otps))} OTPs were issued twice"

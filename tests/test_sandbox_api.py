@@ -20,6 +20,7 @@ import pytest
 
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
@@ -669,7 +670,7 @@ def test_the_rate_limit_is_off_by_default(api: SyncFlowApi, steps: SandboxSteps)
 def test_twenty_merchants_at_once_get_distinct_ids_and_otps(api: SyncFlowApi, steps: SandboxSteps) -> None:
     def one(index: int) -> tuple[str, str]:
         company_id = steps.company(f"Merchant {index}")
-        return company_id, _query(steps.flow_url(company_id))["otp"]
+        return company_id, otp_of(steps.flow_url(company_id))
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(one, range(20)))
@@ -683,7 +684,7 @@ def test_concurrent_start_calls_for_one_company_create_its_connections_once(api:
                                                                             steps: SandboxSteps) -> None:
     company_id = steps.company()
     with ThreadPoolExecutor(max_workers=20) as pool:
-        otps = list(pool.map(lambda _: _query(steps.flow_url(company_id))["otp"], range(20)))
+        otps = list(pool.map(lambda _: otp_of(steps.flow_url(company_id)), range(20)))
     assert len(set(otps)) == 20
     assert len(_connections(api, company_id)) == 2
 
@@ -726,7 +727,7 @@ def _probe_otp_not_bound(e: Embedded) -> bool:
 
 def _probe_otp_predictable(e: Embedded) -> bool:
     company_id = e.steps.company()
-    otps = [int(_query(e.steps.flow_url(company_id))["otp"]) for _ in range(5)]
+    otps = [int(otp_of(e.steps.flow_url(company_id))) for _ in range(5)]
     return {b - a for a, b in zip(otps, otps[1:], strict=False)} == {1}
 
 
@@ -869,12 +870,12 @@ def _probe_relative_flow_url(e: Embedded) -> bool:
 
 
 def _probe_otp_five_digits(e: Embedded) -> bool:
-    return len(_query(e.steps.flow_url(e.steps.company()))["otp"]) < 6
+    return len(otp_of(e.steps.flow_url(e.steps.company()))) < 6
 
 
 def _probe_otp_repeated_while_valid(e: Embedded) -> bool:
     company_id = e.steps.company()
-    return _query(e.steps.flow_url(company_id))["otp"] == _query(e.steps.flow_url(company_id))["otp"]
+    return otp_of(e.steps.flow_url(company_id)) == otp_of(e.steps.flow_url(company_id))
 
 
 def _probe_otp_expires_early(e: Embedded) -> bool:

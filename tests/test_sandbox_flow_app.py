@@ -22,6 +22,7 @@ import pytest
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.flow_app import SCRIPT
+from sfc_conformance.suite.merchant_eyes import changed_otp
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded, SandboxMerchant
@@ -151,7 +152,7 @@ CASES: dict[str, Callable[[Embedded, SandboxMerchant], tuple[str, int]]] = {
     "fresh": lambda e, m: (m.flow.url, 200),
     "at 29.999 s": lambda e, m: (_later(e, 29.999, m.flow.url), 200),
     "at 30.000 s": lambda e, m: (_later(e, 30, m.flow.url), 401),
-    "a changed digit": lambda e, m: (_with_query(m.flow.url, otp=_changed(m.flow.url)), 401),
+    "a changed digit": lambda e, m: (changed_otp(m.flow.url), 401),
     "another merchant": lambda e, m: (_with_query(m.flow.url, merchantIdentifier=e.steps.company("Other Ltd")), 401),
     "no otp": lambda e, m: (_with_query(m.flow.url, otp=""), 401),
     "another client": lambda e, m: (re.sub(r"/sync-flow/[^/]+/", f"/sync-flow/{'0' * 8}-0000-0000-0000-{'0' * 12}/",
@@ -163,11 +164,6 @@ CASES: dict[str, Callable[[Embedded, SandboxMerchant], tuple[str, int]]] = {
 def _later(e: Embedded, seconds: float, url: str) -> str:
     e.target.clock.advance(seconds)
     return url
-
-
-def _changed(url: str) -> str:
-    otp = dict(parse_qsl(urlsplit(url).query))["otp"]
-    return otp[:-1] + str((int(otp[-1]) + 1) % 10)
 
 
 @pytest.mark.parametrize("style", FLOW_STYLES)
