@@ -19,12 +19,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from pytest_bdd.feature import get_feature
 
 from sfc_conformance.suite import choices
 
@@ -255,37 +255,12 @@ SHARED_LINK_STEPS = ("a shared merchant who is ready to sync",
                      "a shared merchant whose accounting connection is authorized")
 
 
-@dataclass
-class _Block:
-    """A scenario (or the background) of a feature file: where it is, its tags, its steps' text."""
-
-    where: str
-    tags: set[str]
-    steps: str = ""
-
-
 def _scenarios() -> Iterator[tuple[str, set[str], str]]:
-    """(where, tags, steps with the background's) for every scenario of the suite's own features (not consumer/)."""
-    for feature in sorted(FEATURES.glob("*.feature")):
-        background = ""
-        blocks: list[_Block] = []
-        tags: set[str] = set()
-        for number, line in enumerate(feature.read_text(encoding="utf-8").splitlines(), 1):
-            text = line.strip()
-            if text.startswith("@"):
-                tags |= {tag.lstrip("@") for tag in text.split()}
-            elif text.startswith(("Scenario:", "Scenario Outline:")):
-                blocks.append(_Block(f"{feature.name}:{number}", tags))
-                tags = set()
-            elif text.startswith("Background:"):
-                blocks.append(_Block("background", set()))
-            elif blocks:
-                blocks[-1].steps += text + "\n"
-        for block in blocks:
-            if block.where == "background":
-                background = block.steps
-            else:
-                yield block.where, block.tags, background + block.steps
+    """(where, tags, steps with the background's) for every scenario of the suite's own features (not consumer/),
+    as pytest-bdd reads them."""
+    for path in sorted(FEATURES.glob("*.feature")):
+        for scenario in get_feature(str(FEATURES), path.name).scenarios.values():
+            yield f"{path.name}:{scenario.line_number}", scenario.tags, "\n".join(step.name for step in scenario.steps)
 
 
 def test_every_scenario_that_links_says_so_in_its_tags() -> None:
