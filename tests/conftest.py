@@ -31,7 +31,7 @@ from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import Population, populate
 from sfc_conformance.suite import choices
 from sfc_conformance.suite.drivers import form_action
-from sfc_conformance.suite.world import Flow, Merchant
+from sfc_conformance.suite.merchants import Flow, Merchant
 
 # Deterministic property tests everywhere; CI (tox sets HYPOTHESIS_PROFILE=ci) keeps no example database.
 settings.register_profile("dev", derandomize=True, deadline=None)

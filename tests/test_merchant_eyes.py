@@ -20,16 +20,16 @@ import pytest
 
 from sfc_conformance.commands import cli
 from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.core.targets import LiveTarget
+from sfc_conformance.core.verdict import FAIL, PASS, Outcome, RunFacts, Verdict
 from sfc_conformance.merchant.browser import BrowserUnavailable
 from sfc_conformance.merchant.browser_thread import BrowserThread
-from sfc_conformance.merchant.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.merchant.view import OPENS, REFUSED
-from sfc_conformance.report.page import RunFacts, render
+from sfc_conformance.report.page import render
 from sfc_conformance.suite.merchant_eyes import MerchantEyes, changed_otp, check_options
 from sfc_conformance.suite.settings import Settings
-from sfc_conformance.suite.verdict import FAIL, PASS, Outcome, Verdict
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded

@@ -22,13 +22,13 @@ from junitparser import JUnitXml, Properties
 
 from sfc_conformance.commands import cli
 from sfc_conformance.core.clock import ManualClock
+from sfc_conformance.core.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.core.rules import CONSUMER_RULES, RULES, SUITE_RULES
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.merchant.evidence import PNG_SIGNATURE, Screenshot
+from sfc_conformance.core.verdict import FAIL, NA, PASS, WARN, Outcome, RunFacts, ScenarioRun, Verdict
 from sfc_conformance.report.files import atomic_write
-from sfc_conformance.report.page import RunFacts, render
+from sfc_conformance.report.page import render
 from sfc_conformance.suite.progress import countdown
-from sfc_conformance.suite.verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
 
 FAULTS = ("wrong-total-results", "otp-reusable")  # API-4 (MUST) fails, OTP-5 (SHOULD) warns
 

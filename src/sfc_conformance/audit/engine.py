@@ -38,20 +38,12 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verdict(readiness.Judged):
     company_id: str
     name: str | None
     unmet: tuple[Unmet, ...]
     unreadable: str | None = None  # why the company could not be read, said of it: "was not found (404)"
     trouble: TargetError | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def ready(self) -> bool:
-        return not self.unmet
-
-    @property
-    def reasons(self) -> list[str]:
-        return [u.reason for u in self.unmet]
 
     @property
     def conditions(self) -> list[str]:

@@ -162,8 +162,7 @@ class _VerdictReader:
 
 def run_case(case: Case, live: bool, scope: str) -> Result:
     """Run the suite for one case; the run's own output goes to a file, kept for a failure."""
-    from sfc_conformance.commands import cli  # noqa: PLC0415 - preloaded by the fork server
-    from sfc_conformance.commands import run as runner
+    from sfc_conformance.commands import run as runner  # noqa: PLC0415 - preloaded by the fork server
 
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as log:
@@ -174,14 +173,14 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
         exit_code = 2
         reason = ""
         try:
-            arguments = ["run", *case.run_options, *(["--tags", tags] if (tags := case.tags(scope)) else [])]
+            arguments = [*case.run_options, *(["--tags", tags] if (tags := case.tags(scope)) else [])]
             if live:
                 exit_code = _run_live(case, arguments, reader)
             else:
                 sandbox = ["--sandbox-fault", case.fault] if case.fault else []
                 sandbox += ["--sandbox-variant", case.variant] if case.variant else []
                 sandbox += ["--flow-style", case.flow_style] if case.flow_style != "pages" else []
-                exit_code = runner.run(cli.build_parser().parse_args([*arguments, *sandbox]), plugins=[reader])
+                exit_code = runner.run(_run_arguments([*arguments, *sandbox]), plugins=[reader])
         except Exception as error:  # noqa: BLE001 - reported as the case's ERROR, with its reason
             reason = f"{type(error).__name__}: {error}".splitlines()[0]
         log.flush()
@@ -196,10 +195,18 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
     return result
 
 
+def _run_arguments(arguments: list[str]) -> argparse.Namespace:
+    """``sfc-conformance run``'s arguments, parsed as the command parses them."""
+    from sfc_conformance.commands.run import add_run_arguments  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="sfc-conformance run")
+    add_run_arguments(parser)
+    return parser.parse_args(arguments)
+
+
 def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     """The sandbox with the case's fault, served on 127.0.0.1, and the suite run against it over HTTP."""
-    from sfc_conformance.commands import cli  # noqa: PLC0415
-    from sfc_conformance.commands import run as runner
+    from sfc_conformance.commands import run as runner  # noqa: PLC0415
     from sfc_conformance.core.background_server import BackgroundServer  # noqa: PLC0415
     from sfc_conformance.core.webhook_signing import generate_secret  # noqa: PLC0415
     from sfc_conformance.sandbox import serve  # noqa: PLC0415
@@ -210,7 +217,7 @@ def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     try:
         # As `sfc-conformance sandbox` serves it: its scheduler ticks, so what falls due later happens.
         with serve.Scheduler(sandbox), BackgroundServer(sandbox.app) as server:
-            args = cli.build_parser().parse_args([*arguments, "--base-url", server.url])
+            args = _run_arguments([*arguments, "--base-url", server.url])
             return runner.run(args, plugins=[reader])
     finally:
         sandbox.close()

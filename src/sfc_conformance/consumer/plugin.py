@@ -21,8 +21,8 @@ from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import Endpoint, Reply
 from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.rules import CONSUMER_RULES
-from sfc_conformance.report.page import RunFacts
-from sfc_conformance.suite.recorder import Shown, VerdictRecorder, add_report_option, register_markers
+from sfc_conformance.core.verdict import RunFacts
+from sfc_conformance.suite.recorder import Shown, VerdictRecorder, register_markers
 
 
 @dataclass
@@ -58,18 +58,12 @@ class ConsumerPlugin(VerdictRecorder):
         super().__init__(CONSUMER_RULES)
         self.check = check
 
-    def pytest_addoption(self, parser: pytest.Parser) -> None:
-        add_report_option(parser)
-
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
         register_markers(config, {}, CONSUMER_RULES)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.scenarios(items)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self.write_html_report(session)
 
     # -- what the recorder asks ---------------------------------------------------
 

@@ -35,10 +35,10 @@ class Unmet:
     reason: str  # in the target's own words
 
 
-@dataclass(frozen=True)
-class Readiness:
+class Judged:
+    """Ready or not, from the unmet conditions: a readiness check's and an audit verdict's shared reading."""
+
     unmet: tuple[Unmet, ...]
-    flag_name: str | None  # which spelling of the enable flag the target sent (READY-3)
 
     @property
     def ready(self) -> bool:
@@ -47,6 +47,12 @@ class Readiness:
     @property
     def reasons(self) -> list[str]:
         return [u.reason for u in self.unmet]
+
+
+@dataclass(frozen=True)
+class Readiness(Judged):
+    unmet: tuple[Unmet, ...]
+    flag_name: str | None  # which spelling of the enable flag the target sent (READY-3)
 
     def fails(self, condition: str) -> bool:
         return any(u.condition == condition for u in self.unmet)

@@ -38,8 +38,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.merchant.evidence import Screenshot
 from sfc_conformance.merchant.view import UNDECIDED, MerchantView, PageRequest, carries_otp, judge, otp_of
 
 if TYPE_CHECKING:

@@ -33,8 +33,8 @@ from types import TracebackType
 
 import httpx
 
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.merchant.browser import BrowserSession, MerchantBrowser, Router, leaves_host, network_router
-from sfc_conformance.merchant.evidence import Screenshot
 from sfc_conformance.merchant.view import MerchantView, PageRequest
 
 # The screens of the sandbox's flow, by the element that marks each one; the first found wins.

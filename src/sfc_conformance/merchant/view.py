@@ -25,10 +25,24 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import httpx
 
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.merchant.evidence import Screenshot
 
 OPENS, REFUSED, UNDECIDED = "opens", "refused", "undecided"
+
+
+class Judged:
+    """What a look at a flow URL concluded: the flow opens, is refused, or neither (undecided, or not judged)."""
+
+    judgement: str | None
+
+    @property
+    def opens(self) -> bool:
+        return self.judgement == OPENS
+
+    @property
+    def refused(self) -> bool:
+        return self.judgement == REFUSED
 
 # The browser adds these by itself: a Referer holds the page's own URL, OTP and all,
 # on every same-origin request, so it says nothing about what the page sent.
@@ -117,7 +131,7 @@ def judge(document_status: int | None, requests: Sequence[PageRequest], *, shown
 
 
 @dataclass(frozen=True)
-class MerchantView:
+class MerchantView(Judged):
     """A flow URL opened in a real browser: what it answered, what it showed, and the judgement."""
 
     url: str
@@ -130,14 +144,6 @@ class MerchantView:
     reason: str
     seconds: float
     navigations: tuple[str, ...] = ()  # every URL the page's main frame went to, in order
-
-    @property
-    def opens(self) -> bool:
-        return self.judgement == OPENS
-
-    @property
-    def refused(self) -> bool:
-        return self.judgement == REFUSED
 
     def describe(self) -> str:
         """Lines for a report's "saw": the judgement, the document, the requests with the OTP, the text."""
@@ -206,7 +212,7 @@ def shown_times(document: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class PlainView:
+class PlainView(Judged):
     """A flow URL fetched with a plain HTTP GET (redirects followed, no script run)."""
 
     url: str
@@ -218,14 +224,6 @@ class PlainView:
     scripted: bool = False  # the document runs script (or frames, or a refresh): it may do more than it shows
     redirects: tuple[str, ...] = field(default_factory=tuple)  # "302 -> URL" for each redirect followed
     document: str = ""  # the document as received (the first _DOCUMENT_KEPT characters)
-
-    @property
-    def opens(self) -> bool:
-        return self.judgement == OPENS
-
-    @property
-    def refused(self) -> bool:
-        return self.judgement == REFUSED
 
 
 def _plain_judgement(status: int, text: str, scripted: bool) -> tuple[str, str]:

@@ -85,8 +85,8 @@ class ReportFiles:
         arguments = []
         if self.junit:
             arguments += ["--junitxml", str(self._staging / JUNIT_NAME)]
-        if self.html:
-            arguments += ["--sfc-html-report", str(self._staging / HTML_NAME)]
+        if self.html:  # the page is written by the report's own plugin
+            arguments += ["-p", "sfc_conformance.report.plugin", "--sfc-html-report", str(self._staging / HTML_NAME)]
         return arguments
 
     def publish(self) -> None:

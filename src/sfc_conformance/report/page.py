@@ -16,39 +16,23 @@ from __future__ import annotations
 import base64
 import html
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.rules import Rule
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.merchant.evidence import Screenshot
-from sfc_conformance.suite.verdict import FAIL, NA, NOT_RUN, PASS, STATUSES, WARN, Outcome, ScenarioRun, Verdict
-
-
-@dataclass(frozen=True)
-class RunFacts:
-    """What the page says about the run itself."""
-
-    target: str  # "embedded" or "live" (`run`), or "webhook endpoint" (`consumer`)
-    base_url: str
-    started: datetime
-    finished: datetime
-    strict: bool = False
-    sandbox_faults: tuple[str, ...] = ()
-    tags: str = ""
-    merchant_view: str = ""  # how flow URLs were seen: "a browser (chromium 156...)" or "plain HTTP GETs"
-    housekeeping: tuple[str, ...] = ()  # a live run: what it created on the target, deleted, kept or left
-
-    @property
-    def what(self) -> str:
-        """What was checked, in a few words: "embedded target", "webhook endpoint"."""
-        return f"{self.target} target" if self.target in ("embedded", "live") else self.target
-
-    @property
-    def where(self) -> str:
-        """The same, with the URL of anything but the embedded sandbox (which has no real one)."""
-        return self.what if self.target == "embedded" else f"{self.what} at {self.base_url}"
-
+from sfc_conformance.core.verdict import (
+    FAIL,
+    NA,
+    NOT_RUN,
+    PASS,
+    STATUSES,
+    WARN,
+    Outcome,
+    RunFacts,
+    ScenarioRun,
+    Verdict,
+)
 
 _CSS = """
 :root { --pass: #1a7f37; --fail: #cf222e; --warn: #9a6700; --na: #6e7781; --line: #d0d7de; --soft: #f6f8fa; }

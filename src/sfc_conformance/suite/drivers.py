@@ -34,9 +34,9 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.readiness import enable_flag
 from sfc_conformance.merchant.browser_flow import CAPTIONS, FlowWalk, Screen
-from sfc_conformance.merchant.evidence import Screenshot
 from sfc_conformance.suite import choices
 from sfc_conformance.suite.world import Merchant, Suite
 

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.merchant.browser import (
     BROWSER_ENV,
@@ -63,10 +64,8 @@ from sfc_conformance.merchant.browser import (
     find_browser,
 )
 from sfc_conformance.merchant.browser_thread import BrowserThread
-from sfc_conformance.merchant.evidence import Screenshot
 from sfc_conformance.merchant.view import (
-    OPENS,
-    REFUSED,
+    Judged,
     MerchantView,
     PlainVerdict,
     PlainView,
@@ -134,7 +133,7 @@ def changed_otp(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Sight:
+class Sight(Judged):
     """A flow URL opened as the merchant: the judgement, how it was seen, and what there was to see."""
 
     url: str
@@ -145,14 +144,6 @@ class Sight:
     screenshots: tuple[Screenshot, ...] = ()
     document: str = ""  # the page's HTML: as received (plain GET) or as the browser drew it
     opened_at: datetime | None = None  # when it was opened, on the run's clock (None: it was not)
-
-    @property
-    def opens(self) -> bool:
-        return self.judgement == OPENS
-
-    @property
-    def refused(self) -> bool:
-        return self.judgement == REFUSED
 
 
 def _plain_detail(view: PlainView) -> str:

@@ -33,12 +33,12 @@ import pytest
 
 from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.errors import SfcError, UsageError
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
 from sfc_conformance.core.rules import RULES, SUITE_RULES
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.core.targets import LiveTarget, Target
-from sfc_conformance.merchant.evidence import Screenshot
-from sfc_conformance.report.page import RunFacts
+from sfc_conformance.core.verdict import RunFacts
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite import settings as settings_module
 from sfc_conformance.suite.drivers import MerchantDriver, driver_for
@@ -50,7 +50,6 @@ from sfc_conformance.suite.recorder import (
     LEVEL_MARKERS,
     Shown,
     VerdictRecorder,
-    add_report_option,
     register_markers,
     rule_ids,
 )
@@ -84,7 +83,6 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     settings_module.add_options(parser)
-    add_report_option(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -231,7 +229,6 @@ class SuitePlugin(VerdictRecorder):
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._stop()
-        self.write_html_report(session)
 
     # -- per scenario -----------------------------------------------------------------
 

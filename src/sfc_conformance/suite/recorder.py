@@ -6,8 +6,8 @@ are this recorder plus what they check.  It names each scenario, remembers
 the step that failed, turns a SHOULD failure into a warning unless the run
 is strict, reads a skip as "n/a" with its reason, tags JUnit test cases
 with their rules and level, gives each scenario the screenshots taken while
-it ran, and prints the verdict (and writes it as an HTML page with
-``--sfc-html-report PATH``).
+it ran, and prints the verdict (:mod:`sfc_conformance.report.plugin` writes
+it as an HTML page with ``--sfc-html-report PATH``).
 
 Whatever it reports goes through :func:`~sfc_conformance.core.secrets.redact`:
 failure texts, captured output and JUnit properties never carry a secret,
@@ -17,18 +17,15 @@ whatever the target echoed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
 from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.rules import RULE_TAG, Rule
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.merchant.evidence import Screenshot
-from sfc_conformance.report.files import atomic_write
-from sfc_conformance.report.page import RunFacts, render
-from sfc_conformance.suite.verdict import FAIL, NA, PASS, WARN, Outcome, ScenarioRun, Verdict
+from sfc_conformance.core.verdict import FAIL, NA, PASS, WARN, Outcome, RunFacts, ScenarioRun, Verdict
 
 LEVEL_MARKERS = {
     "must": "the scenario checks a MUST rule: failing it fails the run",
@@ -41,11 +38,6 @@ class Shown(Protocol):
 
     @property
     def shown(self) -> str: ...
-
-
-def add_report_option(parser: pytest.Parser) -> None:
-    parser.getgroup("sfc").addoption("--sfc-html-report", metavar="PATH", default=None,
-                                     help="write the verdict as one self-contained HTML page to PATH")
 
 
 def register_markers(config: pytest.Config, markers: dict[str, str], rules: dict[str, Rule]) -> None:
@@ -202,14 +194,6 @@ class VerdictRecorder:
             run.status = outcome.status
 
     # -- verdict ------------------------------------------------------------------------
-
-    def write_html_report(self, session: pytest.Session) -> None:
-        """``--sfc-html-report PATH``, for a run whose rules ran; an interrupted or refused one writes nothing."""
-        path = self.config.getoption("sfc_html_report")
-        if path and self.verdict.outcomes and session.exitstatus in (pytest.ExitCode.OK,
-                                                                     pytest.ExitCode.TESTS_FAILED):
-            self.verdict.notes = self.notes()
-            atomic_write(Path(path), render(self.verdict, self.facts()))
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         if not self.verdict.outcomes:

@@ -29,15 +29,26 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import pytest
 
 from sfc_conformance.core.errors import SfcError
 from sfc_conformance.suite import choices
+from sfc_conformance.suite.merchants import Merchant
 
 if TYPE_CHECKING:
-    from sfc_conformance.suite.world import Merchant, Suite
+    from sfc_conformance.core.sync_flow_api import SyncFlowApi
+
+
+class Reads(Protocol):
+    """What sharing asks of the run (:class:`~sfc_conformance.suite.world.Suite`): a merchant's state, and the API."""
+
+    api: SyncFlowApi
+
+    def connections(self, merchant: Merchant) -> list[dict[str, Any]]: ...
+
+    def configuration(self, merchant: Merchant) -> dict[str, Any]: ...
 
 STARTED: Final = "started"  # the flow started: both connections PendingAuth, nothing configured
 LINKED: Final = "linked"  # the accounting connection authorized, nothing configured
@@ -56,7 +67,7 @@ class _Lender:
 
 @dataclass
 class SharedMerchants:
-    suite: Suite
+    suite: Reads
     lenders: dict[str, _Lender] = field(default_factory=dict)
     prepared: int = 0  # merchants prepared for sharing, replacements included
     retired: list[str] = field(default_factory=list)  # why a merchant stopped being lent

@@ -15,70 +15,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.run_identity import RunId
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.core.targets import Target
 from sfc_conformance.core.webhook_receiver import subscriber_url
 from sfc_conformance.core.windows import LATE_OPEN_AT, LIVE_EXPIRED_AFTER, OTP_WINDOW
-from sfc_conformance.merchant.evidence import Screenshot
 from sfc_conformance.suite.housekeeping import Created
 from sfc_conformance.suite.merchant_eyes import MerchantEyes, Sight
+from sfc_conformance.suite.merchants import Flow, Merchant
 from sfc_conformance.suite.observe import Observations
 from sfc_conformance.suite.progress import countdown
 from sfc_conformance.suite.settings import Settings
 from sfc_conformance.suite.sharing import SharedMerchants
+
+__all__ = ["Deletion", "Flow", "LateOpen", "Merchant", "Suite", "shortened"]  # steps import them from here
 
 
 def shortened(items: list[str], shown: int = 4) -> str:
     """A list for a verdict's note: the first few, and how many more."""
     more = f" and {len(items) - shown} more" if len(items) > shown else ""
     return ", ".join(items[:shown]) + more
-
-
-@dataclass
-class Flow:
-    """A flow URL and when it was asked for (sent) and received, on the run's clock."""
-
-    url: str
-    sent_at: datetime
-    received_at: datetime
-    opened_at: datetime | None = None
-
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.url).query, keep_blank_values=True)
-
-    def param(self, name: str) -> str | None:
-        values = self.query().get(name)
-        return values[0] if values else None
-
-    @property
-    def otp(self) -> str | None:
-        return self.param("otp")
-
-
-@dataclass
-class Merchant:
-    company_id: str
-    name: str
-    flows: list[Flow] = field(default_factory=list)
-    configuration: dict[str, Any] | None = None  # the last configuration the merchant posted
-    severed_after_sync: str | None = None  # latest sync id (or "") when the connection was deleted
-    severed_connection_id: str | None = None
-    severed_at: datetime | None = None  # when the target answered the deletion, on the run's clock
-    failed_after_severing: str | None = None  # DEL-3: the scheduled sync that failed after the deletion
-
-    @property
-    def flow(self) -> Flow:
-        if not self.flows:
-            raise AssertionError("no flow URL was issued to this merchant yet")
-        return self.flows[-1]
 
 
 @dataclass(frozen=True)

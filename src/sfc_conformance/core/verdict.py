@@ -13,9 +13,10 @@ HTML report (:mod:`sfc_conformance.report.page`) renders the same data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.rules import RULES, Rule
-from sfc_conformance.merchant.evidence import Screenshot
 
 PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
 STATUSES = (PASS, FAIL, WARN, NA, NOT_RUN)
@@ -136,3 +137,28 @@ class Verdict:
 
     def summary(self) -> str:
         return ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the page says about the run itself."""
+
+    target: str  # "embedded" or "live" (`run`), or "webhook endpoint" (`consumer`)
+    base_url: str
+    started: datetime
+    finished: datetime
+    strict: bool = False
+    sandbox_faults: tuple[str, ...] = ()
+    tags: str = ""
+    merchant_view: str = ""  # how flow URLs were seen: "a browser (chromium 156...)" or "plain HTTP GETs"
+    housekeeping: tuple[str, ...] = ()  # a live run: what it created on the target, deleted, kept or left
+
+    @property
+    def what(self) -> str:
+        """What was checked, in a few words: "embedded target", "webhook endpoint"."""
+        return f"{self.target} target" if self.target in ("embedded", "live") else self.target
+
+    @property
+    def where(self) -> str:
+        """The same, with the URL of anything but the embedded sandbox (which has no real one)."""
+        return self.what if self.target == "embedded" else f"{self.what} at {self.base_url}"
