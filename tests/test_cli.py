@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from sfc_conformance.commands import cli
+from sfc_conformance.core.secrets import Secret
 
 # `run` calls pytest.main in this process, so whole runs go through a child process.
 COMMAND = [sys.executable, "-m", "sfc_conformance"]
@@ -137,16 +138,22 @@ def test_base_url_from_the_environment_is_checked(capsys: pytest.CaptureFixture[
 
 def test_run_options_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from sfc_conformance.commands.run import pytest_arguments
+    from sfc_conformance.suite.options import given_by_args
+    from sfc_conformance.suite.settings import OPTIONS, checked
 
     monkeypatch.setenv("SFC_BASE_URL", "http://target.test")
+    monkeypatch.setenv("SFC_API_KEY", "env-key-Tz5Qm")
     monkeypatch.setenv("SFC_COMMERCE_KEY", "shop")
-    monkeypatch.setenv("SFC_ACCOUNTING_KEY", "ledger")
+    monkeypatch.setenv("SFC_ACCOUNTING_KEY", "qhyg")
     args = cli.build_parser().parse_args(["run"])
     assert args.base_url == "http://target.test"
-    arguments = pytest_arguments(args)
-    for option, value in (("--sfc-base-url", "http://target.test"), ("--sfc-commerce-key", "shop"),
-                          ("--sfc-accounting-key", "ledger"), ("--sfc-target", "live")):
-        assert arguments[arguments.index(option) + 1] == value
+    settings = checked(given_by_args(args, OPTIONS.values()))
+    assert (settings.live, settings.base_url, settings.commerce_key, settings.accounting_key) == (
+        True, "http://target.test", "shop", "qhyg")
+    assert settings.api_key == Secret("env-key-Tz5Qm")
+    # The settings reach pytest inside the plugin object: none of them, the key least of all, in its argv.
+    arguments = " ".join(pytest_arguments(args))
+    assert "target.test" not in arguments and "env-key" not in arguments and "--sfc-" not in arguments
 
 
 def test_readiness_and_sandbox_options_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,9 +161,9 @@ def test_readiness_and_sandbox_options_read_the_environment(monkeypatch: pytest.
     monkeypatch.setenv("SFC_API_KEY", "env-key")
     monkeypatch.setenv("SFC_WEBHOOK_SECRET", "whsec_env")
     readiness = cli.build_parser().parse_args(["readiness", "--company-id", "c1"])
-    assert (readiness.base_url, readiness.api_key) == ("http://target.test", "env-key")
+    assert (readiness.base_url, readiness.api_key) == ("http://target.test", Secret("env-key"))
     sandbox = cli.build_parser().parse_args(["sandbox"])
-    assert (sandbox.api_key, sandbox.webhook_secret) == ("env-key", "whsec_env")
+    assert (sandbox.api_key, sandbox.webhook_secret) == (Secret("env-key"), Secret("whsec_env"))
 
 
 def test_readiness_reads_base_url_and_key_from_the_environment(capsys: pytest.CaptureFixture[str],

@@ -28,8 +28,9 @@ from sfc_conformance.merchant.browser import BrowserUnavailable
 from sfc_conformance.merchant.browser_thread import BrowserThread
 from sfc_conformance.merchant.view import OPENS, REFUSED
 from sfc_conformance.report.page import render
-from sfc_conformance.suite.merchant_eyes import MerchantEyes, changed_otp, check_options
+from sfc_conformance.suite.merchant_eyes import MerchantEyes, changed_otp
 from sfc_conformance.suite.settings import Settings
+from sfc_conformance.suite.settings import check_merchant_side as check_options
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded
@@ -80,8 +81,9 @@ def test_a_browser_asked_for_is_resolved(no_browser_on_path: Path, monkeypatch: 
     chromium = str(_executable(no_browser_on_path, "chromium"))
     assert check_options(live=True, browser=chromium, flow_style=None, merchant_driver="api") == (chromium, "pages")
     assert check_options(live=False, browser=None, flow_style="app", merchant_driver="browser") == (chromium, "app")
-    monkeypatch.setenv("SFC_BROWSER", "chromium")
-    assert check_options(live=False, browser=None, flow_style=None, merchant_driver="api") == (chromium, "pages")
+    monkeypatch.setenv("SFC_BROWSER", "chromium")  # read with the options: the run is asked for that one
+    browser = cli.build_parser().parse_args(["run"]).browser
+    assert check_options(live=False, browser=browser, flow_style=None, merchant_driver="api") == (chromium, "pages")
 
 
 class _Options(TypedDict, total=False):

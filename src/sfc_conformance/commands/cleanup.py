@@ -14,7 +14,6 @@ usage error or a target that cannot be reached or refuses the key.
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -23,22 +22,21 @@ from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.leftovers import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
 from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order
 from sfc_conformance.core.preflight import preflight
-from sfc_conformance.core.secrets import Secret, redact
-from sfc_conformance.suite import settings
+from sfc_conformance.core.secrets import redact
+from sfc_conformance.suite.options import add
+from sfc_conformance.suite.settings import OPTIONS
 
 
 def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", default=os.environ.get("SFC_BASE_URL"), help="target base URL (env SFC_BASE_URL)")
-    parser.add_argument("--api-key", default=os.environ.get("SFC_API_KEY"), help="API key (env SFC_API_KEY)")
+    add(parser, OPTIONS["base_url"], help="target base URL")
+    add(parser, OPTIONS["api_key"], help="API key")
     parser.add_argument("--older-than", metavar="AGE",
                         help="only runs started at least AGE ago: 30m, 1h, 2d (default: every run's leftovers)")
     parser.add_argument("--dry-run", action="store_true", help="list exactly what would be deleted; delete nothing")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
                         help=f"deletions at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})")
-    parser.add_argument("--timeout", type=float, default=settings.DEFAULT_TIMEOUT,
-                        help="seconds to wait for each answer")
-    parser.add_argument("--connect-timeout", type=float, default=settings.DEFAULT_CONNECT_TIMEOUT,
-                        help="seconds to wait for a connection to the target")
+    add(parser, OPTIONS["timeout"])
+    add(parser, OPTIONS["connect_timeout"])
 
 
 def cleanup(args: argparse.Namespace, clock: Clock | None = None) -> int:
@@ -52,7 +50,7 @@ def cleanup(args: argparse.Namespace, clock: Clock | None = None) -> int:
         raise UsageError(f"--older-than {bad}") from None
     clock = clock or SystemClock()
     pace = Pace(args.concurrency, clock)
-    client = PacedClient(args.base_url, Secret(args.api_key), pace, timeout=args.timeout,
+    client = PacedClient(args.base_url, args.api_key, pace, timeout=args.timeout,
                          connect_timeout=args.connect_timeout)
     try:
         preflight(client)

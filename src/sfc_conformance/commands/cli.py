@@ -16,7 +16,6 @@ Exit codes (all subcommands):
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -24,9 +23,10 @@ from typing import NoReturn
 
 from sfc_conformance import __version__
 from sfc_conformance.core.errors import SfcError
+from sfc_conformance.core.sandbox_catalog import FAULTS, FLOW_STYLES
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.sandbox import FLOW_STYLES
-from sfc_conformance.sandbox.faults import FAULTS
+from sfc_conformance.suite.options import add
+from sfc_conformance.suite.settings import OPTIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -42,10 +42,6 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _env(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sfc-conformance", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"sfc-conformance {__version__}")
@@ -53,10 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", help="serve the embedded sandbox on 127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0 picks a free one)")
-    sandbox.add_argument("--api-key", default=_env("SFC_API_KEY"),
-                         help="API key the sandbox accepts (env SFC_API_KEY; default: a new random key)")
-    sandbox.add_argument("--webhook-secret", default=_env("SFC_WEBHOOK_SECRET"),
-                         help="sign webhooks with this Standard Webhooks secret (env SFC_WEBHOOK_SECRET)")
+    add(sandbox, OPTIONS["api_key"], help="API key the sandbox accepts (default: a new random key)")
+    add(sandbox, OPTIONS["webhook_secret"], help="sign webhooks with this Standard Webhooks secret")
     sandbox.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                          help="break one rule on purpose, to see the suite catch it (repeatable)")
     sandbox.add_argument("--rate-limit", type=int, default=None, metavar="N",
@@ -95,11 +89,12 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         return _fail(f"--port {args.port} is not a port number")
-    api_key = args.api_key or secrets.token_urlsafe(18)
+    api_key = args.api_key.reveal() if args.api_key else secrets.token_urlsafe(18)
+    webhook_secret = args.webhook_secret.reveal() if args.webhook_secret else None
     if args.merchants < 0 or args.dead_subscriptions < 0:
         return _fail("--merchants and --dead-subscriptions cannot be negative")
     try:
-        sandbox = serve.build(api_key, args.webhook_secret, args.fault, args.flow_style)
+        sandbox = serve.build(api_key, webhook_secret, args.fault, args.flow_style)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")

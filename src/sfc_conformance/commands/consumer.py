@@ -15,7 +15,6 @@ on 127.0.0.1 instead, optionally with a fault of the catalog switched on.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,12 +31,14 @@ from sfc_conformance.core.rules import CONSUMER_RULES
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.core.webhook_signing import generate_secret, webhook_for
 from sfc_conformance.report.files import ReportFiles
-from sfc_conformance.suite.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
+from sfc_conformance.suite.options import Option, add
+from sfc_conformance.suite.settings import OPTIONS
 
 EXIT_OK = 0
 DEFAULT_PORT = 8090
 SCENARIOS = Path(__file__).resolve().parents[1] / "consumer" / "scenarios.py"
 PYTEST_INI = Path(__file__).resolve().parents[1] / "suite" / "pytest.ini"
+URL = Option("--url", env="SFC_CONSUMER_URL", help="the endpoint to check, as Codat would post to it")
 
 # What one check sends, rule by rule: what, and what the endpoint must do with it.
 SENDS = {
@@ -71,16 +72,15 @@ to read, and to try the check on (--fault NAME breaks one rule on purpose)."""
 def add_consumer_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--url", default=None,
-                        help="the endpoint to check, as Codat would post to it (env SFC_CONSUMER_URL)")
-    parser.add_argument("--secret", default=None,
-                        help="the endpoint's Standard Webhooks signing secret, whsec_... (env SFC_WEBHOOK_SECRET); "
-                             "with --serve, the one the reference consumer verifies with (default: a new one)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help=f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g}, Codat's limit)")
-    parser.add_argument("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
-                        help="seconds to wait for a connection to the endpoint")
-    parser.add_argument("--strict", action="store_true", help="SHOULD rules fail the check too")
+    add(parser, URL)
+    # The run's own webhook secret option (and variable), as the endpoint's secret here.
+    add(parser, OPTIONS["webhook_secret"], flag="--secret",
+        help="the endpoint's Standard Webhooks signing secret, whsec_...; with --serve, the one the reference "
+             "consumer verifies with (default: a new one)")
+    timeout = OPTIONS["timeout"]
+    add(parser, timeout, help=f"seconds to wait for each answer (default {timeout.default:g}, Codat's limit)")
+    add(parser, OPTIONS["connect_timeout"], help="seconds to wait for a connection to the endpoint")
+    add(parser, OPTIONS["strict"], help="SHOULD rules fail the check too")
     parser.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report to PATH")
     parser.add_argument("--report-dir", metavar="DIR",
                         help="write DIR/report.html (the verdict as one HTML page) and DIR/junit.xml")
@@ -94,28 +94,27 @@ def add_consumer_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def consumer(args: argparse.Namespace) -> int:
-    secret = args.secret or os.environ.get("SFC_WEBHOOK_SECRET") or None
+    secret: Secret | None = args.secret or None
     if args.serve:
         if args.url:
             raise UsageError("--serve serves the reference consumer, --url checks an endpoint: give one of them")
         return _serve(args, secret)
     if args.fault:
         raise UsageError("--fault breaks the reference consumer: it goes with --serve")
-    return _check(args, args.url or os.environ.get("SFC_CONSUMER_URL"), secret)
+    return _check(args, args.url, secret)
 
 
-def _checked_secret(secret: str | None) -> Secret | None:
+def _checked_secret(secret: Secret | None) -> Secret | None:
     if not secret:
         return None
-    wrapped = Secret(secret)
     try:
-        webhook_for(wrapped)
+        webhook_for(secret)
     except ValueError as error:
         raise UsageError(f"--secret / SFC_WEBHOOK_SECRET: {error}") from None
-    return wrapped
+    return secret
 
 
-def _check(args: argparse.Namespace, url: str | None, secret: str | None) -> int:
+def _check(args: argparse.Namespace, url: str | None, secret: Secret | None) -> int:
     if not url:
         raise UsageError("give --url URL (or SFC_CONSUMER_URL): the webhook endpoint to check; or --serve")
     parts = urlsplit(url)
@@ -147,7 +146,7 @@ def _pytest_arguments(args: argparse.Namespace) -> list[str]:
             "-o", "console_output_style=count"]
 
 
-def _serve(args: argparse.Namespace, secret: str | None) -> int:
+def _serve(args: argparse.Namespace, secret: Secret | None) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number")
     given = _checked_secret(secret)

@@ -9,7 +9,6 @@ not answering JSON, or failing mid-run), with one line saying why.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -18,8 +17,9 @@ from urllib.parse import urlsplit
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.secrets import Secret, redact
-from sfc_conformance.sandbox.faults import FAULTS
-from sfc_conformance.sandbox.platforms import PLATFORM_KEY
+from sfc_conformance.core.sync_flow_api import PLATFORM_KEY
+from sfc_conformance.suite.options import add
+from sfc_conformance.suite.settings import OPTIONS
 
 if TYPE_CHECKING:  # schemathesis and hypothesis load when a fuzz starts, not whenever the command line is read
     from sfc_conformance.fuzzing.budget import Budget
@@ -30,10 +30,8 @@ SUBSCRIBE = "POST /webhooks"
 
 
 def add_fuzz_arguments(parser: argparse.ArgumentParser) -> None:
-    env = os.environ.get
-    parser.add_argument("--base-url", default=env("SFC_BASE_URL"),
-                        help="target base URL (env SFC_BASE_URL); without it the embedded sandbox, in this process")
-    parser.add_argument("--api-key", default=None, help="the target's API key (env SFC_API_KEY)")
+    add(parser, OPTIONS["base_url"], help="target base URL; without it the embedded sandbox, in this process")
+    add(parser, OPTIONS["api_key"], help="the target's API key")
     parser.add_argument("--max-examples", type=int, default=20, metavar="N",
                         help="generated requests per operation and mode (valid, invalid), "
                              "and stateful scenarios (default 20)")
@@ -41,13 +39,8 @@ def add_fuzz_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what is generated: the same seed sends the same requests (default 0)")
     parser.add_argument("--max-time", type=float, default=600.0, metavar="SECONDS",
                         help="send nothing more after this many seconds and report (default 600)")
-    parser.add_argument("--commerce-key", default=env("SFC_COMMERCE_KEY") or "lqai",
-                        help="commerce platform key (env SFC_COMMERCE_KEY, default lqai)")
-    parser.add_argument("--accounting-key", default=env("SFC_ACCOUNTING_KEY") or "gbol",
-                        help="accounting platform key (env SFC_ACCOUNTING_KEY, default gbol)")
-    parser.add_argument("--sandbox-fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
-                        help="embedded only: break one rule of the sandbox on purpose (repeatable)")
-    parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for each answer")
+    for shared in ("commerce_key", "accounting_key", "sandbox_faults", "timeout"):
+        add(parser, OPTIONS[shared])
 
 
 def _checked(args: argparse.Namespace) -> tuple[Budget, Secret | None]:
@@ -62,7 +55,7 @@ def _checked(args: argparse.Namespace) -> tuple[Budget, Secret | None]:
     for name, key in (("--commerce-key", args.commerce_key), ("--accounting-key", args.accounting_key)):
         if not PLATFORM_KEY.match(key):
             raise UsageError(f"{name} {key!r} is not a platform key: four lower-case letters, like lqai or gbol")
-    api_key = args.api_key or os.environ.get("SFC_API_KEY")
+    api_key: Secret | None = args.api_key or None
     if args.base_url:
         parts = urlsplit(args.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -71,7 +64,7 @@ def _checked(args: argparse.Namespace) -> tuple[Budget, Secret | None]:
             raise UsageError("fuzzing a target needs its API key: --api-key or SFC_API_KEY")
         if args.sandbox_fault:
             raise UsageError("--sandbox-fault applies to the embedded sandbox only, not to --base-url targets")
-    return Budget(args.max_examples, seed=args.seed, max_time=args.max_time), Secret(api_key) if api_key else None
+    return Budget(args.max_examples, seed=args.seed, max_time=args.max_time), api_key
 
 
 @contextmanager

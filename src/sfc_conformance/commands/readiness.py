@@ -26,14 +26,14 @@ from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient
 from sfc_conformance.core.preflight import preflight
-from sfc_conformance.core.secrets import Secret
 from sfc_conformance.report.files import check_writable
-from sfc_conformance.suite import settings
+from sfc_conformance.suite.options import add
+from sfc_conformance.suite.settings import OPTIONS
 
 
 def add_readiness_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", default=os.environ.get("SFC_BASE_URL"), help="target base URL (env SFC_BASE_URL)")
-    parser.add_argument("--api-key", default=os.environ.get("SFC_API_KEY"), help="API key (env SFC_API_KEY)")
+    add(parser, OPTIONS["base_url"], help="target base URL")
+    add(parser, OPTIONS["api_key"], help="API key")
     parser.add_argument("--company-id", action="extend", nargs="+", default=[], metavar="ID",
                         help="a merchant's company id (several, or the option again, for more)")
     parser.add_argument("--all", action="store_true", help="every company of the account (GET /companies)")
@@ -49,10 +49,8 @@ def add_readiness_arguments(parser: argparse.ArgumentParser) -> None:
                              "--company-id, off with --all")
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE, metavar="N",
                         help=f"companies per page of GET /companies, 1 to 5000 (default {DEFAULT_PAGE_SIZE})")
-    parser.add_argument("--timeout", type=float, default=settings.DEFAULT_TIMEOUT,
-                        help="seconds to wait for each answer")
-    parser.add_argument("--connect-timeout", type=float, default=settings.DEFAULT_CONNECT_TIMEOUT,
-                        help="seconds to wait for a connection to the target")
+    add(parser, OPTIONS["timeout"])
+    add(parser, OPTIONS["connect_timeout"])
 
 
 def _checked(args: argparse.Namespace) -> None:
@@ -71,7 +69,7 @@ def _checked(args: argparse.Namespace) -> None:
 def readiness(args: argparse.Namespace) -> int:
     _checked(args)
     pace = Pace(args.concurrency, SystemClock())
-    client = PacedClient(args.base_url, Secret(args.api_key), pace, timeout=args.timeout,
+    client = PacedClient(args.base_url, args.api_key, pace, timeout=args.timeout,
                          connect_timeout=args.connect_timeout)
     with_list = bool(args.company_id) if args.connections_list is None else args.connections_list
     single = len(args.company_id) == 1 and args.format == "table"

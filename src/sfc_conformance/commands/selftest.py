@@ -36,6 +36,8 @@ from typing import Any
 from sfc_conformance.core.rules import RULES
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
+from sfc_conformance.suite.options import add
+from sfc_conformance.suite.settings import OPTIONS, asked_browser
 
 KILLED, SURVIVED, NOT_OBSERVABLE, CLEAN, BROKEN, ERROR = "killed", "SURVIVED", "n/a", "clean", "NOT CLEAN", "ERROR"
 UNSEEN, MISJUDGED = "UNSEEN", "MISJUDGED"  # a fault the target should show but did not; a SHOULD that failed a run
@@ -289,9 +291,8 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"only this conforming variant (repeatable): {', '.join(sorted(VARIANTS))}")
     parser.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
                         help="the sandbox's merchant side: server-rendered pages (default) or a browser app")
-    parser.add_argument("--browser", metavar="PATH", default=None,
-                        help="every run judges the merchant's side in this Chromium (env SFC_BROWSER); "
-                             "an app-style flow needs one, or its OTP faults are n/a")
+    add(parser, OPTIONS["browser"], help="every run judges the merchant's side in this Chromium; "
+                                         "an app-style flow needs one, or its OTP faults are n/a")
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -300,10 +301,7 @@ def selftest(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} must be 1 or more")
-    browser = None
-    if args.browser or os.environ.get("SFC_BROWSER"):
-        from sfc_conformance.merchant.browser import find_browser  # noqa: PLC0415
-        browser = find_browser(args.browser)
+    browser = asked_browser(args.browser) if args.browser else None
     chosen = cases(args.fault, args.variant, flow_style=args.flow_style, browser=browser)
     target = "the sandbox served on 127.0.0.1" if args.live else "the embedded sandbox"
     if args.flow_style != "pages" or browser:

@@ -6,12 +6,16 @@ bodies itself.  Nothing here is specific to the embedded sandbox.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.errors import TargetError
+
+# Codat's platform keys, as the start call's path carries them: four lower-case letters (lqai, gbol).
+PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
 
 
 class SyncFlowApi:

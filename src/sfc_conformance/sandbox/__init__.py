@@ -16,7 +16,8 @@ Each rule id sits in a comment beside the code that enforces it, so
 package imports nothing heavy, so the command line can read the fault list cheaply.
 """
 
-# How the merchant's side is built: server-rendered pages (:mod:`.pages`), or a
-# browser app (:mod:`.flow_app`) whose document always loads and whose own
-# requests meet the OTP's 401.
-FLOW_STYLES = ("pages", "app")
+# How the merchant's side is built (core/sandbox_catalog.py): server-rendered pages
+# (:mod:`.pages`), or a browser app (:mod:`.flow_app`).
+from sfc_conformance.core.sandbox_catalog import FLOW_STYLES
+
+__all__ = ["FLOW_STYLES"]

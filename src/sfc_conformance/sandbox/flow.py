@@ -13,12 +13,13 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from sfc_conformance.core.sync_flow_api import PLATFORM_KEY
 from sfc_conformance.sandbox import configuration
 from sfc_conformance.sandbox.companies import COMPANY_NAME
 from sfc_conformance.sandbox.configuring import is_configured
 from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
 from sfc_conformance.sandbox.model import Company, Connection, FlowSession, OtpGrant, new_id
-from sfc_conformance.sandbox.platforms import ACCOUNTING, COMMERCE, PLATFORM_KEY, Platform
+from sfc_conformance.sandbox.platforms import ACCOUNTING, COMMERCE, Platform
 from sfc_conformance.sandbox.records import MAX_TEXT, UUID_FORM, Records
 
 FLOW_SESSION_LIFETIME = timedelta(hours=1)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 
-PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
 _NAMESPACE = uuid.UUID("5c1f6a8e-3b4d-4c2a-9f0e-7d6b5a4c3b2a")
 
 

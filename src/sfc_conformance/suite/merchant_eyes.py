@@ -17,7 +17,8 @@ OTP (a browser app).  There are two ways to look:
   rules are ``n/a`` with the reason and the option that fixes it: never pass,
   never FAIL.
 
-When a run uses a browser (:func:`check_options` decides, with the other options):
+When a run uses a browser (:func:`~sfc_conformance.suite.settings.check_merchant_side` decides,
+with the other options):
 
 * **asked for** — ``--browser PATH`` or ``SFC_BROWSER``, or ``--merchant-driver
   browser`` (which finds one by itself): on any target.  The browser starts
@@ -41,7 +42,6 @@ the flow's own requests too).
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +72,6 @@ from sfc_conformance.merchant.view import (
     plain_http_can_judge,
     plain_open,
 )
-from sfc_conformance.sandbox import FLOW_STYLES
 
 if TYPE_CHECKING:
     from sfc_conformance.core.targets import Target
@@ -85,33 +84,6 @@ T = TypeVar("T")
 ROUTED_QUIET = 0.25
 _DOCUMENT_KEPT = 200_000
 PROBED_AS = "a flow URL with one digit of its OTP changed"
-
-
-def check_options(*, live: bool, browser: str | None, flow_style: str | None,
-                  merchant_driver: str) -> tuple[str | None, str]:
-    """(the browser the run was asked to drive, resolved, or None; the embedded sandbox's flow style).
-
-    A combination that cannot work is a :class:`UsageError` that says why.
-    """
-    if flow_style is not None and flow_style not in FLOW_STYLES:
-        raise UsageError(f"--flow-style {flow_style!r} is unknown; known: {', '.join(FLOW_STYLES)}")
-    if live and flow_style is not None:
-        raise UsageError("--flow-style picks the embedded sandbox's flow; a target at --base-url serves its own "
-                         "(the suite notices a browser app by itself)")
-    if live and merchant_driver == "browser":
-        raise UsageError("--merchant-driver browser walks the embedded sandbox's flow, whose screens it knows; a "
-                         "live flow's screens, and its accounting platform's sign-in, are the target's own, so it "
-                         "does not go with --base-url (the OTP rules use the browser there by themselves)")
-    if merchant_driver == "pages" and flow_style == "app":
-        raise UsageError("--merchant-driver pages reads server-rendered pages; the app-style flow is walked with "
-                         "--merchant-driver browser")
-    path = None
-    if browser or os.environ.get(BROWSER_ENV) or merchant_driver == "browser":
-        try:
-            path = find_browser(browser)  # a named browser that is not there is a UsageError already
-        except BrowserUnavailable as error:
-            raise UsageError(f"--merchant-driver browser needs a browser: {error}") from None
-    return path, flow_style or "pages"
 
 
 def try_browser(path: str) -> str:
@@ -183,7 +155,7 @@ class MerchantEyes:
         self._why_none = ""  # why the run has no browser, for the n/a reason
         if path is None and not self.embedded:
             try:
-                path = find_browser()
+                path = find_browser(None, {})  # the first on PATH: SFC_BROWSER was read with the options
             except BrowserUnavailable as error:
                 self._why_none = str(error)
         self._browser = BrowserThread(path, timeout=settings.timeout,
@@ -296,7 +268,7 @@ class MerchantEyes:
             fix = self._why_none
         else:
             try:
-                found = find_browser()
+                found = find_browser(None, {})
             except (BrowserUnavailable, UsageError):
                 fix = f"no browser was asked for; {INSTALL_HINT}"
             else:

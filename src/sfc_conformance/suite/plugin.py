@@ -1,6 +1,12 @@
 """The pytest plugin behind the conformance suite (``-p sfc_conformance.suite.plugin``).
 
-It reads the settings, starts the target before the first scenario (exit 2
+``sfc-conformance run`` hands it the checked settings inside the plugin object
+(``pytest.main(args, plugins=[SuitePlugin(settings)])``); under plain pytest
+(``pytest steps/ --sfc-base-url URL``) the module registers one that reads its
+``--sfc-*`` options, built from the same table
+(:data:`~sfc_conformance.suite.settings.OPTIONS`), once scenarios are collected.
+
+It starts the target before the first scenario (exit 2
 with one line if it is unreachable or refuses the key), marks scenarios that
 cannot be seen on this target as not applicable, runs whole-run checks and
 expired-OTP checks last, turns SHOULD failures into warnings unless
@@ -40,10 +46,10 @@ from sfc_conformance.core.secrets import redact
 from sfc_conformance.core.targets import LiveTarget, Target
 from sfc_conformance.core.verdict import RunFacts
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
-from sfc_conformance.suite import settings as settings_module
 from sfc_conformance.suite.drivers import MerchantDriver, driver_for
 from sfc_conformance.suite.housekeeping import Tidied, marked_by, tidy
 from sfc_conformance.suite.linking import ask_for_links, use_linked_companies
+from sfc_conformance.suite.options import add_pytest_options, given_to_pytest
 from sfc_conformance.suite.preflight import preflight
 from sfc_conformance.suite.receiver_check import unreachable
 from sfc_conformance.suite.recorder import (
@@ -53,6 +59,7 @@ from sfc_conformance.suite.recorder import (
     register_markers,
     rule_ids,
 )
+from sfc_conformance.suite.settings import OPTIONS, Settings, checked
 from sfc_conformance.suite.world import Suite
 
 TARGET_MARKERS = {
@@ -68,6 +75,7 @@ TARGET_MARKERS = {
 }
 DELETION_PATIENCE = 30.0  # seconds of nothing but 429s before the end-of-run deletion gives up and lists what is left
 WEBHOOK_RULES = ("DEL-1", "DEL-4")
+PLUGIN_NAME = "sfc-suite"  # the fixtures, and whoever reads the verdict, find the plugin object by it
 # Run after the other scenarios, in this order: the live OTP checks share one wait, whole-run checks see it all.
 _LAST = ("late_otp", "expired_otp", "whole_run")
 
@@ -82,19 +90,20 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    settings_module.add_options(parser)
+    add_pytest_options(parser, OPTIONS.values())
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Every rule is a marker, the consumer's too: `-m PWH-1` then selects nothing rather than failing.
     register_markers(config, TARGET_MARKERS, RULES)
-    config.pluginmanager.register(SuitePlugin(config), "sfc-suite")
+    if not config.pluginmanager.has_plugin(PLUGIN_NAME):  # plain pytest: `run` hands in its own
+        config.pluginmanager.register(SuitePlugin(), PLUGIN_NAME)
 
 
 @pytest.fixture(scope="session")
 def sfc(request: pytest.FixtureRequest) -> Suite:
     """The run's :class:`Suite`: settings, target, the one client, observations."""
-    plugin = request.config.pluginmanager.get_plugin("sfc-suite")
+    plugin = request.config.pluginmanager.get_plugin(PLUGIN_NAME)
     suite = getattr(plugin, "suite", None)
     if not isinstance(suite, Suite):
         raise RuntimeError("the conformance suite's target was not started")
@@ -108,9 +117,11 @@ def driver(sfc: Suite) -> MerchantDriver:
 
 
 class SuitePlugin(VerdictRecorder):
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        """``settings`` as ``run`` checked them; None (plain pytest): read from ``--sfc-*`` at collection."""
         super().__init__(SUITE_RULES)
-        self.config = config
+        self.__name__ = PLUGIN_NAME  # pytest registers a plugin object given to pytest.main under its __name__
+        self.settings = settings
         self.suite: Suite | None = None
         self.target: Target | None = None
         self.live_target: LiveTarget | None = None  # the same target when it is live: what the run made is deleted
@@ -122,6 +133,10 @@ class SuitePlugin(VerdictRecorder):
 
     # -- session ----------------------------------------------------------------
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
@@ -129,9 +144,11 @@ class SuitePlugin(VerdictRecorder):
         if not scenarios:
             return
         try:
-            settings = settings_module.from_config(config)
+            if self.settings is None:  # plain pytest
+                self.settings = checked(given_to_pytest(config, OPTIONS.values()))
         except UsageError as error:
             pytest.exit(f"sfc-conformance: {error}", returncode=2)
+        settings = self.settings
         for item in scenarios:
             if settings.live and item.get_closest_marker("embedded_only"):
                 item.add_marker(pytest.mark.skip(reason="not applicable on a live target: needs the sandbox's "
@@ -143,7 +160,7 @@ class SuitePlugin(VerdictRecorder):
         self._start(settings, chosen, expiry_checks=sum(1 for i in chosen if i.get_closest_marker("expired_otp")),
                     late_open=any(i.get_closest_marker("late_otp") for i in chosen))
 
-    def _start(self, settings: settings_module.Settings, chosen: list[pytest.Item], *, expiry_checks: int,
+    def _start(self, settings: Settings, chosen: list[pytest.Item], *, expiry_checks: int,
                late_open: bool) -> None:
         if settings.live:
             assert settings.base_url and settings.api_key
