@@ -9,12 +9,14 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from sfc_conformance.core.contract import error_message_problem
 from sfc_conformance.fuzzing.ahead import Ahead, Recorded
 from sfc_conformance.suite.fuzz import Early, Fuzzed, fuzz, prepare
+from sfc_conformance.suite.observe import Observed
 from sfc_conformance.suite.world import Merchant, Suite, shortened
 
 
-def _first(records: list, count: int = 3) -> str:
+def _first(records: list[Observed], count: int = 3) -> str:
     return "\n".join(f"{r.method} {r.path} -> {r.status}: {'; '.join(r.problems)[:400]}" for r in records[:count])
 
 
@@ -48,8 +50,7 @@ def _(sfc: Suite) -> None:
 def _(sfc: Suite) -> None:
     errors = [r for r in sfc.observations.api() if r.status >= 400]
     assert errors, "no error answer was seen to check"
-    bad = [r for r in errors if not (r.is_json and isinstance(r.body, dict) and r.body.get("statusCode") == r.status
-                                    and isinstance(r.body.get("error"), str))]
+    bad = [r for r in errors if error_message_problem(r.status, r.body if r.is_json else None)]
     assert not bad, (f"{len(bad)} of {len(errors)} error answers are not an ErrorMessage with the HTTP status, "
                      f"the first:\n{bad[0].shown}")
 
@@ -108,7 +109,7 @@ def _(sfc: Suite, merchant: Merchant, count: int) -> None:
         sfc.api.get_company(merchant.company_id, retry=False)
 
 
-def _rate_limited(sfc: Suite) -> list:
+def _rate_limited(sfc: Suite) -> list[Observed]:
     return [r for r in sfc.observations.api() if r.status == 429]
 
 

@@ -61,7 +61,7 @@ def snapshot(sfc: Suite, merchant: Merchant) -> dict[str, Any]:
 
 
 @when(parsers.parse('the partner calls "{call}" with {credentials}'), target_fixture="answer")
-def _(sfc: Suite, merchant: Merchant, call: str, credentials: str, request: Any) -> httpx.Response:
+def _(sfc: Suite, merchant: Merchant, call: str, credentials: str, request: pytest.FixtureRequest) -> httpx.Response:
     method, path, body = _calls(sfc, merchant)[call]
     request.node.stash[BEFORE] = snapshot(sfc, merchant)
     headers = CREDENTIALS[credentials](sfc)
@@ -69,7 +69,7 @@ def _(sfc: Suite, merchant: Merchant, call: str, credentials: str, request: Any)
 
 
 @then("nothing has changed for the merchant")
-def _(sfc: Suite, merchant: Merchant, request: Any) -> None:
+def _(sfc: Suite, merchant: Merchant, request: pytest.FixtureRequest) -> None:
     before = request.node.stash[BEFORE]
     after = snapshot(sfc, merchant)
     assert after == before, f"an unauthorized call changed the merchant: before {before}, after {after}"

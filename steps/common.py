@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from pytest_bdd import parsers, then
 
+from sfc_conformance.core.contract import error_message_problem
 from sfc_conformance.suite.world import Suite
 
 
-def error_message(sfc: Suite, answer: httpx.Response) -> dict:
-    """API-3's shape: an ErrorMessage whose statusCode is the HTTP status."""
+def error_message(sfc: Suite, answer: httpx.Response) -> dict[str, Any]:
+    """API-3's shape: an ErrorMessage whose statusCode is the HTTP status; its body."""
     body = sfc.json(answer)
-    assert isinstance(body, dict), f"the {answer.status_code} answer is not an ErrorMessage object: {answer.text[:300]}"
-    assert body.get("statusCode") == answer.status_code, (
-        f"ErrorMessage statusCode {body.get('statusCode')!r} differs from the HTTP status {answer.status_code}")
-    assert isinstance(body.get("error"), str), f"ErrorMessage has no `error` text: {body}"
-    return body
+    problem = error_message_problem(answer.status_code, body)
+    assert problem is None, f"the {answer.status_code} answer is not an ErrorMessage: {problem}: {answer.text[:300]}"
+    return dict(body)
 
 
 @then(parsers.re(r"the answer is a (?P<status>\d{3}) ErrorMessage"))

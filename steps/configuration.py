@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from pytest_bdd import parsers, then, when
@@ -13,7 +15,7 @@ from sfc_conformance.suite.world import Merchant, Suite
 
 from .common import error_message
 
-STORED_BEFORE = pytest.StashKey[dict]()
+STORED_BEFORE = pytest.StashKey[dict[str, Any]]()
 
 
 @when("the partner reads the configuration", target_fixture="answer")

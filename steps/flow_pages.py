@@ -9,13 +9,14 @@ HTTP, and an app-style flow — which only a browser runs — is n/a.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from pytest_bdd import parsers, then, when
 
+from sfc_conformance.merchant.view import shown_times
 from sfc_conformance.suite import choices
 from sfc_conformance.suite.drivers import ApiDriver, FlowEnd, flow_walker
 from sfc_conformance.suite.merchant_eyes import Sight
@@ -42,7 +43,7 @@ def _(sfc: Suite, other: Merchant) -> None:
 # FLOW-1
 @then("both merchants have the same connection statuses and the same configuration")
 def _(sfc: Suite, merchant: Merchant, other: Merchant) -> None:
-    def state(m: Merchant) -> tuple:
+    def state(m: Merchant) -> tuple[list[tuple[Any, Any, Any]], dict[str, Any], Any]:  # as the target sent them
         statuses = sorted((c.get("sourceType"), c.get("integrationKey"), c.get("status")) for c in sfc.connections(m))
         document = sfc.configuration(m)
         return statuses, choices.selections(document, by_name=True), document.get("configured")
@@ -72,25 +73,10 @@ def _(finished: FlowEnd, redirect: str) -> None:
 
 
 # FLOW-3
-class _Times(HTMLParser):
-    """The ``<time id=... datetime=...>`` elements of a page, by id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        given = dict(attrs)
-        if tag == "time" and given.get("id") and given.get("datetime"):
-            self.found[str(given["id"])] = str(given["datetime"])
-
-
 def _shown_time(opened: Sight, which: str) -> datetime:
     if opened.judgement is None:  # the open step skips first; kept for a step used on its own
         pytest.skip(opened.reason)
-    times = _Times()
-    times.feed(opened.document)
-    value = times.found.get(which)
+    value = shown_times(opened.document).get(which)
     assert value, f"the settings page shows no {which} date-time ({opened.reason}){chr(10) + opened.detail}"
     return datetime.fromisoformat(value)
 

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import copy
+import html
 import json
 import os
-from collections.abc import Iterator
-from urllib.parse import urlsplit
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
 from hypothesis import settings
 
+from sfc_conformance.consumer.reference import PATH as CONSUMER_PATH
+from sfc_conformance.consumer.reference import ReferenceConsumer
 from sfc_conformance.core.background_server import BackgroundServer
-from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.clock import Clock, ManualClock
+from sfc_conformance.core.contract import error_message_problem, load_contract
+from sfc_conformance.core.secrets import Secret
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.merchant.view import shown_times
+from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
+from sfc_conformance.sandbox.population import Population, populate
+from sfc_conformance.suite import choices
+from sfc_conformance.suite.drivers import form_action
+from sfc_conformance.suite.merchants import Flow, Merchant
 
 # Deterministic property tests everywhere; CI (tox sets HYPOTHESIS_PROFILE=ci) keeps no example database.
 settings.register_profile("dev", derandomize=True, deadline=None)
@@ -29,7 +46,8 @@ def _readable_failing_examples() -> None:
     from hypothesis.vendor import pretty
     from schemathesis.generation.hypothesis import builder  # noqa: F401 - importing it makes the swap, once
 
-    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[misc]
+    # hypothesis.core only imports the name (it exports nothing by that name): putting it back is the point.
+    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[attr-defined]
 
 
 _readable_failing_examples()
@@ -41,9 +59,10 @@ def _same_data_whatever_ran_before() -> None:
     the process, so under pytest-xdist one seed drew different data from run to run.  A fixed, empty
     pool makes every seeded or derandomized test draw the same data in any order."""
     from hypothesis.internal.conjecture import providers
+    from hypothesis.internal.constants_ast import Constants
 
-    empty = providers.Constants()
-    providers._get_local_constants = lambda: empty  # type: ignore[attr-defined]  # noqa: SLF001
+    empty = Constants()
+    providers._get_local_constants = lambda: empty  # noqa: SLF001
 
 
 _same_data_whatever_ran_before()
@@ -98,15 +117,9 @@ def served_sandbox() -> Iterator[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 # The sandbox's own tests (tests/test_sandbox_*.py): the profile's API steps,
 # each asserted to succeed, and further embedded targets (faults, fixed clock).
+# They build on the suite's own pieces: its Merchant and Flow, its walk over a
+# configuration's choices, its ErrorMessage check and its reading of the flow pages.
 
-import copy  # noqa: E402
-from collections.abc import Callable, Iterable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from typing import Any  # noqa: E402
-
-from sfc_conformance.core.client import ApiClient  # noqa: E402
-from sfc_conformance.core.clock import ManualClock  # noqa: E402
 
 COMMERCE_KEY = "lqai"
 ACCOUNTING_KEY = "gbol"
@@ -114,19 +127,57 @@ ACCOUNTING_KEY = "gbol"
 FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Merchant:
-    company_id: str
-    commerce_id: str
-    accounting_id: str
-    flow_url: str
+@dataclass
+class SandboxMerchant(Merchant):
+    """The suite's merchant, with its two connections' ids kept from the start: the sandbox's tests call the
+    connection endpoints by id at every turn, where the suite looks a connection up when it needs one (a live
+    target's connections may change under it)."""
+
+    commerce_id: str = field(kw_only=True)
+    accounting_id: str = field(kw_only=True)
+
+
+def choose(document: dict[str, Any], *, enable: bool = True, **schedule: Any) -> dict[str, Any]:
+    """A copy of ``document`` with every choice made, its slots walked as the suite walks them (:mod:`.choices`).
+
+    Unlike :func:`choices.complete` (one option number everywhere, a fixed schedule), each account and tax
+    rate gets a different offered option, so a test sees a slot stored in another's place; and the schedule
+    is the sandbox's own but for what the test names.
+    """
+    chosen = copy.deepcopy(document)
+    chosen["enable"] = enable
+    chosen["schedule"].update(schedule)
+    for slot, (_, _, entry) in enumerate(choices.account_slots(chosen)):
+        entry["selectedAccountId"] = entry["accountOptions"][slot % len(entry["accountOptions"])]["id"]
+    for slot, (_, entry) in enumerate(choices.tax_components(chosen)):
+        entry["selectedTaxRateId"] = entry["taxRateOptions"][slot % len(entry["taxRateOptions"])]["id"]
+    status = choices.invoice_status(chosen)
+    status["selectedInvoiceStatus"] = status["invoiceStatusOptions"][-1]
+    period = choices.grouping_period(chosen)
+    period["selectedGroupingPeriod"] = period["groupingPeriodOptions"][-1]
+    return chosen
+
+
+def error(response: httpx.Response, status: int) -> dict[str, Any]:
+    """``response`` is an ErrorMessage with this status (API-3, as the suite checks it); its body."""
+    assert response.status_code == status, f"{response.status_code} {response.text[:300]}"
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    problem = error_message_problem(status, body)
+    assert problem is None, f"{problem}: {response.text[:300]}"
+    assert body["error"], "the sandbox's errors say what went wrong"  # beyond API-3, which asks only for a string
+    return dict(body)
 
 
 class SandboxSteps:
-    """The profile's API steps, each asserted to succeed, and the ErrorMessage check."""
+    """The profile's API steps, each asserted to succeed."""
 
-    def __init__(self, api: SyncFlowApi) -> None:
+    choose = staticmethod(choose)
+    error = staticmethod(error)
+
+    def __init__(self, api: SyncFlowApi, clock: Clock) -> None:
         self.api = api
+        self.clock = clock
 
     def company(self, name: str = "Acme Trading Ltd") -> str:
         response = self.api.create_company(name)
@@ -138,18 +189,20 @@ class SandboxSteps:
         assert response.status_code == 200, response.text
         return str(response.json()["url"])
 
-    def started(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> Merchant:
+    def started(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> SandboxMerchant:
         company_id = self.company(name)
-        url = self.flow_url(company_id, redirect_url)
+        sent = self.clock.now()
+        flow = Flow(self.flow_url(company_id, redirect_url), sent, self.clock.now())
         by_type = {c["sourceType"]: c["id"] for c in self.api.all_connections(company_id)}
-        return Merchant(company_id, by_type["Commerce"], by_type["Accounting"], url)
+        return SandboxMerchant(company_id, name, [flow], commerce_id=by_type["Commerce"],
+                               accounting_id=by_type["Accounting"])
 
     def authorize(self, company_id: str, connection_id: str) -> dict[str, Any]:
         response = self.api.authorize(company_id, connection_id, {"username": "merchant", "password": "s3cret"})
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def linked(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> Merchant:
+    def linked(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> SandboxMerchant:
         merchant = self.started(name, redirect_url)
         self.authorize(merchant.company_id, merchant.commerce_id)
         self.authorize(merchant.company_id, merchant.accounting_id)
@@ -160,51 +213,21 @@ class SandboxSteps:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    @staticmethod
-    def choose(document: dict[str, Any], *, enable: bool = True, **schedule: Any) -> dict[str, Any]:
-        """A copy of ``document`` with every choice made (a different offered option per slot)."""
-        chosen = copy.deepcopy(document)
-        chosen["enable"] = enable
-        chosen["schedule"].update(schedule)
-        conf = chosen["configuration"]
-        slot = 0
-        for section in ("sales", "payments", "fees"):
-            for entry in conf[section]["accounts"].values():
-                entry["selectedAccountId"] = entry["accountOptions"][slot % len(entry["accountOptions"])]["id"]
-                slot += 1
-        for index, entry in enumerate(conf["sales"]["taxRates"].values()):
-            entry["selectedTaxRateId"] = entry["taxRateOptions"][index % len(entry["taxRateOptions"])]["id"]
-        status = conf["sales"]["invoiceStatus"]
-        status["selectedInvoiceStatus"] = status["invoiceStatusOptions"][-1]
-        period = conf["sales"]["grouping"]["groupingPeriod"]
-        period["selectedGroupingPeriod"] = period["groupingPeriodOptions"][-1]
-        return chosen
-
     def configure(self, company_id: str, document: dict[str, Any]) -> dict[str, Any]:
         response = self.api.set_configuration(company_id, document)
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def configured(self, name: str = "Acme Trading Ltd", *, enable: bool = True, **schedule: Any) -> Merchant:
+    def configured(self, name: str = "Acme Trading Ltd", *, enable: bool = True, **schedule: Any) -> SandboxMerchant:
         merchant = self.linked(name)
-        document = self.choose(self.configuration(merchant.company_id), enable=enable, **schedule)
-        self.configure(merchant.company_id, document)
+        merchant.configuration = choose(self.configuration(merchant.company_id), enable=enable, **schedule)
+        self.configure(merchant.company_id, merchant.configuration)
         return merchant
-
-    @staticmethod
-    def error(response: httpx.Response, status: int) -> dict[str, Any]:
-        """``response`` is an ErrorMessage with this status (API-3); its body."""
-        assert response.status_code == status, f"{response.status_code} {response.text[:300]}"
-        assert response.headers["content-type"].startswith("application/json")
-        body = response.json()
-        assert body["statusCode"] == status
-        assert isinstance(body["error"], str) and body["error"]
-        return dict(body)
 
 
 @pytest.fixture
-def steps(api: SyncFlowApi) -> SandboxSteps:
-    return SandboxSteps(api)
+def steps(api: SyncFlowApi, target: EmbeddedTarget) -> SandboxSteps:
+    return SandboxSteps(api, target.clock)
 
 
 @pytest.fixture
@@ -245,23 +268,19 @@ def embedded() -> Iterator[Callable[..., Embedded]]:
         for earlier in made:
             earlier.close()
         made.clear()
-        extra: dict[str, Any] = {"clock": ManualClock(start)} if start else {}
-        built = EmbeddedTarget(faults=tuple(faults), flow_style=flow_style, **extra)
+        built = (EmbeddedTarget(faults=tuple(faults), flow_style=flow_style) if start is None else
+                 EmbeddedTarget(faults=tuple(faults), flow_style=flow_style, clock=ManualClock(start)))
         built.start()
         client = built.client()
         if checked:
             client.http.event_hooks["response"].append(assert_conforms)
         flow_api = SyncFlowApi(client)
-        made.append(Embedded(built, flow_api, SandboxSteps(flow_api)))
+        made.append(Embedded(built, flow_api, SandboxSteps(flow_api, built.clock)))
         return made[-1]
 
     yield make
     for earlier in made:
         earlier.close()
-
-import html as _html  # noqa: E402
-import re  # noqa: E402
-from urllib.parse import urljoin  # noqa: E402
 
 
 class Browser:
@@ -273,31 +292,27 @@ class Browser:
     def open(self, url: str) -> httpx.Response:
         return self.http.get(url)
 
-    @staticmethod
-    def action(page: httpx.Response, form_id: str) -> str:
-        found = re.search(rf'<form method=post action="([^"]+)" id={re.escape(form_id)}>', page.text)
-        assert found, f"no form {form_id!r} on the page: {page.text[:300]}"
-        return urljoin(str(page.url), _html.unescape(found.group(1)))
-
     def submit(self, page: httpx.Response, form_id: str, fields: dict[str, str]) -> httpx.Response:
-        return self.http.post(self.action(page, form_id), data=fields)
+        return self.http.post(form_action(page, form_id), data=fields)
 
     def follow(self, response: httpx.Response) -> httpx.Response:
+        """The page a 303 leads to; the test fails on any other answer (the suite's driver goes on instead)."""
         assert response.status_code == 303, f"{response.status_code} {response.text[:300]}"
         return self.http.get(urljoin(str(response.url), response.headers["location"]))
 
     @staticmethod
     def options(page: httpx.Response, name: str) -> list[str]:
-        """The values a ``<select name=...>`` offers, the blank "(none)" left out."""
+        """The values a ``<select name=...>`` offers, the blank "(none)" left out.  The suite never reads them
+        (it posts the ids the API offered); the sandbox's tests check the page offers the same."""
         found = re.search(rf'<select name="{re.escape(name)}">(.*?)</select>', page.text, re.S)
         assert found, f"no select {name!r} on the page"
-        return [_html.unescape(v) for v in re.findall(r'<option value="([^"]*)"', found.group(1)) if v]
+        return [html.unescape(v) for v in re.findall(r'<option value="([^"]*)"', found.group(1)) if v]
 
     @staticmethod
     def time(page: httpx.Response, element_id: str) -> datetime | None:
         """The ``datetime`` of ``<time id=...>``; None when the page shows no such time."""
-        found = re.search(rf'<time id="{re.escape(element_id)}" datetime="([^"]+)">', page.text)
-        return datetime.fromisoformat(found.group(1)) if found else None
+        shown = shown_times(page.text).get(element_id)
+        return datetime.fromisoformat(shown) if shown else None
 
 
 @pytest.fixture
@@ -338,9 +353,6 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
 # The consumer checks' tests (tests/test_consumer_*.py): the reference consumer served on
 # 127.0.0.1, healthy or with faults of its catalog.
 
-from sfc_conformance.consumer.reference import PATH as CONSUMER_PATH  # noqa: E402
-from sfc_conformance.consumer.reference import ReferenceConsumer  # noqa: E402
-from sfc_conformance.core.secrets import Secret  # noqa: E402
 
 CONSUMER_SECRET = "whsec_" + "c2ZjLWNvbnN1bWVyLXRlc3RzLXNpZ25pbmcta2V5LTMy"  # base64 of a fixed 32-byte key
 
@@ -376,9 +388,6 @@ def serve_consumer(serve_asgi: Callable[[Any], str]) -> Iterator[Callable[..., S
 # ---------------------------------------------------------------------------
 # A partner's long-lived account: the sandbox served on 127.0.0.1 holding many merchants
 # (tests/test_audit*.py, tests/test_cleanup.py, tests/test_sandbox_population.py).
-
-from sfc_conformance.sandbox.app import Sandbox  # noqa: E402
-from sfc_conformance.sandbox.population import Population, populate  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ import csv
 import io
 import json
 import os
-import socket
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from sfc_conformance.core.pacing import PacedClient
 from sfc_conformance.sandbox.population import truth
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 
 def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -187,13 +186,6 @@ def test_an_audit_stopped_by_the_target_leaves_no_output_file(capsys: pytest.Cap
 
 
 # -- one-line errors, exit 2 --------------------------------------------------------
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        yield holder.getsockname()[1]
 
 
 @pytest.mark.parametrize(("argv", "says"), [

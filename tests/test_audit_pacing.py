@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -81,12 +82,12 @@ def test_no_more_turns_than_the_limit_at_once() -> None:
 def test_in_order_keeps_the_order_and_takes_only_a_window_ahead() -> None:
     taken: list[int] = []
 
-    def items() -> object:
+    def items() -> Iterator[int]:
         for n in range(100):
             taken.append(n)
             yield n
 
-    results = in_order(lambda n: n * n, items(), workers=4, window=8)  # type: ignore[arg-type]
+    results = in_order(lambda n: n * n, items(), workers=4, window=8)
     first = next(results)
     assert first == 0 and len(taken) <= 8
     assert [first, *results] == [n * n for n in range(100)]

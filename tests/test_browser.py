@@ -31,9 +31,10 @@ from sfc_conformance.merchant.browser_flow import FlowStepFailed, FlowWalk
 from sfc_conformance.merchant.view import OPENS, REFUSED, UNDECIDED, MerchantView
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
+from tests.conftest import SandboxSteps
 
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday in January, 09:00 UTC
 REQUIRED = ["account.sales.sales", "account.payments.cash", "account.payments.card", "account.fees.fees"]
@@ -98,7 +99,7 @@ def test_embedded_a_fresh_url_opens_and_an_expired_one_is_refused(chromium: Merc
 def test_embedded_an_app_url_used_twice_is_refused(chromium: MerchantBrowser,
                                                    embedded: Callable[..., Embedded]) -> None:
     e = embedded(flow_style="app")
-    url = e.steps.started().flow_url
+    url = e.steps.started().flow.url
     assert chromium.open(url, route=e.target.answer).opens
     again = chromium.open(url, route=e.target.answer)
     assert again.refused and again.document_status == 200, again.describe()
@@ -113,15 +114,9 @@ class Served:
     api: SyncFlowApi
     clock: ManualClock
 
-    def flow_url(self, company_id: str, redirect_url: str | None = None) -> str:
-        answer = self.api.start_flow("lqai", "gbol", company_id, redirect_url)
-        assert answer.status_code == 200, answer.text
-        return str(answer.json()["url"])
-
-    def company(self) -> str:
-        answer = self.api.create_company("Served Merchant Ltd")
-        assert answer.status_code == 200, answer.text
-        return str(answer.json()["id"])
+    @property
+    def steps(self) -> SandboxSteps:
+        return SandboxSteps(self.api, self.clock)
 
 
 @pytest.fixture
@@ -149,10 +144,10 @@ def test_served_a_fresh_url_opens_and_an_expired_one_is_refused(chromium: Mercha
                                                                  serve_sandbox: Callable[[str], Served],
                                                                  style: str) -> None:
     served = serve_sandbox(style)
-    company = served.company()
-    fresh = chromium.open(served.flow_url(company))
+    company = served.steps.company()
+    fresh = chromium.open(served.steps.flow_url(company))
     assert fresh.judgement == OPENS and fresh.final_url.startswith(served.url), fresh.describe()
-    expired_url = served.flow_url(company)
+    expired_url = served.steps.flow_url(company)
     served.clock.advance(30)
     expired = chromium.open(expired_url)
     assert expired.judgement == REFUSED, expired.describe()
@@ -218,7 +213,7 @@ def test_walking_the_flow_leaves_the_api_s_state(chromium: MerchantBrowser, embe
     merchant = e.steps.started()
     e.steps.authorize(merchant.company_id, merchant.commerce_id)
     with FlowWalk(chromium, route=e.target.answer) as walk:
-        first = walk.open(merchant.flow_url)
+        first = walk.open(merchant.flow.url)
         assert first.name == "authorize" and first.view is not None and first.view.opens
         with pytest.raises(FlowStepFailed, match="shows the authorization screen"):
             walk.settings()
@@ -258,7 +253,7 @@ def test_the_walk_ends_at_the_redirect_url(chromium: MerchantBrowser, embedded: 
     e = embedded(flow_style=style)
     merchant = e.steps.started(redirect_url="app.codat.io/done?merchant=42")
     with FlowWalk(chromium, route=e.target.answer) as walk:
-        walk.open(merchant.flow_url)
+        walk.open(merchant.flow.url)
         walk.authorize()
         end = walk.configure(_fields(walk))
     assert (end.name, end.url, end.redirect_status) == ("redirect", "https://app.codat.io/done?merchant=42", status)
@@ -268,9 +263,9 @@ def test_the_walk_ends_at_the_redirect_url(chromium: MerchantBrowser, embedded: 
 
 def test_the_settings_page_over_http(chromium: MerchantBrowser, serve_sandbox: Callable[[str], Served]) -> None:
     served = serve_sandbox("app")
-    company = served.company()
+    company = served.steps.company()
     with FlowWalk(chromium) as walk:
-        walk.open(served.flow_url(company))
+        walk.open(served.steps.flow_url(company))
         walk.authorize()
         assert walk.configure(_fields(walk, syncHour="10", timeZone="Etc/UTC")).name == "success"
         walk.settings()

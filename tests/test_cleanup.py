@@ -24,7 +24,7 @@ from sfc_conformance.sandbox import serve
 from sfc_conformance.sandbox.population import populate
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 KEY = "cleanup-test-key-Pm2"
 # Foreign, however close to ours they look.

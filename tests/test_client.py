@@ -9,6 +9,7 @@ import types
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import TypedDict, Unpack
 
 import httpx
 import pytest
@@ -39,9 +40,15 @@ class Recorder:
         return answer(request) if callable(answer) else answer
 
 
-def make_client(handler: Handler, **options: object) -> tuple[ApiClient, list[float]]:
+class ClientOptions(TypedDict, total=False):
+    retries: int
+    max_backoff: float
+    max_retry_after: float
+
+
+def make_client(handler: Handler, **options: Unpack[ClientOptions]) -> tuple[ApiClient, list[float]]:
     pauses: list[float] = []
-    client = ApiClient(BASE, Secret(KEY), sleep=pauses.append, **options)  # type: ignore[arg-type]
+    client = ApiClient(BASE, Secret(KEY), sleep=pauses.append, **options)
     client.http.close()
     client.http = httpx.Client(transport=httpx.MockTransport(handler))
     return client, pauses

@@ -256,7 +256,12 @@ def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> N
                    "SFC_WEBHOOK_SECRET": consumer_secret}
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=environment) as process, contextlib.ExitStack() as stop:
-        stop.callback(lambda: process.poll() is None and process.kill())  # a failed check never leaves it running
+
+        def kill_if_running() -> None:  # a failed check never leaves it running
+            if process.poll() is None:
+                process.kill()
+
+        stop.callback(kill_if_running)
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(5)]
         assert lines[0].startswith("reference consumer listening on http://127.0.0.1:"), lines

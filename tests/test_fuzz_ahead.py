@@ -81,7 +81,7 @@ def api5() -> list[Recorded]:
 
 def _normalised(records: list[Recorded]) -> list[tuple[object, ...]]:
     """The requests as compared: an unknown id is a fresh random UUID in every walk."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for record in records:
         r = record.request
         url = UUID.sub(lambda m: m.group(0) if m.group(0) in IDS.values() else "<unknown>", r.url)

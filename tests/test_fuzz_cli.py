@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -101,13 +100,6 @@ def test_the_embedded_sandbox_with_a_fault(capsys: pytest.CaptureFixture[str]) -
     code, out, _ = call(capsys, "fuzz", "--sandbox-fault", "api-key-optional", "--max-examples", "1")
     assert code == 1
     assert "FAIL KEY-1 (MUST) POST /companies: A request with no Authorization header was not refused" in out
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        yield holder.getsockname()[1]
 
 
 @pytest.mark.parametrize(("argv", "says"), [

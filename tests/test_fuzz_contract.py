@@ -12,9 +12,10 @@ import httpx
 import pytest
 from schemathesis.core.parameters import ParameterLocation
 
+from sfc_conformance.core.contract import error_message_problem
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.fuzzing import Budget, FuzzReport, fuzz
-from sfc_conformance.fuzzing.checks import error_message_problem, paging_problems
+from sfc_conformance.fuzzing.checks import paging_problems
 from sfc_conformance.fuzzing.findings import Findings, negative_data_rule
 from sfc_conformance.fuzzing.ignorable import only_ignorable_faults
 from sfc_conformance.fuzzing.schema import load_schema
@@ -22,7 +23,7 @@ from sfc_conformance.fuzzing.sending import WRONG_KEY, Credentials, Sender, cred
 from sfc_conformance.fuzzing.stateful import run_stateful
 
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 # Fixed, so every run sends the same requests.  Under it six stateful scenarios reach a de-authorized
 # connection (many seeds need a few more); one example per operation shows the other faults.

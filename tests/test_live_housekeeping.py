@@ -31,7 +31,7 @@ from sfc_conformance.sandbox import serve
 from sfc_conformance.sandbox.population import populate
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 COMMAND = [sys.executable, "-m", "sfc_conformance"]
 RUN_TIMEOUT = 300

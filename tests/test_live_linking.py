@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from pytest_bdd.feature import get_feature
 
 from sfc_conformance.suite import choices
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 COMMAND = [sys.executable, "-m", "sfc_conformance"]
 RUN_TIMEOUT = 300
@@ -255,25 +256,11 @@ SHARED_LINK_STEPS = ("a shared merchant who is ready to sync",
 
 
 def _scenarios() -> Iterator[tuple[str, set[str], str]]:
-    """(where, tags, steps with the background's) for every scenario of the suite's own features (not consumer/)."""
-    for feature in sorted(FEATURES.glob("*.feature")):
-        background, blocks, tags = "", [], set()
-        for number, line in enumerate(feature.read_text(encoding="utf-8").splitlines(), 1):
-            text = line.strip()
-            if text.startswith("@"):
-                tags |= {tag.lstrip("@") for tag in text.split()}
-            elif text.startswith(("Scenario:", "Scenario Outline:")):
-                blocks.append([f"{feature.name}:{number}", tags, ""])
-                tags = set()
-            elif text.startswith("Background:"):
-                blocks.append(["background", set(), ""])
-            elif blocks:
-                blocks[-1][2] += text + "\n"
-        for where, found, steps in blocks:
-            if where == "background":
-                background = steps
-            else:
-                yield where, found, background + steps
+    """(where, tags, steps with the background's) for every scenario of the suite's own features (not consumer/),
+    as pytest-bdd reads them."""
+    for path in sorted(FEATURES.glob("*.feature")):
+        for scenario in get_feature(str(FEATURES), path.name).scenarios.values():
+            yield f"{path.name}:{scenario.line_number}", scenario.tags, "\n".join(step.name for step in scenario.steps)
 
 
 def test_every_scenario_that_links_says_so_in_its_tags() -> None:

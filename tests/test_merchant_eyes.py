@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import httpx
 import pytest
@@ -33,7 +33,7 @@ from sfc_conformance.suite.settings import Settings
 from sfc_conformance.suite.settings import check_merchant_side as check_options
 
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 OTP_RULES = ("OTP-1", "OTP-2", "OTP-3", "OTP-4", "OTP-5")
 
@@ -86,6 +86,15 @@ def test_a_browser_asked_for_is_resolved(no_browser_on_path: Path, monkeypatch: 
     assert check_options(live=False, browser=browser, flow_style=None, merchant_driver="api") == (chromium, "pages")
 
 
+class _Options(TypedDict, total=False):
+    """check_options' arguments a case sets; the others are a plain embedded run's."""
+
+    live: bool
+    browser: str | None
+    flow_style: str | None
+    merchant_driver: str
+
+
 @pytest.mark.parametrize(("options", "says"), [
     ({"live": True, "flow_style": "app"}, "--flow-style picks the embedded sandbox's flow"),
     ({"live": True, "flow_style": "pages"}, "--flow-style picks the embedded sandbox's flow"),
@@ -95,12 +104,10 @@ def test_a_browser_asked_for_is_resolved(no_browser_on_path: Path, monkeypatch: 
     ({"browser": "/nowhere/chrome"}, "--browser /nowhere/chrome: no such executable"),
     ({"merchant_driver": "browser"}, "--merchant-driver browser needs a browser: no browser found"),
 ])
-def test_options_that_cannot_work_are_usage_errors(no_browser_on_path: Path, options: dict[str, object],
-                                                   says: str) -> None:
-    given: dict[str, object] = {"live": False, "browser": None, "flow_style": None, "merchant_driver": "api"}
-    given.update(options)
+def test_options_that_cannot_work_are_usage_errors(no_browser_on_path: Path, options: _Options, says: str) -> None:
     with pytest.raises(UsageError, match=re.escape(says)):
-        check_options(**given)  # type: ignore[arg-type]
+        check_options(live=options.get("live", False), browser=options.get("browser"),
+                      flow_style=options.get("flow_style"), merchant_driver=options.get("merchant_driver", "api"))
 
 
 @pytest.mark.parametrize(("argv", "says"), [
@@ -177,7 +184,7 @@ def test_an_app_style_flow_is_not_judged_without_a_browser(embedded: Callable[..
                                                            no_browser_on_path: Path) -> None:
     e = embedded(flow_style="app")
     eyes = eyes_on(e)
-    url = e.steps.started().flow_url
+    url = e.steps.started().flow.url
     assert eyes.unjudged() is None  # not known before the probe
     sight = eyes.look(url)
     assert sight.judgement is None and not sight.opens and not sight.refused
@@ -193,7 +200,7 @@ def test_the_n_a_reason_names_the_browser_on_path(embedded: Callable[..., Embedd
                                                   no_browser_on_path: Path) -> None:
     chromium = _executable(no_browser_on_path, "chromium")
     e = embedded(flow_style="app")
-    sight = eyes_on(e).look(e.steps.started().flow_url)
+    sight = eyes_on(e).look(e.steps.started().flow.url)
     assert sight.reason.endswith(f"no browser was asked for: pass --browser PATH (e.g. --browser {chromium}) "
                                  "or set SFC_BROWSER")
 
@@ -226,7 +233,7 @@ def test_the_browser_s_answers_from_the_embedded_sandbox_are_observed(embedded: 
     seen: list[httpx.Response] = []
     eyes = MerchantEyes(Settings(), e.target, e.api.client.http, seen.append)
     assert eyes.route is not None
-    url = e.steps.started().flow_url
+    url = e.steps.started().flow.url
     answer = eyes.route(httpx.Request("GET", url))
     assert answer is not None and answer.status_code == 200
     assert [(r.request.method, str(r.request.url), r.status_code) for r in seen] == [("GET", url, 200)]

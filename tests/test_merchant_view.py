@@ -28,7 +28,7 @@ from sfc_conformance.merchant.view import (
 )
 
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 OTP = "204981"
 FLOW = f"http://flow.example/sync-flow/c/lqai/gbol/start?merchantIdentifier=m&otp={OTP}"
@@ -183,6 +183,6 @@ def _with_query(url: str, **changes: str) -> str:
 
 def test_a_tampered_app_url_also_loads(embedded: Callable[..., Embedded]) -> None:
     e = embedded(flow_style="app")
-    url = e.steps.started().flow_url
+    url = e.steps.started().flow.url
     tampered = plain_open(_with_query(url, otp="000000"))
     assert not plain_http_can_judge(plain_open(url), tampered).can_judge

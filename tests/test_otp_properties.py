@@ -26,8 +26,10 @@ import pytest
 from hypothesis import Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 
+from sfc_conformance.merchant.view import otp_of
+
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 WINDOW = timedelta(seconds=30)
 REFUSED = 401
@@ -64,8 +66,8 @@ DELAYS = st.one_of(st.timedeltas(min_value=timedelta(0), max_value=timedelta(min
                                  max_value=WINDOW + timedelta(seconds=1, milliseconds=100)))
 
 
-def otp_window(e: Embedded, *, phases: list[Phase] | None = None) -> Callable[[], None]:
-    @settings(max_examples=40, deadline=None, **({"phases": phases} if phases else {}))
+def otp_window(e: Embedded, *, phases: list[Phase] | None = None, examples: int = 40) -> Callable[[], None]:
+    @settings(max_examples=examples, deadline=None, phases=phases or settings().phases)
     @example(idle=timedelta(0), delay=WINDOW - timedelta(milliseconds=1), first_open=None)
     @example(idle=timedelta(0), delay=WINDOW, first_open=None)
     @example(idle=timedelta(0), delay=timedelta(seconds=1), first_open=timedelta(0))
@@ -111,10 +113,14 @@ def test_a_reusable_otp_breaks_otp_5(embedded: Callable[..., Embedded]) -> None:
 def test_without_the_explicit_boundary_the_search_finds_and_shrinks_it(embedded: Callable[..., Embedded]) -> None:
     """Generation alone (no explicit examples) finds the 31 s fault and shrinks it to a readable delay."""
     with pytest.raises(AssertionError) as raised:
-        otp_window(embedded(faults=["otp-lasts-31s"]), phases=[Phase.generate, Phase.shrink])()
+        # 40 generated cases miss the fault's one-second band for about one seed in four, and the seed follows
+        # the test's source text (derandomize): 150 make a miss rare, whatever edit the text goes through.
+        otp_window(embedded(faults=["otp-lasts-31s"]), phases=[Phase.generate, Phase.shrink], examples=150)()
     message = str(raised.value)
     assert message.startswith("OTP-2: opened 30.")
-    seconds = float(re.search(r"opened ([\d.]+) s", message).group(1))  # type: ignore[union-attr]
+    opened = re.search(r"opened ([\d.]+) s", message)
+    assert opened, message
+    seconds = float(opened.group(1))
     assert 30 <= seconds < 31
     notes = "\n".join(getattr(raised.value, "__notes__", []))
     assert "Failing test case" in notes and "delay=datetime.timedelta(seconds=30" in notes, notes
@@ -124,14 +130,14 @@ def test_without_the_explicit_boundary_the_search_finds_and_shrinks_it(embedded:
 
 
 def fresh_otps(e: Embedded, *, phases: list[Phase] | None = None) -> Callable[[], None]:
-    @settings(max_examples=6, deadline=None, **({"phases": phases} if phases else {}))
+    @settings(max_examples=6, deadline=None, phases=phases or settings().phases)
     @given(issues=st.integers(min_value=20, max_value=40),
            gap=st.timedeltas(min_value=timedelta(0), max_value=timedelta(minutes=5)))
     def never_repeat_nor_progress(issues: int, gap: timedelta) -> None:
         company = e.steps.company()
         otps = []
         for _ in range(issues):
-            otps.append(int(_query(e.steps.flow_url(company))["otp"]))
+            otps.append(int(otp_of(e.steps.flow_url(company))))
             e.target.clock.advance(gap.total_seconds())
         note(f"OTPs: {otps}")
         assert len(set(otps)) == len(otps), f"URL-3: {len(otps) - len(set(otps))} OTPs were issued twice"
@@ -156,7 +162,7 @@ MERCHANT_TAMPERINGS = ["another company's id", "an unknown id", "a changed hex d
 
 
 def otp_binding(e: Embedded, *, phases: list[Phase] | None = None) -> Callable[[], None]:
-    @settings(max_examples=25, deadline=None, **({"phases": phases} if phases else {}))
+    @settings(max_examples=25, deadline=None, phases=phases or settings().phases)
     @example(tampering="another company's id", data=None)
     @given(tampering=st.sampled_from(["a changed digit", *MERCHANT_TAMPERINGS]), data=st.data())
     def tampered_urls_are_refused(tampering: str, data: st.DataObject | None) -> None:
@@ -221,7 +227,7 @@ def slot(day: date, hour: int, zone: str) -> datetime:
 
 def next_sync_on_schedule(embedded: Callable[..., Embedded], faults: tuple[str, ...] = (), *,
                           phases: list[Phase] | None = None) -> Callable[[], None]:
-    @settings(max_examples=20, deadline=None, **({"phases": phases} if phases else {}))
+    @settings(max_examples=20, deadline=None, phases=phases or settings().phases)
     @given(zone=st.sampled_from(ZONES), data=st.data(), sync_hour=st.integers(min_value=0, max_value=23),
            offset=st.timedeltas(min_value=timedelta(days=-2), max_value=timedelta(days=2)),
            elapsed=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3)))

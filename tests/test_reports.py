@@ -26,7 +26,6 @@ from sfc_conformance.core.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.core.rules import CONSUMER_RULES, RULES, SUITE_RULES
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.core.verdict import FAIL, NA, PASS, WARN, Outcome, RunFacts, ScenarioRun, Verdict
-from sfc_conformance.report import files as report_files
 from sfc_conformance.report.files import atomic_write
 from sfc_conformance.report.page import render
 from sfc_conformance.suite.progress import countdown
@@ -153,10 +152,10 @@ def test_the_html_report_needs_no_network(faulty_run: tuple[subprocess.Completed
 # -- pages from verdicts made here ---------------------------------------------------------------
 
 
-def facts(**changes: object) -> RunFacts:
+def facts(*, target: str = "embedded", base_url: str = "http://sandbox.embedded", tags: str = "",
+          sandbox_faults: tuple[str, ...] = ()) -> RunFacts:
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    return RunFacts(**{"target": "embedded", "base_url": "http://sandbox.embedded", "started": start,
-                       "finished": start + timedelta(seconds=7), **changes})  # type: ignore[arg-type]
+    return RunFacts(target, base_url, start, start + timedelta(seconds=7), tags=tags, sandbox_faults=sandbox_faults)
 
 
 def test_a_passing_run_says_pass() -> None:
@@ -303,7 +302,7 @@ def test_atomic_write_replaces_whole_or_not_at_all(tmp_path: Path, monkeypatch: 
     def broken_rename(source: str, destination: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report_files.os, "replace", broken_rename)
+    monkeypatch.setattr(os, "replace", broken_rename)  # the rename atomic_write makes
     with pytest.raises(OSError):
         atomic_write(target, "second")
     assert target.read_text() == "first"

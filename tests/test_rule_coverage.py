@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pytest_bdd.feature import get_features
 
 from sfc_conformance.core.rules import CONSUMER_RULES, RULE_TAG, RULES, SUITE_RULES
 
@@ -15,18 +16,9 @@ LEVEL_TAGS = {"must": "MUST", "should": "SHOULD"}
 
 
 def scenario_tags() -> list[tuple[str, set[str]]]:
-    """(where, tags) for every Scenario / Scenario Outline in features/ and its subfolders."""
-    found = []
-    for feature in sorted((ROOT / "features").rglob("*.feature")):
-        pending: set[str] = set()
-        for number, line in enumerate(feature.read_text(encoding="utf-8").splitlines(), 1):
-            text = line.strip()
-            if text.startswith("@"):
-                pending |= {tag.lstrip("@") for tag in text.split()}
-            elif text.startswith(("Scenario:", "Scenario Outline:")):
-                found.append((f"{feature.relative_to(ROOT)}:{number}", pending))
-                pending = set()
-    return found
+    """(where, tags) for every Scenario / Scenario Outline in features/ and its subfolders, as pytest-bdd reads them."""
+    return [(f"{Path(feature.filename).relative_to(ROOT)}:{scenario.line_number}", scenario.tags)
+            for feature in get_features([str(ROOT / "features")]) for scenario in feature.scenarios.values()]
 
 
 def test_every_rule_tags_at_least_one_scenario() -> None:

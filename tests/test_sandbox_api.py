@@ -20,12 +20,13 @@ import pytest
 
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
 
 if TYPE_CHECKING:
-    from conftest import Browser, Embedded, Merchant, SandboxSteps
+    from tests.conftest import Browser, Embedded, SandboxMerchant, SandboxSteps
 
 NOBODY = str(uuid.UUID(int=0x1234, version=4))
 KEY_B64 = base64.b64encode(DEFAULT_API_KEY.encode()).decode()
@@ -499,17 +500,17 @@ MALFORMED = {
 
 
 @pytest.fixture
-def merchant(steps: SandboxSteps) -> Merchant:
+def merchant(steps: SandboxSteps) -> SandboxMerchant:
     return steps.linked()
 
 
-def _path(template: str, merchant: Merchant) -> str:
+def _path(template: str, merchant: SandboxMerchant) -> str:
     return template.format(company=merchant.company_id, connection=merchant.accounting_id)
 
 
 @pytest.mark.parametrize(("method", "template"), BODY_CALLS)
 @pytest.mark.parametrize("raw", list(MALFORMED.values()), ids=list(MALFORMED))
-def test_malformed_json_is_400(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant, method: str,
+def test_malformed_json_is_400(api: SyncFlowApi, steps: SandboxSteps, merchant: SandboxMerchant, method: str,
                                template: str, raw: bytes) -> None:
     response = api.client.request(method, _path(template, merchant), content=raw,
                                   headers={"Content-Type": "application/json"})
@@ -517,7 +518,7 @@ def test_malformed_json_is_400(api: SyncFlowApi, steps: SandboxSteps, merchant: 
 
 
 @pytest.mark.parametrize(("method", "template"), BODY_CALLS)
-def test_a_2_mib_body_is_413(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant, method: str,
+def test_a_2_mib_body_is_413(api: SyncFlowApi, steps: SandboxSteps, merchant: SandboxMerchant, method: str,
                              template: str) -> None:
     huge = json.dumps({"name": "A" * (2 * 1024 * 1024)}).encode()
     response = api.client.request(method, _path(template, merchant), content=huge,
@@ -539,7 +540,7 @@ def test_a_2_mib_body_without_length_is_413(api: SyncFlowApi, steps: SandboxStep
 
 @pytest.mark.parametrize(("method", "template"), BODY_CALLS)
 @pytest.mark.parametrize("body", [[1, 2], "text", 12, True, 1.5])
-def test_wrong_types_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant, method: str,
+def test_wrong_types_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: SandboxMerchant, method: str,
                              template: str, body: Any) -> None:
     response = api.client.request(method, _path(template, merchant), json_body=body)
     assert 400 <= response.status_code < 500
@@ -552,7 +553,7 @@ def test_wrong_types_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: Me
                                  b'{"name": "' + b"A" * 500_000 + b'"}',
                                  b'{"syncTo": "' + b"9" * 100_000 + b'"}'],
                          ids=["infinite numbers", "infinite schedule", "long name", "long date"])
-def test_huge_values_are_refused_not_crashed_on(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant,
+def test_huge_values_are_refused_not_crashed_on(api: SyncFlowApi, steps: SandboxSteps, merchant: SandboxMerchant,
                                                 method: str, template: str, raw: bytes) -> None:
     response = api.client.request(method, _path(template, merchant), content=raw,
                                   headers={"Content-Type": "application/json"}, retry=False)
@@ -562,7 +563,7 @@ def test_huge_values_are_refused_not_crashed_on(api: SyncFlowApi, steps: Sandbox
 
 
 @pytest.mark.parametrize(("method", "template"), [c for c in BODY_CALLS if "config" not in c[1]])
-def test_unexpected_fields_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant, method: str,
+def test_unexpected_fields_are_4xx(api: SyncFlowApi, steps: SandboxSteps, merchant: SandboxMerchant, method: str,
                                    template: str) -> None:
     body = {"unexpected": {"deeply": [1, {"x": None}]}}
     response = api.client.request(method, _path(template, merchant), json_body=body)
@@ -570,7 +571,8 @@ def test_unexpected_fields_are_4xx(api: SyncFlowApi, steps: SandboxSteps, mercha
     steps.error(response, response.status_code)
 
 
-def test_configuration_ignores_unexpected_fields(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant) -> None:
+def test_configuration_ignores_unexpected_fields(api: SyncFlowApi, steps: SandboxSteps,
+                                                 merchant: SandboxMerchant) -> None:
     before = steps.configuration(merchant.company_id)
     after = steps.configure(merchant.company_id, {"unexpected": {"deeply": [1, {"x": None}]}})
     assert after == before
@@ -582,7 +584,7 @@ def test_configuration_ignores_unexpected_fields(api: SyncFlowApi, steps: Sandbo
     ("POST", "/webhooks", {"url": "https://\ud800.example.com/", "eventTypes": ["connection.deleted"]}),
     ("PUT", "/companies/{company}/connections/{connection}/authorization", {"code": "\ud800"}),
 ])
-def test_lone_surrogates_are_refused_not_crashed_on(api: SyncFlowApi, steps: SandboxSteps, merchant: Merchant,
+def test_lone_surrogates_are_refused_not_crashed_on(api: SyncFlowApi, steps: SandboxSteps, merchant: SandboxMerchant,
                                                      method: str, template: str, body: Any) -> None:
     response = api.client.request(method, _path(template, merchant), json_body=body)
     steps.error(response, 400)
@@ -668,7 +670,7 @@ def test_the_rate_limit_is_off_by_default(api: SyncFlowApi, steps: SandboxSteps)
 def test_twenty_merchants_at_once_get_distinct_ids_and_otps(api: SyncFlowApi, steps: SandboxSteps) -> None:
     def one(index: int) -> tuple[str, str]:
         company_id = steps.company(f"Merchant {index}")
-        return company_id, _query(steps.flow_url(company_id))["otp"]
+        return company_id, otp_of(steps.flow_url(company_id))
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(one, range(20)))
@@ -682,7 +684,7 @@ def test_concurrent_start_calls_for_one_company_create_its_connections_once(api:
                                                                             steps: SandboxSteps) -> None:
     company_id = steps.company()
     with ThreadPoolExecutor(max_workers=20) as pool:
-        otps = list(pool.map(lambda _: _query(steps.flow_url(company_id))["otp"], range(20)))
+        otps = list(pool.map(lambda _: otp_of(steps.flow_url(company_id)), range(20)))
     assert len(set(otps)) == 20
     assert len(_connections(api, company_id)) == 2
 
@@ -694,11 +696,11 @@ def _open(e: Embedded, url: str) -> int:
     return e.api.client.http.get(url).status_code
 
 
-def _walk_flow(e: Embedded, merchant: Merchant | None = None, *, choose: tuple[str, ...] = ()) -> httpx.Response:
+def _walk_flow(e: Embedded, merchant: SandboxMerchant | None = None, *, choose: tuple[str, ...] = ()) -> httpx.Response:
     """Open, authorize and configure through the pages (first option of each field in ``choose`` too)."""
     merchant = merchant or e.steps.started()
     browser = e.browser
-    page = browser.follow(browser.submit(browser.open(merchant.flow_url), "authorize", {"username": "u"}))
+    page = browser.follow(browser.submit(browser.open(merchant.flow.url), "authorize", {"username": "u"}))
     fields = {f"account.{section}.{slot}": browser.options(page, f"account.{section}.{slot}")[0]
               for section, slot in [("sales", "sales"), ("payments", "cash"), ("payments", "card"), ("fees", "fees")]}
     fields.update({name: browser.options(page, name)[0] for name in choose})
@@ -725,7 +727,7 @@ def _probe_otp_not_bound(e: Embedded) -> bool:
 
 def _probe_otp_predictable(e: Embedded) -> bool:
     company_id = e.steps.company()
-    otps = [int(_query(e.steps.flow_url(company_id))["otp"]) for _ in range(5)]
+    otps = [int(otp_of(e.steps.flow_url(company_id))) for _ in range(5)]
     return {b - a for a, b in zip(otps, otps[1:], strict=False)} == {1}
 
 
@@ -868,12 +870,12 @@ def _probe_relative_flow_url(e: Embedded) -> bool:
 
 
 def _probe_otp_five_digits(e: Embedded) -> bool:
-    return len(_query(e.steps.flow_url(e.steps.company()))["otp"]) < 6
+    return len(otp_of(e.steps.flow_url(e.steps.company()))) < 6
 
 
 def _probe_otp_repeated_while_valid(e: Embedded) -> bool:
     company_id = e.steps.company()
-    return _query(e.steps.flow_url(company_id))["otp"] == _query(e.steps.flow_url(company_id))["otp"]
+    return otp_of(e.steps.flow_url(company_id)) == otp_of(e.steps.flow_url(company_id))
 
 
 def _probe_otp_expires_early(e: Embedded) -> bool:
@@ -906,12 +908,12 @@ def _probe_no_tax_rate_options(e: Embedded) -> bool:
 def _probe_grouping_period_not_stored(e: Embedded) -> bool:
     merchant = e.steps.configured()
     period = e.steps.configuration(merchant.company_id)["configuration"]["sales"]["grouping"]["groupingPeriod"]
-    return period["selectedGroupingPeriod"] != period["groupingPeriodOptions"][-1]
+    return bool(period["selectedGroupingPeriod"] != period["groupingPeriodOptions"][-1])
 
 
 def _probe_schedule_defaults_to_london(e: Embedded) -> bool:
     merchant = e.steps.configured(syncHour=None, timeZone=None)
-    return e.steps.configuration(merchant.company_id)["schedule"]["timeZone"] != "Etc/UTC"
+    return bool(e.steps.configuration(merchant.company_id)["schedule"]["timeZone"] != "Etc/UTC")
 
 
 def _probe_enabled_instead_of_enable(e: Embedded) -> bool:
@@ -926,7 +928,7 @@ def _probe_tax_rate_change_ignored(e: Embedded) -> bool:
     other = next(o["id"] for o in entry["taxRateOptions"] if o["id"] != entry["selectedTaxRateId"])
     entry["selectedTaxRateId"] = other
     stored = e.steps.configure(merchant.company_id, document)["configuration"]["sales"]["taxRates"]
-    return next(iter(stored.values()))["selectedTaxRateId"] != other
+    return bool(next(iter(stored.values()))["selectedTaxRateId"] != other)
 
 
 def _probe_unlink_ignored(e: Embedded) -> bool:
@@ -1007,7 +1009,7 @@ def _probe_status_outside_enum(e: Embedded) -> bool:
     return bool(answer.json()["status"] not in ("PendingAuth", "Linked", "Unlinked", "Deauthorized"))
 
 
-def _deleted_with_subscribers(e: Embedded, count: int = 2) -> tuple[Merchant, list[Any]]:
+def _deleted_with_subscribers(e: Embedded, count: int = 2) -> tuple[SandboxMerchant, list[Any]]:
     """A linked merchant whose accounting connection was deleted with ``count`` subscribers; what they got."""
     merchant = e.steps.configured()
     for number in range(count):
@@ -1058,7 +1060,7 @@ def _changed_on_review(e: Embedded, part: str, selected: str, options: str) -> b
     other = next(o for o in entry[options] if o != entry[selected])
     entry[selected] = other
     stored = e.steps.configure(merchant.company_id, document)["configuration"]["sales"][part]
-    return (stored["groupingPeriod"] if part == "grouping" else stored)[selected] != other
+    return bool((stored["groupingPeriod"] if part == "grouping" else stored)[selected] != other)
 
 
 def _probe_invoice_status_change_ignored(e: Embedded) -> bool:
@@ -1111,7 +1113,7 @@ def _probe_schedule_stops_silently(e: Embedded) -> bool:
 
 
 def _probe_company_without_connections(e: Embedded) -> bool:
-    return e.api.get_company(e.steps.linked().company_id).json()["dataConnections"] == []
+    return bool(e.api.get_company(e.steps.linked().company_id).json()["dataConnections"] == [])
 
 
 def _probe_company_shows_stale_links(e: Embedded) -> bool:

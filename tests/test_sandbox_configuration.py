@@ -12,7 +12,7 @@ import pytest
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
 
 if TYPE_CHECKING:
-    from conftest import SandboxSteps
+    from tests.conftest import SandboxSteps
 
 Document = dict[str, Any]
 

@@ -22,9 +22,10 @@ import pytest
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.flow_app import SCRIPT
+from sfc_conformance.suite.merchant_eyes import changed_otp
 
 if TYPE_CHECKING:
-    from conftest import Embedded, Merchant
+    from tests.conftest import Embedded, SandboxMerchant
 
 FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -106,25 +107,25 @@ def test_the_document_always_loads(app_flow: Embedded, app: AppClient) -> None:
     used = app_flow.steps.flow_url(merchant.company_id)
     app.opened(used)
     forged_client = re.sub(r"/sync-flow/[^/]+/", "/sync-flow/00000000-0000-0000-0000-000000000000/", used)
-    for url in (merchant.flow_url, used, _with_query(used, merchantIdentifier=other), _with_query(used, otp="000000"),
+    for url in (merchant.flow.url, used, _with_query(used, merchantIdentifier=other), _with_query(used, otp="000000"),
                 forged_client, _with_query(used, otp="")):
         answer = app.document(url)
         assert answer.status_code == 200, url
         assert answer.headers["content-type"].startswith("text/html")
         assert '<main id=app>' in answer.text and "<script>" in answer.text
     app_flow.target.clock.advance(3600)
-    assert app.document(merchant.flow_url).status_code == 200
+    assert app.document(merchant.flow.url).status_code == 200
 
 
 def test_loading_the_document_does_not_use_the_otp(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
     for _ in range(3):
-        app.document(merchant.flow_url)
-    assert app.session(merchant.flow_url).status_code == 200
+        app.document(merchant.flow.url)
+    assert app.session(merchant.flow.url).status_code == 200
 
 
 def test_the_document_runs_only_its_own_script(app_flow: Embedded, app: AppClient) -> None:
-    answer = app.document(app_flow.steps.started().flow_url)
+    answer = app.document(app_flow.steps.started().flow.url)
     policy = answer.headers["content-security-policy"]
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in policy and "default-src 'none'" in policy
@@ -147,27 +148,22 @@ def _meets(e: Embedded, url: str) -> int:
     return AppClient(e.api.client.http).session(url).status_code
 
 
-CASES: dict[str, Callable[[Embedded, Merchant], tuple[str, int]]] = {
-    "fresh": lambda e, m: (m.flow_url, 200),
-    "at 29.999 s": lambda e, m: (_later(e, 29.999, m.flow_url), 200),
-    "at 30.000 s": lambda e, m: (_later(e, 30, m.flow_url), 401),
-    "a changed digit": lambda e, m: (_with_query(m.flow_url, otp=_changed(m.flow_url)), 401),
-    "another merchant": lambda e, m: (_with_query(m.flow_url, merchantIdentifier=e.steps.company("Other Ltd")), 401),
-    "no otp": lambda e, m: (_with_query(m.flow_url, otp=""), 401),
+CASES: dict[str, Callable[[Embedded, SandboxMerchant], tuple[str, int]]] = {
+    "fresh": lambda e, m: (m.flow.url, 200),
+    "at 29.999 s": lambda e, m: (_later(e, 29.999, m.flow.url), 200),
+    "at 30.000 s": lambda e, m: (_later(e, 30, m.flow.url), 401),
+    "a changed digit": lambda e, m: (changed_otp(m.flow.url), 401),
+    "another merchant": lambda e, m: (_with_query(m.flow.url, merchantIdentifier=e.steps.company("Other Ltd")), 401),
+    "no otp": lambda e, m: (_with_query(m.flow.url, otp=""), 401),
     "another client": lambda e, m: (re.sub(r"/sync-flow/[^/]+/", f"/sync-flow/{'0' * 8}-0000-0000-0000-{'0' * 12}/",
-                                            m.flow_url), 401),
-    "other platform keys": lambda e, m: (m.flow_url.replace("/lqai/gbol/", "/lqai/qhyg/"), 401),
+                                            m.flow.url), 401),
+    "other platform keys": lambda e, m: (m.flow.url.replace("/lqai/gbol/", "/lqai/qhyg/"), 401),
 }
 
 
 def _later(e: Embedded, seconds: float, url: str) -> str:
     e.target.clock.advance(seconds)
     return url
-
-
-def _changed(url: str) -> str:
-    otp = dict(parse_qsl(urlsplit(url).query))["otp"]
-    return otp[:-1] + str((int(otp[-1]) + 1) % 10)
 
 
 @pytest.mark.parametrize("style", FLOW_STYLES)
@@ -181,7 +177,7 @@ def test_the_otp_in_both_styles(embedded: Callable[..., Embedded], style: str, c
 @pytest.mark.parametrize("style", FLOW_STYLES)
 def test_a_used_otp_is_refused_in_both_styles(embedded: Callable[..., Embedded], style: str) -> None:
     e = embedded(flow_style=style)
-    url = e.steps.started().flow_url
+    url = e.steps.started().flow.url
     assert _meets(e, url) == 200
     assert _meets(e, url) == 401
 
@@ -189,14 +185,14 @@ def test_a_used_otp_is_refused_in_both_styles(embedded: Callable[..., Embedded],
 def test_the_refusal_is_an_error_message(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
     app_flow.target.clock.advance(30)
-    answer = app.session(merchant.flow_url)
+    answer = app.session(merchant.flow.url)
     body = app_flow.steps.error(answer, 401)
     assert "expired" in body["error"]
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b'{"otp": 123456}', b"not json", b'{"otp": null}'])
 def test_a_malformed_session_call_is_refused_not_a_crash(app_flow: Embedded, app: AppClient, body: bytes) -> None:
-    url = urlsplit(app_flow.steps.started().flow_url)
+    url = urlsplit(app_flow.steps.started().flow.url)
     client_id, commerce, accounting = url.path.split("/")[2:5]
     answer = app.http.post(f"{app_flow.target.base_url}/flow-api/{client_id}/{commerce}/{accounting}/session",
                            content=body, headers={"content-type": "application/json"})
@@ -207,15 +203,15 @@ def test_a_malformed_session_call_is_refused_not_a_crash(app_flow: Embedded, app
 
 
 def test_a_new_merchant_starts_on_the_authorize_screen(app_flow: Embedded, app: AppClient) -> None:
-    _, screen = app.opened(app_flow.steps.started().flow_url)
+    _, screen = app.opened(app_flow.steps.started().flow.url)
     assert screen["name"] == "authorize"
     assert set(_fields(screen, "authorize")) == {"username", "password"}
 
 
 def test_authorizing_links_accounting_and_leads_to_configure(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
-    token, _ = app.opened(merchant.flow_url)
-    answer = app.post(merchant.flow_url, token, "authorize", {"username": "m", "password": "p"})
+    token, _ = app.opened(merchant.flow.url)
+    answer = app.post(merchant.flow.url, token, "authorize", {"username": "m", "password": "p"})
     assert answer.status_code == 200 and answer.json()["screen"]["name"] == "configure"
     statuses = {c["sourceType"]: c["status"] for c in app_flow.api.all_connections(merchant.company_id)}
     assert statuses == {"Accounting": "Linked", "Commerce": "PendingAuth"}
@@ -223,8 +219,8 @@ def test_authorizing_links_accounting_and_leads_to_configure(app_flow: Embedded,
 
 def test_the_configure_screen_offers_the_api_s_options(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
-    token, _ = app.opened(merchant.flow_url)
-    screen = app.post(merchant.flow_url, token, "authorize", {"username": "m"}).json()["screen"]
+    token, _ = app.opened(merchant.flow.url)
+    screen = app.post(merchant.flow.url, token, "authorize", {"username": "m"}).json()["screen"]
     conf = app_flow.steps.configuration(merchant.company_id)["configuration"]
     fields = _fields(screen)
     assert [v for v, _ in fields["account.sales.sales"]["options"]] == [
@@ -234,22 +230,22 @@ def test_the_configure_screen_offers_the_api_s_options(app_flow: Embedded, app: 
     assert fields["account.sales.sales"]["label"] == "Sales (required)"
 
 
-def _configure(e: Embedded, app: AppClient, merchant: Merchant,
+def _configure(e: Embedded, app: AppClient, merchant: SandboxMerchant,
                **changes: str) -> tuple[httpx.Response, dict[str, str]]:
-    token, _ = app.opened(merchant.flow_url)
-    screen = app.post(merchant.flow_url, token, "authorize", {"username": "m"}).json()["screen"]
+    token, _ = app.opened(merchant.flow.url)
+    screen = app.post(merchant.flow.url, token, "authorize", {"username": "m"}).json()["screen"]
     fields = _filled(screen, **changes)
-    return app.post(merchant.flow_url, token, "configure", fields), fields
+    return app.post(merchant.flow.url, token, "configure", fields), fields
 
 
 def test_the_app_leaves_the_state_the_api_steps_do(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
-    token, _ = app.opened(merchant.flow_url)
-    screen = app.post(merchant.flow_url, token, "authorize", {"username": "m"}).json()["screen"]
+    token, _ = app.opened(merchant.flow.url)
+    screen = app.post(merchant.flow.url, token, "authorize", {"username": "m"}).json()["screen"]
     last = {name: f["options"][-1][0] for name, f in _fields(screen).items() if f["kind"] == "select"}
     fields = _filled(screen, syncHour="7", timeZone="Europe/Paris",
                      **{"account.sales.sales": last["account.sales.sales"], "invoiceStatus": last["invoiceStatus"]})
-    done = app.post(merchant.flow_url, token, "configure", fields)
+    done = app.post(merchant.flow.url, token, "configure", fields)
     assert done.status_code == 200 and done.json()["screen"]["name"] == "success"
     stored = app_flow.steps.configuration(merchant.company_id)
 
@@ -311,10 +307,10 @@ def test_configuring_ends_in_the_redirect(app_flow: Embedded, app: AppClient, re
 
 def test_the_redirect_is_the_start_call_s_not_the_url_s(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started(redirect_url="https://app.example.com/done")
-    token, _ = app.opened(_with_query(merchant.flow_url, redirectUrl="https://evil.example/"))
-    app.post(merchant.flow_url, token, "authorize", {"username": "m"})
-    screen = app.screen(merchant.flow_url, token, "configure").json()["screen"]
-    assert app.post(merchant.flow_url, token, "configure", _filled(screen)).json() == {
+    token, _ = app.opened(_with_query(merchant.flow.url, redirectUrl="https://evil.example/"))
+    app.post(merchant.flow.url, token, "authorize", {"username": "m"})
+    screen = app.screen(merchant.flow.url, token, "configure").json()["screen"]
+    assert app.post(merchant.flow.url, token, "configure", _filled(screen)).json() == {
         "redirect": "https://app.example.com/done"}
 
 
@@ -334,7 +330,7 @@ def test_a_refused_choice_names_the_problem_and_stores_nothing(app_flow: Embedde
     before = app_flow.steps.configuration(merchant.company_id)
     token, screen = app.opened(app_flow.steps.flow_url(merchant.company_id))
     assert screen["name"] == "configure"
-    answer = app.post(merchant.flow_url, token, "configure", _filled(screen, **{name: value}))
+    answer = app.post(merchant.flow.url, token, "configure", _filled(screen, **{name: value}))
     body = app_flow.steps.error(answer, 400)
     assert body["validation"]["errors"]
     assert app_flow.steps.configuration(merchant.company_id) == before
@@ -342,7 +338,7 @@ def test_a_refused_choice_names_the_problem_and_stores_nothing(app_flow: Embedde
 
 def test_a_form_that_is_not_strings_is_refused(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
-    token, _ = app.opened(merchant.flow_url)
+    token, _ = app.opened(merchant.flow.url)
     answer = app.http.post(f"{app_flow.target.base_url}/flow-api/s/{token}/authorize", json={"username": ["m"]})
     assert answer.status_code == 400
 
@@ -360,15 +356,15 @@ def test_an_unknown_session_is_refused(app_flow: Embedded, app: AppClient) -> No
 
 def test_an_unknown_screen_is_not_found(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
-    token, _ = app.opened(merchant.flow_url)
-    assert app.screen(merchant.flow_url, token, "nothing").status_code == 404
+    token, _ = app.opened(merchant.flow.url)
+    assert app.screen(merchant.flow.url, token, "nothing").status_code == 404
 
 
 def test_a_session_ends_after_an_hour(app_flow: Embedded, app: AppClient) -> None:
     merchant = app_flow.steps.started()
-    token, _ = app.opened(merchant.flow_url)
+    token, _ = app.opened(merchant.flow.url)
     app_flow.target.clock.advance(3600)
-    assert app.post(merchant.flow_url, token, "authorize", {"username": "m"}).status_code == 401
+    assert app.post(merchant.flow.url, token, "authorize", {"username": "m"}).status_code == 401
 
 
 # -- review (seed §4, FLOW-3) -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.webhooks import Delivery, ThreadDispatcher, build_delivery
 
 if TYPE_CHECKING:
-    from conftest import SandboxSteps, ServedAccount
+    from tests.conftest import SandboxSteps, ServedAccount
 
 NOBODY = str(uuid.UUID(int=0x5678, version=4))
 
@@ -85,7 +85,7 @@ def test_deleting_a_company_leaves_nothing_of_it(target: EmbeddedTarget, api: Sy
 def test_deleting_a_company_ends_its_flow_sessions(target: EmbeddedTarget, api: SyncFlowApi,
                                                    steps: SandboxSteps) -> None:
     merchant = steps.started("Session Ltd")
-    opened = api.client.http.get(merchant.flow_url)
+    opened = api.client.http.get(merchant.flow.url)
     assert opened.status_code in (200, 303), opened.text[:200]
     page = opened if opened.status_code == 200 else api.client.http.get(
         str(opened.url.join(opened.headers["location"])))
@@ -136,7 +136,7 @@ def test_the_new_calls_need_the_key(api: SyncFlowApi, steps: SandboxSteps, metho
     merchant = steps.company("Untouched Ltd")
     hook = api.subscribe("https://partner.example/hook", ["connection.deleted"]).json()
     for authorization in (None, "Basic d3Jvbmc=", "Bearer sandbox-api-key"):
-        headers = {} if authorization is None else {"Authorization": authorization}
+        headers: dict[str, str] = {} if authorization is None else {"Authorization": authorization}
         target_path = path.replace(NOBODY, merchant if "companies" in path else hook["id"])
         steps.error(api.client.request(method, target_path, headers=headers, authenticated=False), 401)
     assert api.get_company(merchant).status_code == 200

@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
+from sfc_conformance.suite.merchant_eyes import changed_otp
 
 if TYPE_CHECKING:
-    from conftest import SandboxSteps
+    from tests.conftest import SandboxSteps
 
 
 def _open(api: SyncFlowApi, url: str) -> httpx.Response:
@@ -77,10 +79,7 @@ def test_otp_with_another_merchant_is_refused(api: SyncFlowApi, steps: SandboxSt
 
 
 def test_otp_with_a_changed_digit_is_refused(api: SyncFlowApi, steps: SandboxSteps) -> None:
-    url = steps.flow_url(steps.company())
-    otp = _query(url)["otp"]
-    changed = otp[:-1] + str((int(otp[-1]) + 1) % 10)
-    assert _open(api, _with_query(url, otp=changed)).status_code == 401
+    assert _open(api, changed_otp(steps.flow_url(steps.company()))).status_code == 401
 
 
 def test_otp_without_merchant_is_refused(api: SyncFlowApi, steps: SandboxSteps) -> None:
@@ -104,13 +103,13 @@ def test_otp_under_another_client_id_is_refused(target: EmbeddedTarget, api: Syn
 
 
 def test_otp_is_six_or_more_digits(steps: SandboxSteps) -> None:
-    otp = _query(steps.flow_url(steps.company()))["otp"]
+    otp = otp_of(steps.flow_url(steps.company()))
     assert otp.isdigit() and len(otp) >= 6
 
 
 def test_each_start_call_issues_a_fresh_otp(steps: SandboxSteps) -> None:
     company_id = steps.company()
-    otps = [int(_query(steps.flow_url(company_id))["otp"]) for _ in range(20)]
+    otps = [int(otp_of(steps.flow_url(company_id))) for _ in range(20)]
     assert len(set(otps)) == 20
     steps_between = {b - a for a, b in zip(otps, otps[1:], strict=False)}
     assert len(steps_between) > 1, "OTPs form an arithmetic progression"

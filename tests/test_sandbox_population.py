@@ -22,7 +22,7 @@ from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import DEAD_URL, MIX, STATES, Expected, populate, truth
 
 if TYPE_CHECKING:
-    from conftest import ServedAccount
+    from tests.conftest import ServedAccount
 
 A, C, E, K = readiness.ACCOUNTING, readiness.COMMERCE, readiness.ENABLED, readiness.CONFIGURED
 # What each state means for READY-1, as the profile words it.

@@ -17,7 +17,7 @@ from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 if TYPE_CHECKING:
-    from conftest import Embedded, Merchant, SandboxSteps
+    from tests.conftest import Embedded, SandboxMerchant, SandboxSteps
 
 # A Monday in January, 09:00 UTC: far from any daylight-saving change.
 FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -107,36 +107,36 @@ def test_an_empty_sync_request_means_now(api: SyncFlowApi, steps: SandboxSteps) 
     assert api.client.request("POST", path, content=b"").json()["syncStatusCode"] == 2000
 
 
-def _unconfigured(steps: SandboxSteps) -> Merchant:
+def _unconfigured(steps: SandboxSteps) -> SandboxMerchant:
     return steps.linked()
 
 
-def _commerce_pending(steps: SandboxSteps) -> Merchant:
+def _commerce_pending(steps: SandboxSteps) -> SandboxMerchant:
     merchant = steps.started()
     steps.authorize(merchant.company_id, merchant.accounting_id)
     steps.configure(merchant.company_id, steps.choose(steps.configuration(merchant.company_id)))
     return merchant
 
 
-def _accounting_deauthorized(steps: SandboxSteps) -> Merchant:
+def _accounting_deauthorized(steps: SandboxSteps) -> SandboxMerchant:
     merchant = steps.configured()
     assert steps.api.update_connection(merchant.company_id, merchant.accounting_id, "Deauthorized").status_code == 200
     return merchant
 
 
-def _accounting_deleted(steps: SandboxSteps) -> Merchant:
+def _accounting_deleted(steps: SandboxSteps) -> SandboxMerchant:
     merchant = steps.configured()
     assert steps.api.delete_connection(merchant.company_id, merchant.accounting_id).status_code in (200, 204)
     return merchant
 
 
-def _commerce_deleted(steps: SandboxSteps) -> Merchant:
+def _commerce_deleted(steps: SandboxSteps) -> SandboxMerchant:
     merchant = steps.configured()
     assert steps.api.delete_connection(merchant.company_id, merchant.commerce_id).status_code in (200, 204)
     return merchant
 
 
-NOT_READY: dict[str, Callable[[SandboxSteps], Merchant]] = {
+NOT_READY: dict[str, Callable[[SandboxSteps], SandboxMerchant]] = {
     "not configured": _unconfigured,
     "commerce not linked": _commerce_pending,
     "accounting deauthorized": _accounting_deauthorized,

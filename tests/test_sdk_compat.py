@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Any
 
@@ -228,7 +228,7 @@ def test_the_sdk_completes_the_sync_flow_against_the_sandbox(client: Client) -> 
     assert (configured.schedule.sync_hour, configured.schedule.time_zone) == (6, "Europe/London")
     assert configured.configuration is not None and configured.configuration.sales is not None
     sales = configured.configuration.sales
-    assert sales.accounts is not None and sales.invoice_status is not None
+    assert isinstance(sales.accounts, dict) and sales.invoice_status is not None  # neither None nor UNSET
     assert sales.invoice_status.selected_invoice_status is not None
     assert sales.accounts["sales"].selected_account_id == client.configuration_body.body[
         "configuration"]["sales"]["accounts"]["sales"]["selectedAccountId"]
@@ -238,7 +238,7 @@ def test_the_sdk_completes_the_sync_flow_against_the_sandbox(client: Client) -> 
     assert summary is not None and summary.company_id == company.id
     assert (summary.sync_status_code, summary.sync_status) == (2000, "Complete")
     assert summary.data_pushed is True and summary.commerce_sync_id is not None
-    assert summary.data_connections is not None
+    assert isinstance(summary.data_connections, list)  # neither None nor UNSET
     assert {c.integration_key for c in summary.data_connections} == {COMMERCE_KEY, ACCOUNTING_KEY}
     assert_nothing_dropped(client, "request-sync", summary)
 
@@ -263,14 +263,14 @@ def test_an_unknown_company_is_the_sdks_error_message_model(client: Client, oper
     # The SDK has no get-company operation; these are the company-scoped reads
     # whose 404 it documents, so it parses that answer into ErrorMessage.
     missing = str(uuid.uuid4())
-    call = {
+    calls: dict[str, Callable[[], object]] = {
         "list-connections": lambda: client.sdk.connections.list(
             request=operations.ListConnectionsRequest(company_id=missing)),
         "get-configuration": lambda: client.sdk.advanced_controls.get_configuration(
             request=operations.GetConfigurationRequest(company_id=missing)),
-    }[operation_id]
+    }
     with pytest.raises(errors.ErrorMessage) as raised:
-        call()
+        calls[operation_id]()
     data = raised.value.data
     assert data.status_code == 404
     assert data.error and missing in data.error

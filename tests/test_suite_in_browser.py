@@ -33,7 +33,7 @@ from sfc_conformance.suite.merchant_eyes import MerchantEyes, Sight
 from sfc_conformance.suite.settings import Settings
 
 if TYPE_CHECKING:
-    from conftest import Embedded
+    from tests.conftest import Embedded
 
 OTP_RULES = ("OTP-1", "OTP-2", "OTP-3", "OTP-4", "OTP-5")
 # Every fault of the catalog that breaks a rule judged by opening a flow URL.

@@ -152,6 +152,20 @@ class Contract:
         return self.validate_schema(schema, body)
 
 
+def error_message_problem(status: int, body: Any) -> str | None:
+    """Why an error answer's parsed body is not the ErrorMessage it must be (API-3); None when it is.
+
+    The schema cannot say that ``statusCode`` equals the HTTP status: this does.
+    """
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    if body.get("statusCode") != status:
+        return f"`statusCode` is {body.get('statusCode')!r}, the HTTP status {status}"
+    if not isinstance(body.get("error"), str):
+        return "`error` is missing or not a string"
+    return None
+
+
 def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)))
 

@@ -22,6 +22,7 @@ from typing import Any
 import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
+from sfc_conformance.core.contract import error_message_problem
 from sfc_conformance.fuzzing.schema import operation_id
 from sfc_conformance.fuzzing.sending import Credentials, credentials_sent
 
@@ -51,17 +52,6 @@ def _body(response: schemathesis.Response) -> Any:
         return json.loads(response.content)
     except ValueError:
         return None
-
-
-def error_message_problem(status: int, body: Any) -> str | None:
-    """Why an error answer's parsed body is not the ErrorMessage it must be (API-3); None when it is."""
-    if not isinstance(body, dict):
-        return "the body is not a JSON object"
-    if body.get("statusCode") != status:
-        return f"`statusCode` is {body.get('statusCode')!r}, the HTTP status {status}"
-    if not isinstance(body.get("error"), str):
-        return "`error` is missing or not a string"
-    return None
 
 
 @schemathesis.check

@@ -19,10 +19,10 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 
+from sfc_conformance.core.contract import error_message_problem
 from sfc_conformance.fuzzing.checks import (
     NOT_AN_ERROR_MESSAGE,
     error_is_error_message,
-    error_message_problem,
     never_echoes_the_key,
     paging_is_consistent,
     refuses_missing_or_wrong_key,

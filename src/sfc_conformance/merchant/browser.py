@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -65,6 +65,7 @@ DEFAULT_TIMEOUT = 15.0  # seconds for the document to load, and again for the pa
 DEFAULT_QUIET = 0.5  # seconds without network activity that count as settled: Playwright's "networkidle"
 VIEWPORT: ViewportSize = {"width": 800, "height": 600}  # readable when the report shows it at half size
 _POLL_MS = 50
+_EVALUATE_ATTEMPTS = 3  # a navigation under way is over long before the third try
 _TEXT_LIMIT = 20_000
 
 Router = Callable[[httpx.Request], "httpx.Response | None"]
@@ -178,6 +179,20 @@ class BrowserSession:
             except Exception:  # noqa: BLE001 - the page crashed or closed: judged as it stands
                 return False
         return False
+
+    def evaluate(self, script: str, argument: object = None) -> Any:
+        """``page.evaluate``; tried again once the page has loaded when a navigation still under way (a form
+        sent a moment ago, on a busy machine) destroyed the document it ran in."""
+        from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415 - Playwright loads with a browser
+
+        for _ in range(_EVALUATE_ATTEMPTS - 1):
+            try:
+                return self.page.evaluate(script, argument)
+            except PlaywrightError as error:
+                if "context was destroyed" not in str(error):
+                    raise
+                self.settle()
+        return self.page.evaluate(script, argument)
 
     def requests(self, since: int = 0) -> tuple[PageRequest, ...]:
         """The page's requests from ``since`` on, each with its answer and whether it carried the OTP."""

@@ -152,9 +152,9 @@ class FlowWalk:
         if left:
             name, url = "redirect", left[-1]
         else:
-            name = str(page.evaluate(_WHICH_SCREEN_JS, [list(pair) for pair in SCREENS]))
+            name = str(tab.evaluate(_WHICH_SCREEN_JS, [list(pair) for pair in SCREENS]))
             url = page.url
-        problems = tuple(str(p) for p in page.evaluate(_PROBLEMS_JS))
+        problems = tuple(str(p) for p in tab.evaluate(_PROBLEMS_JS))
         text, _ = tab.visible()
         if view is not None and view.screenshot is not None:
             shot: Screenshot | None = dataclasses.replace(view.screenshot, caption=CAPTIONS[name])
@@ -226,8 +226,7 @@ class FlowWalk:
         if self.current.name == "success":
             self._click("a#review-settings")
         screen = self._expect("settings")
-        page = self._tab.page
-        read = page.evaluate(_SETTINGS_JS)
+        read = self._tab.evaluate(_SETTINGS_JS)
         return SettingsShown(screen, str(read["enabled"]), str(read["schedule"]), _moment(read["last"]),
                              _moment(read["next"]), str(read["accounting"]))
 
@@ -266,7 +265,7 @@ class FlowWalk:
                 page.select_option(target, fields[name])
             else:
                 page.fill(target, fields[name])
-        invalid = page.evaluate(_INVALID_JS, form)
+        invalid = self._tab.evaluate(_INVALID_JS, form)
         if invalid:  # the browser's own checks stop the form: nothing is sent, as for a real merchant
             tab = self._tab
             screen = dataclasses.replace(self._seen(len(tab.navigations), tab.mark()),

@@ -192,6 +192,25 @@ class _Document(HTMLParser):
             self.text.append(data.strip())
 
 
+class _Times(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        given = dict(attrs)
+        if tag == "time" and given.get("id") and given.get("datetime"):
+            self.found[str(given["id"])] = str(given["datetime"])
+
+
+def shown_times(document: str) -> dict[str, str]:
+    """The ``<time id=... datetime=...>`` elements of a page (the settings page's last and next sync), by id."""
+    times = _Times()
+    times.feed(document)
+    times.close()
+    return times.found
+
+
 @dataclass(frozen=True)
 class PlainView(Judged):
     """A flow URL fetched with a plain HTTP GET (redirects followed, no script run)."""

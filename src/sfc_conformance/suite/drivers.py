@@ -24,6 +24,7 @@ and go to the API in the steps themselves.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,6 +145,15 @@ _FORM = re.compile(r'<form[^>]*\baction="([^"]+)"[^>]*\bid=(?:"?)(\w+)', re.IGNO
 _LINK = re.compile(r'<a id=(?:"?)([\w-]+)(?:"?) href="([^"]+)"', re.IGNORECASE)
 
 
+def form_action(page: httpx.Response, form_id: str) -> str:
+    """Where the flow page's form ``form_id`` posts to, as an absolute URL; fails the step when there is none."""
+    forms = {form: html.unescape(action) for action, form in _FORM.findall(page.text)}
+    if form_id not in forms:
+        raise AssertionError(f"the flow page has no {form_id!r} form (forms: {sorted(forms)}): "
+                             f"{page.status_code} {page.text[:300]}")
+    return urljoin(str(page.request.url), forms[form_id])
+
+
 class PagesDriver:
     """Walks the sandbox's flow pages like a browser: a fresh flow URL for every visit."""
 
@@ -159,12 +169,7 @@ class PagesDriver:
         return _accepted(self.suite.open_flow(merchant.flow.url), "opening the flow URL", (200,))
 
     def _post(self, page: httpx.Response, form_id: str, fields: dict[str, str]) -> httpx.Response:
-        forms = {form: action for action, form in _FORM.findall(page.text)}
-        if form_id not in forms:
-            raise AssertionError(f"the flow page has no {form_id!r} form (forms: {sorted(forms)}): "
-                                 f"{page.status_code} {page.text[:300]}")
-        url = urljoin(str(page.request.url), forms[form_id])
-        return self.suite.client.request("POST", url, authenticated=False, retry=False,
+        return self.suite.client.request("POST", form_action(page, form_id), authenticated=False, retry=False,
                                          content=str(httpx.QueryParams(fields)).encode(),
                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
 

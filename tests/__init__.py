@@ -1,0 +1,1 @@
+"""The project's own tests (a package, so that mypy and pytest tell tests/conftest.py from the root conftest.py)."""
