@@ -64,7 +64,11 @@ class EmbeddedTarget:
         The shape of a browser route (:func:`sfc_conformance.merchant.browser.MerchantBrowser.session`):
         a real browser walks the embedded sandbox without a socket.
         """
-        return self._bridge(request) if request.url.host == EMBEDDED_HOST else None
+        if request.url.host != EMBEDDED_HOST:
+            return None
+        answer = self._bridge(request)
+        answer.read()  # no client reads it here
+        return answer
 
     def client(self) -> ApiClient:
         # Retry pauses move the manual clock instead of waiting.
