@@ -12,6 +12,7 @@
     findings.Findings            each failure once, with its rule and a curl to reproduce it
     sending.Sender               through the project's one client, key masked in every curl
     command                      ``sfc-conformance fuzz``
+    cases.Outgoing               a generated case as the request that goes out: plain data
     ahead.recorded, Ahead        a walk's requests recorded, not sent; worked out in a forked
                                  process while the caller does other work (they need no answer)
 
