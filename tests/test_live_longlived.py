@@ -3,9 +3,9 @@
 One served sandbox holds a partner's account – hundreds of merchants in every state, subscriptions whose
 URLs nobody answers – and the suite runs against it ``SFC_LONGLIVED_RUNS`` times in a row
 (``scripts/live_against_sandbox.py --runs``).  Every run must pass, leave ``GET /companies`` and ``GET
-/webhooks`` as it found them, create no more than RUN-3 allows and say so in its report, and the last must
-be about as fast as the first: nothing an earlier run did, and nothing else on the account, may change a
-verdict or the time a run takes.
+/webhooks`` as it found them, create no more than RUN-3 allows and say so in its report: nothing an earlier run did, and nothing else on
+the account, may change a verdict.  Each run's time is printed, a figure and not a check (a busy machine
+is not a failed run): ``benchmarks/run_times.py`` measures a long-lived run against a fresh one.
 
 About 35 s a run.  A plain ``pytest`` makes one run; ``tox -e live-longlived`` five; ``tox -e py311`` sets
 ``SFC_LONGLIVED_RUNS=0`` and leaves it to that environment, which runs beside it.
@@ -26,13 +26,12 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "live_against_sandbox
 LINE = re.compile(r"^run (\d+) of (\d+): exit (\d+) in ([\d.]+) s; the account held (.+) before and (.+) after "
                   r"\((the same|CHANGED)\)$", re.M)
 SUMMARY = re.compile(r"^(companies|subscriptions): +created (\d+), deleted (\d+), left (\d+)$", re.M)
-SLACK = 1.25  # the last run may take this much longer than the first, plus a few seconds of a busy machine
 
 pytestmark = pytest.mark.skipif(RUNS < 1, reason="SFC_LONGLIVED_RUNS=0: tox runs these live runs in an environment "
                                                  "of their own, live-longlived, beside the tests")
 
 
-def test_runs_in_a_row_on_one_long_lived_account_pass_leave_it_unchanged_and_stay_as_fast(tmp_path: Path) -> None:
+def test_runs_in_a_row_on_one_long_lived_account_pass_and_leave_it_unchanged(tmp_path: Path) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
     done = subprocess.run([sys.executable, str(SCRIPT), "--merchants", "400", "--dead-subscriptions", "10",
                            "--seed", "5", "--runs", str(RUNS), "--report-dir", str(tmp_path)], capture_output=True,
@@ -55,7 +54,5 @@ def test_runs_in_a_row_on_one_long_lived_account_pass_leave_it_unchanged_and_sta
     created = next(c for kind, c, *_ in reversed(made) if kind == "companies")
     assert "What the run created on the target" in report
     assert f"companies:     created {created}, deleted {created}, left 0" in report
-    if RUNS > 1:
-        first, last = float(runs[0][3]), float(runs[-1][3])
-        assert last <= first * SLACK + 3, f"the last run took {last:.1f} s, the first {first:.1f} s"
+    print("run times (s):", ", ".join(seconds for _, _, _, seconds, *_ in runs))  # figures, shown with -s
     assert done.returncode == 0
