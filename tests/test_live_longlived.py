@@ -3,9 +3,10 @@
 One served sandbox holds a partner's account – hundreds of merchants in every state, subscriptions whose
 URLs nobody answers – and the suite runs against it ``SFC_LONGLIVED_RUNS`` times in a row
 (``scripts/live_against_sandbox.py --runs``).  Every run must pass, leave ``GET /companies`` and ``GET
-/webhooks`` as it found them, create no more than RUN-3 allows and say so in its report: nothing an earlier run did, and nothing else on
-the account, may change a verdict.  Each run's time is printed, a figure and not a check (a busy machine
-is not a failed run): ``benchmarks/run_times.py`` measures a long-lived run against a fresh one.
+/webhooks`` as it found them, create no more than RUN-3 allows and say so in its report: nothing an
+earlier run did, and nothing else on the account, may change a verdict.  Each run's time is printed, a
+figure and not a check (a busy machine is not a failed run): ``benchmarks/run_times.py`` measures a
+long-lived run against a fresh one.
 
 About 35 s a run.  A plain ``pytest`` makes one run; ``tox -e live-longlived`` five; ``tox -e py311`` sets
 ``SFC_LONGLIVED_RUNS=0`` and leaves it to that environment, which runs beside it.
