@@ -68,6 +68,25 @@ def _same_data_whatever_ran_before() -> None:
 _same_data_whatever_ran_before()
 
 
+# The modules whose tests take tens of seconds to minutes (whole runs in a browser, kill matrices, live runs),
+# slowest first.  Run first, they overlap the many short tests under pytest-xdist; run last (their names
+# sort last), they were a tail that one or two workers ran alone.
+SLOW_FIRST = ("test_suite_in_browser.py", "test_suite_catches_faults.py", "test_live_housekeeping.py",
+              "test_secrets_never_leak.py", "test_live_linking.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))  # stable: the rest keep their order
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist hands each worker a quarter of its share at once by default, so the first worker would get
+    # every slow test; one at a time spreads them.  An explicit --maxschedchunk wins.
+    if hasattr(config.option, "maxschedchunk") and config.option.maxschedchunk is None:
+        config.option.maxschedchunk = 1
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No SFC_* setting of the developer's shell leaks into a test."""

@@ -80,20 +80,8 @@ def account(served_account: Callable[..., ServedAccount]) -> ServedAccount:
     return served_account(300, dead_subscriptions=8, seed=11)
 
 
-def test_a_whole_run_on_a_long_lived_account_passes_and_leaves_it_as_it_was(account: ServedAccount,
-                                                                             tmp_path: Path) -> None:
-    before = counts(account.base_url)
-    done = live_run(account.base_url, "--report-dir", str(tmp_path))
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert counts(account.base_url) == before
-    made = summary(done.stdout)
-    # RUN-3: about 100 companies a run before merchants were shared; now about a third of that.
-    assert made["subscriptions"] == (2, 2, 0)
-    created, deleted, left = made["companies"]
-    assert 20 <= created <= 40 and deleted == created and left == 0, made
-    report = (tmp_path / "report.html").read_text()
-    assert "What the run created on the target" in report
-    assert f"companies:     created {created}, deleted {created}, left 0" in report
+# A whole run on a long-lived account, left as it was found: tests/test_live_longlived.py (five runs in a row
+# in tox -e live-longlived).
 
 
 def test_keep_leaves_exactly_what_cleanup_dry_run_lists(account: ServedAccount) -> None:

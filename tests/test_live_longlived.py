@@ -1,13 +1,15 @@
-"""Live runs in a row against one long-lived account (RUN-1, RUN-2): ``tox -e live-longlived``.
+"""Live runs in a row against one long-lived account (RUN-1..3): ``tox -e live-longlived``.
 
 One served sandbox holds a partner's account – hundreds of merchants in every state, subscriptions whose
 URLs nobody answers – and the suite runs against it ``SFC_LONGLIVED_RUNS`` times in a row
 (``scripts/live_against_sandbox.py --runs``).  Every run must pass, leave ``GET /companies`` and ``GET
-/webhooks`` as it found them, and the last must be about as fast as the first: nothing an earlier run did,
-and nothing else on the account, may change a verdict or the time a run takes.
+/webhooks`` as it found them, create no more than RUN-3 allows and say so in its report: nothing an
+earlier run did, and nothing else on the account, may change a verdict.  Each run's time is printed, a
+figure and not a check (a busy machine is not a failed run): ``benchmarks/run_times.py`` measures a
+long-lived run against a fresh one.
 
-About 35 s a run, so it has a tox environment of its own; the default run has the single-run version
-(``tests/test_live_housekeeping.py``).
+About 35 s a run.  A plain ``pytest`` makes one run; ``tox -e live-longlived`` five; ``tox -e py311`` sets
+``SFC_LONGLIVED_RUNS=0`` and leaves it to that environment, which runs beside it.
 """
 
 from __future__ import annotations
@@ -20,26 +22,38 @@ from pathlib import Path
 
 import pytest
 
-RUNS = int(os.environ.get("SFC_LONGLIVED_RUNS") or 0)  # read at collection, before the tests' environment is cleared
+RUNS = int(os.environ.get("SFC_LONGLIVED_RUNS") or 1)  # read at collection, before the tests' environment is cleared
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "live_against_sandbox.py"
 LINE = re.compile(r"^run (\d+) of (\d+): exit (\d+) in ([\d.]+) s; the account held (.+) before and (.+) after "
                   r"\((the same|CHANGED)\)$", re.M)
-SLACK = 1.25  # the last run may take this much longer than the first, plus a few seconds of a busy machine
+SUMMARY = re.compile(r"^(companies|subscriptions): +created (\d+), deleted (\d+), left (\d+)$", re.M)
 
-pytestmark = pytest.mark.skipif(RUNS < 2, reason="set SFC_LONGLIVED_RUNS=5 (tox -e live-longlived): five live "
-                                                 "runs in a row take about three minutes")
+pytestmark = pytest.mark.skipif(RUNS < 1, reason="SFC_LONGLIVED_RUNS=0: tox runs these live runs in an environment "
+                                                 "of their own, live-longlived, beside the tests")
 
 
-def test_runs_in_a_row_on_one_long_lived_account_pass_leave_it_unchanged_and_stay_as_fast() -> None:
+def test_runs_in_a_row_on_one_long_lived_account_pass_and_leave_it_unchanged(tmp_path: Path) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
     done = subprocess.run([sys.executable, str(SCRIPT), "--merchants", "400", "--dead-subscriptions", "10",
-                           "--seed", "5", "--runs", str(RUNS)], capture_output=True, text=True,
-                          timeout=RUNS * 120, env=environment)
+                           "--seed", "5", "--runs", str(RUNS), "--report-dir", str(tmp_path)], capture_output=True,
+                          text=True, timeout=RUNS * 120, env=environment)
     runs = LINE.findall(done.stdout)
     assert len(runs) == RUNS, done.stdout[-4000:] + done.stderr[-2000:]
     for number, _, code, _seconds, before, after, same in runs:
         assert code == "0", f"run {number} failed:\n{done.stdout[-6000:]}"
         assert same == "the same", f"run {number} changed the account: {before} before, {after} after"
-    first, last = float(runs[0][3]), float(runs[-1][3])
-    assert last <= first * SLACK + 3, f"the last run took {last:.1f} s, the first {first:.1f} s"
+    # Each run's account of what it created (RUN-3: about 100 companies a run before merchants were shared;
+    # now about a third of that), one pair of lines a run.
+    made = [(kind, int(c), int(d), int(left)) for kind, c, d, left in SUMMARY.findall(done.stdout)]
+    assert sorted(kind for kind, *_ in made) == ["companies"] * RUNS + ["subscriptions"] * RUNS, made
+    for kind, created, deleted, left in made:
+        if kind == "subscriptions":
+            assert (created, deleted, left) == (2, 2, 0), made
+        else:
+            assert 20 <= created <= 40 and deleted == created and left == 0, made
+    report = (tmp_path / "report.html").read_text()  # the last run's
+    created = next(c for kind, c, *_ in reversed(made) if kind == "companies")
+    assert "What the run created on the target" in report
+    assert f"companies:     created {created}, deleted {created}, left 0" in report
+    print("run times (s):", ", ".join(seconds for _, _, _, seconds, *_ in runs))  # figures, shown with -s
     assert done.returncode == 0

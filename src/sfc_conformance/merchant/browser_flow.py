@@ -177,9 +177,16 @@ class FlowWalk:
         tab = self._tab
         before = len(tab.navigations)
         since = tab.mark()
+        tab.evaluate(_WATCH_JS)
         # The keyboard, not the mouse: a full-page screenshot leaves the view scrolling back for a
         # moment, and a mouse press and release that land on different elements make no click.
         tab.page.locator(selector).press("Enter")
+        # Every step of the flow changes the page: a new document, or an app drawing the answer.  A quiet
+        # network alone is not enough: on a busy machine an app may draw its answer well after it came.
+        try:
+            tab.page.wait_for_function(_CHANGED_JS, timeout=tab.timeout * 1000)
+        except Exception:  # noqa: BLE001 - a page that never changes is judged as it stands
+            pass
         tab.settle()
         return self._seen(before, since)
 
@@ -290,6 +297,13 @@ _WHICH_SCREEN_JS = """(screens) => {
   for (const [name, selector] of screens) if (document.querySelector(selector)) return name;
   return document.body && document.body.innerText.trim() ? "unknown" : "blank";
 }"""
+# Before a click: watch the document for any change.  After it, a new document (no watch) or a change.
+_WATCH_JS = """() => {
+  window.__sfcUnchanged = true;
+  new MutationObserver(() => { window.__sfcUnchanged = false; })
+    .observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+_CHANGED_JS = "() => window.__sfcUnchanged !== true"
 _PROBLEMS_JS = """() => [...document.querySelectorAll("#problems li")].map((li) => li.innerText.trim())"""
 _SETTINGS_JS = """() => {
   const text = (id) => { const e = document.getElementById(id); return e ? e.innerText.trim() : ""; };
