@@ -2,8 +2,8 @@
 
 Every target hands the suite the same things: an :class:`ApiClient`, a clock, a
 webhook receiver and the URL it listens on.  Beyond the API a target may be able
-to do more — move its time, serve its flow pages in-process, run with faults,
-take a rate limit for a while — and says so in its :class:`Capabilities`: the
+to do more — move its time, serve its flow pages in-process, take a rate
+limit for a while — and says so in its :class:`Capabilities`: the
 suite asks those, never which class a target is.
 
 * :class:`LiveTarget` – any base URL and API key; time is real; no capability.
@@ -41,7 +41,6 @@ class Capabilities:
 
     time: ManualClock | None = None  # moves the target's time: expiries and schedules without waiting
     pages: PageRoute | None = None  # answers a browser's requests in-process, without a socket
-    faults: tuple[str, ...] = ()  # the faults it was built with, for the kill matrix
     rate_limit: RateLimit | None = None  # a limit a scenario may set for a while
 
 

@@ -47,8 +47,7 @@ class EmbeddedTarget:
         self._router = respx.mock(assert_all_called=False, assert_all_mocked=True, using="httpx")
         self._router.route(host=EMBEDDED_HOST).mock(side_effect=self._bridge)
         self._router.route(host="receiver.embedded").mock(side_effect=self.receiver.handle)
-        self.capabilities = Capabilities(time=self.clock, pages=self.answer, faults=tuple(self.faults),
-                                         rate_limit=self)
+        self.capabilities = Capabilities(time=self.clock, pages=self.answer, rate_limit=self)
 
     def start(self) -> None:
         self._router.start()
