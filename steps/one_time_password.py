@@ -9,6 +9,11 @@ sees"): the run looks at each flow URL in its browser, or with a plain HTTP
 GET where that can judge (:mod:`sfc_conformance.suite.merchant_eyes`).  Where
 neither can — a browser-app flow and no browser — the scenario is n/a with
 the reason and the option that fixes it: never pass, never FAIL.
+
+A live open whose timing a busy machine spoiled (it reached the target
+outside the band it judges) is tried once more with a new flow URL, then is
+*not judged*, with the figures: never pass, never FAIL (profile, "Verdicts
+that do not bend").
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from sfc_conformance.core.otps import progression
 from sfc_conformance.core.windows import LATE_OPEN_BAND, LIVE_VALID_WITHIN
 from sfc_conformance.suite.merchant_eyes import Sight, changed_otp
-from sfc_conformance.suite.recorder import rule_ids
+from sfc_conformance.suite.recorder import not_judged, rule_ids
 from sfc_conformance.suite.world import Merchant, Suite
 
 
@@ -71,13 +77,24 @@ def _(sfc: Suite, merchant: Merchant) -> Sight:
     return opened
 
 
-# OTP-1, OTP-3, OTP-5 (again)
+# OTP-1, OTP-3, OTP-5
 @when("the merchant opens the flow URL straight away", target_fixture="opened")
+def _(sfc: Suite, merchant: Merchant) -> Sight:
+    return _judged(sfc.open_straight_away(merchant))
+
+
+# OTP-2 (an expired flow URL), OTP-5 (again)
 @when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> Sight:
-    opened = sfc.look(merchant.flow.url)
-    merchant.flow.opened_at = opened.opened_at
+def _(sfc: Suite, request: pytest.FixtureRequest, merchant: Merchant) -> Sight:
+    flow = merchant.flow
+    opened = sfc.look(flow.url)
+    flow.opened_at = opened.opened_at
+    if flow.due_at is not None and opened.opened_at is not None:  # live: how the expired open kept its time
+        came = (opened.opened_at - flow.received_at).total_seconds()
+        due = (flow.due_at - flow.received_at).total_seconds()
+        for rule in rule_ids(request.node):
+            sfc.note(rule, f"the expired open came {came:.2f} s after the start call's answer (due {due:.2f} s)")
     return _judged(opened)
 
 
@@ -105,16 +122,16 @@ def _(sfc: Suite, merchant: Merchant) -> Sight:
 
 @then("the flow opens")
 def _(sfc: Suite, request: pytest.FixtureRequest, merchant: Merchant, opened: Sight) -> None:
+    """OTP-1, OTP-3: a flow URL opened inside its window is not refused."""
     shown = _seen(sfc, request, opened)
     flow = merchant.flow
-    if sfc.target.capabilities.time is None and flow.opened_at is not None:  # real time: the live allowance
-        # OTP-2's live allowance: a link opened more than LIVE_VALID_WITHIN s after the start call was sent
-        # may fairly be refused, so a slow run proves nothing either way.
-        late = (flow.opened_at - flow.sent_at).total_seconds()
-        if late > LIVE_VALID_WITHIN:
-            pytest.skip(f"the flow URL was opened {late:.1f} s after the start call; "
-                        f"only <= {LIVE_VALID_WITHIN:g} s is judged live")
     after = f" {(flow.opened_at - flow.sent_at).total_seconds():.1f} s after the start call" if flow.opened_at else ""
+    answered = sfc.answered_after_start(flow, opened)
+    if opened.refused and answered is not None and answered > LIVE_VALID_WITHIN:
+        # OTP-2's live allowance: a link answered more than LIVE_VALID_WITHIN s after the start call was sent
+        # may fairly be refused, so this refusal proves nothing either way (the opens above retried once).
+        not_judged(f"the flow URL's refusal came {answered:.1f} s after the start call; only "
+                   f"<= {LIVE_VALID_WITHIN:g} s is judged live")
     if opened.refused:
         raise AssertionError(f"the flow URL was refused{after}, inside its 30 s window: {opened.reason}{shown}")
     assert opened.opens, f"the flow URL opened{after} did not show the flow: {opened.reason}{shown}"
@@ -130,9 +147,9 @@ def _(sfc: Suite, request: pytest.FixtureRequest, opened: Sight) -> None:
 
 @then("the one-time passwords never repeat and form no arithmetic progression")
 def _(merchant: Merchant) -> None:
-    otps = [flow.otp for flow in merchant.flows]
-    assert all(o and o.isdigit() for o in otps), f"not every flow URL carries a numeric otp: {otps}"
-    values = [int(o) for o in otps if o]
-    assert len(set(values)) == len(values), f"one-time passwords repeat: {otps}"
-    steps = {b - a for a, b in zip(values, values[1:], strict=False)}
-    assert len(steps) > 1, f"the one-time passwords step by {steps.pop()} every time: {otps}"
+    """OTP-6: no repeats, no progression (modulo 10^digits too: a counter that wraps)."""
+    otps = [flow.otp or "" for flow in merchant.flows]
+    assert all(o.isdigit() for o in otps), f"not every flow URL carries a numeric otp: {otps}"
+    assert len(set(otps)) == len(otps), f"one-time passwords repeat: {otps}"
+    found = progression(otps)
+    assert found is None, f"the one-time passwords {found}: {otps}"

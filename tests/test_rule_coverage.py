@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.feature import get_features
 
-from sfc_conformance.core.rules import CONSUMER_RULES, RULE_TAG, RULES, SUITE_RULES
+from sfc_conformance.core.rules import CONSUMER_RULES, NOT_BUILT, RULE_TAG, RULES, SUITE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT.parent / "shared" / "spec" / "sync-flow-profile.md"
@@ -23,8 +23,16 @@ def scenario_tags() -> list[tuple[str, set[str]]]:
 
 def test_every_rule_tags_at_least_one_scenario() -> None:
     tagged = {tag for _, tags in scenario_tags() for tag in tags}
-    missing = sorted(set(RULES) - tagged)
+    missing = sorted(set(RULES) - tagged - NOT_BUILT)
     assert not missing, f"rules with no scenario: {missing}"
+
+
+def test_a_rule_not_built_has_no_scenario_yet() -> None:
+    """The list of rules without scenarios stays exact: a rule that gains one leaves it."""
+    tagged = {tag for _, tags in scenario_tags() for tag in tags}
+    assert NOT_BUILT <= set(RULES), f"unknown rules said to be not built: {sorted(NOT_BUILT - set(RULES))}"
+    built = sorted(NOT_BUILT & tagged)
+    assert not built, f"rules said to be not built have scenarios now (take them off NOT_BUILT): {built}"
 
 
 def test_every_scenario_names_known_rules_with_their_level() -> None:
@@ -52,7 +60,7 @@ def _mentioned(rule_id: str, folder: Path) -> bool:
                if path.suffix in (".py", ".feature") and path.name != "faults.py")
 
 
-@pytest.mark.parametrize("rule_id", sorted(SUITE_RULES))
+@pytest.mark.parametrize("rule_id", sorted(set(SUITE_RULES) - NOT_BUILT))
 def test_grep_finds_every_rule_in_its_scenario_its_steps_and_the_sandbox(rule_id: str) -> None:
     """The README's promise: `grep -rn RULE-ID features steps src` lands on all three."""
     places = {"features": ROOT / "features", "steps": ROOT / "steps",

@@ -26,6 +26,7 @@ from sfc_conformance.core._resources import resource_dir
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.suite.options import add_arguments, given_by_args
+from sfc_conformance.suite.recorder import VerdictRecorder
 from sfc_conformance.suite.settings import OPTIONS, Settings, checked
 
 EXIT_FOR_PYTEST: dict[int, int] = {
@@ -36,6 +37,9 @@ EXIT_FOR_PYTEST: dict[int, int] = {
     pytest.ExitCode.USAGE_ERROR: 2,
     pytest.ExitCode.NO_TESTS_COLLECTED: 2,
 }
+# No MUST rule failed, but one was judged only in part, or not at all, though the target allows it (a
+# time-critical check a busy machine spoiled twice): the run cannot stand behind a pass.
+UNSURE_EXIT = 3
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,7 +126,7 @@ def run_scenarios(arguments: list[str], reports: ReportFiles, plugins: Sequence[
                   none: str = "") -> int:
     """pytest with ``arguments`` and ``plugins``, its reports staged; the command's exit code.
 
-    The reports are published only when rules ran (exit code 0 or 1); ``none`` is the usage
+    The reports are published only when rules ran (exit code 0, 1 or 3); ``none`` is the usage
     error for a run that collected no scenario.
     """
     try:
@@ -130,7 +134,10 @@ def run_scenarios(arguments: list[str], reports: ReportFiles, plugins: Sequence[
         if code == pytest.ExitCode.NO_TESTS_COLLECTED:
             raise UsageError(none or "no scenario was collected")
         exit_code = EXIT_FOR_PYTEST.get(int(code), 2)
-        if exit_code in (0, 1):  # rules ran: their verdict is worth a report
+        if exit_code == 0 and any(isinstance(plugin, VerdictRecorder) and plugin.verdict.unsure_musts()
+                                  for plugin in plugins):
+            exit_code = UNSURE_EXIT
+        if exit_code in (0, 1, UNSURE_EXIT):  # rules ran: their verdict is worth a report
             reports.publish()
             for written in reports.html + reports.junit:
                 print(f"report: {written}", flush=True)

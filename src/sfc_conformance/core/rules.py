@@ -25,6 +25,11 @@ class Rule:
         return self.level == "MUST"
 
 
+CUSTOMIZATION_SECTION = ('Flow customization (seed: "customize your flow"; Codat\'s "Customizing the Sync configuration '
+                         'flow"; OAS sync flow settings)')
+SYNC_HISTORY_SECTION = ('Sync history (OAS sync operations; seed §4 "the date and time of the last sync and the next '
+                        'one")')
+
 _TABLE = [
     ('URL-1', 'MUST', 'Start URL (seed §1)',
      'A valid start call answers 200 with `{"url": ...}`, an absolute http(s) URL.'),
@@ -49,7 +54,7 @@ _TABLE = [
     ('OTP-5', 'SHOULD', 'One-time password (seed §1, "One-time password")',
      'The OTP is single use: a second open of the same URL answers 401.'),
     ('OTP-6', 'SHOULD', 'One-time password (seed §1, "One-time password")',
-     'OTPs are unpredictable: over 20 calls, no repeats and no arithmetic progression.'),
+     'OTPs are unpredictable: over 20 calls, no repeats and no arithmetic progression (a progression modulo 10^digits — a counter that wraps — is one too).'),
     ('KEY-1', 'MUST', 'API key (OAS `auth_header`)',
      'Every API call without an `Authorization` header, with a wrong key, or with another scheme (`Bearer`) answers 401 with an `ErrorMessage` whose `statusCode` is 401, and changes nothing.'),
     ('KEY-2', 'MUST', 'API key (OAS `auth_header`)',
@@ -60,6 +65,8 @@ _TABLE = [
      'Repeating the start call for the same company creates no further connections.'),
     ('LINK-3', 'MUST', 'Authorization (seed §2)',
      'After the merchant authorizes, that connection is `Linked`; `linkUrl` and `created` are present.'),
+    ('LINK-4', 'MUST', 'Authorization (seed §2)',
+     '`POST /companies/{companyId}/connections` with a known `platformKey` creates one `PendingAuth` connection with that `integrationKey`, listed from then on; an unknown key or company is refused with 4xx and an `ErrorMessage` (404 for an unknown company).'),
     ('CONF-1', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
      'Before configuration `configured` is false.'),
     ('CONF-2', 'MUST', 'Configuration (seed §3, synchronization-schedule page)',
@@ -114,6 +121,26 @@ _TABLE = [
      'At the end of the flow the merchant sees a success page, or is redirected (3xx `Location`) to `redirectUrl` when one was given.'),
     ('FLOW-3', 'MUST', "Embedded sandbox only (the flow's own pages)",
      'For a configured merchant the flow opens on the settings page, which shows the last and the next sync date-time; the next one follows the schedule (daily at `syncHour` in `timeZone`).'),
+    ('CUST-1', 'MUST', CUSTOMIZATION_SECTION,
+     '`GET /sync/commerce/config/ui/text?locale=L` answers, for `en-us` and `fr-fr`, a `LocalizationInfo`: an object of text keys. A key\'s value is `{"text": ..., "required": ...}` as the OAS writes it; a bare string, as Codat\'s docs show it, is the same text (accept both readings). Without `locale`, or with another one, it answers 4xx with an `ErrorMessage`, never 2xx or 5xx.'),
+    ('CUST-2', 'MUST', CUSTOMIZATION_SECTION,
+     '`PATCH` on the same path with `{"K": "X"}` stores X for key K in locale L only: the next GET of L shows X for K and every other key unchanged; the other locale is unchanged. `""` stores an empty text; `null` restores K\'s default (its text before any change).'),
+    ('CUST-3', 'MUST', CUSTOMIZATION_SECTION,
+     '`POST /sync/commerce/config/ui/accounts/platform/{P}` `{"visibleAccounts": [...]}` sets which entries the flow offers for platform P; `GET /clients/{clientId}/config/ui/accounts/platform/{P}` answers what was set, every required entry included (required entries cannot be hidden); `[]` leaves exactly the required ones; absent or `null` shows them all. A change for P leaves every other platform as it was; a key that is not four lower-case letters is refused with 4xx.'),
+    ('CUST-4', 'MUST', CUSTOMIZATION_SECTION,
+     'Customization changes what the merchant sees, nothing else: a company\'s configuration (`GET /config/companies/{id}/sync/commerce`) is the same before and after any text or visibility change.'),
+    ('CUST-5', 'MUST', CUSTOMIZATION_SECTION,
+     'The merchant sees it: in a browser, wherever the flow marks a text key (`data-textkey="K"`, as Codat\'s flow does), it shows the stored text of the flow\'s locale, and an account entry hidden by CUST-3 is not offered while a required one always is. Without a browser, or on a flow that marks no text keys, `n/a` with the reason.'),
+    ('INT-1', 'SHOULD', 'Integrations (OAS)',
+     '`GET /config/integrations` lists integrations (`key`, `name`, `logoUrl`, `enabled`), paged as API-4 says, the commerce and accounting keys a run uses among them.'),
+    ('INT-2', 'SHOULD', 'Integrations (OAS)',
+     '`GET /config/integrations/{key}/branding` answers the `logo` and `button` images (absolute `src` URIs) of a listed key; an unknown key answers 404 with an `ErrorMessage`.'),
+    ('SYNC-1', 'MUST', SYNC_HISTORY_SECTION,
+     'Every sync a request starts (`…/sync/commerce/latest`, `…/sync/commerce/historic`) is listed from then on by `…/syncs/list/status`; the newest entry is what `…/syncs/latest/status` answers; each listed `syncId` answers `…/syncs/{syncId}/status` with the same `syncStatusCode`; an unknown `syncId` answers 404 with an `ErrorMessage`.'),
+    ('SYNC-2', 'MUST', SYNC_HISTORY_SECTION,
+     '`…/syncs/lastSuccessful/status` answers the newest listed sync whose code is a success (2000 or 2040), or 404 with an `ErrorMessage` when none succeeded; it never names a sync that started after the accounting connection was deleted.'),
+    ('SYNC-3', 'MUST', SYNC_HISTORY_SECTION,
+     'A date-range sync needs `dateRange.start` and `dateRange.finish` (date-times, start before finish): otherwise 400 with `validation.errors` and no sync started; a valid range answers a `SyncSummary` whose `syncDateRangeUtc` is that range.'),
 ]
 
 # The partner's webhook endpoint (profile v2, last section): the same events seen from the other side.
@@ -136,3 +163,11 @@ RULES: dict[str, Rule] = {rid: Rule(rid, level, section, sentence) for rid, leve
 # Which command judges a rule: `consumer` the partner's endpoint, `run` (its scenarios) everything else.
 CONSUMER_RULES: dict[str, Rule] = {rid: rule for rid, rule in RULES.items() if rule.section == CONSUMER_SECTION}
 SUITE_RULES: dict[str, Rule] = {rid: rule for rid, rule in RULES.items() if rid not in CONSUMER_RULES}
+
+# Rules of the profile the suite has no scenario for yet (profile v3 added them).  Their verdict is
+# "not built" with this reason, never pass; tests/test_rule_coverage.py keeps the list exact: a rule
+# leaves it when its first scenario is tagged.
+NOT_BUILT_REASON = "not built yet: the suite has no scenario for this rule of profile version 3"
+NOT_BUILT: frozenset[str] = frozenset({
+    "LINK-4", "CUST-1", "CUST-2", "CUST-3", "CUST-4", "CUST-5", "INT-1", "INT-2", "SYNC-1", "SYNC-2", "SYNC-3",
+})

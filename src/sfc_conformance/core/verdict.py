@@ -1,10 +1,26 @@
 """The per-rule verdict: what each rule's scenarios showed, as a table, details and a timeline.
 
-A rule FAILs when any of its scenarios failed (a MUST rule, or a SHOULD rule
-under ``--strict``); it is a warning when a SHOULD scenario failed without
-``--strict``; it passes when at least one scenario ran and none failed; it is
-"n/a" when every scenario was not applicable to the target (with the reason);
-"not run" when ``--tags`` left all its scenarios out.
+A scenario ends in one of five ways: it passed, failed (``FAIL``; ``warn`` for a
+SHOULD rule without ``--strict``), was not applicable to the target (``n/a``:
+the target cannot show it, e.g. a clock the suite cannot move), or was *not
+judged*: the target allows the check, but this run could not make it stand
+(a time-critical open that a busy machine made miss its band twice).
+
+A rule's verdict, from its scenarios (profile v3, "Verdicts that do not bend":
+a rule passes only when every scenario the target allows was judged):
+
+* ``FAIL`` when any scenario failed; ``warn`` when a SHOULD scenario did without ``--strict``;
+* ``pass`` when at least one passed and every other was n/a;
+* ``in part`` when some passed and some were not judged: never a plain pass; its note says
+  how much was judged and why the rest was not, e.g. ``pass (2 of 3 judged; the late open
+  came 29.4 s after the start call)``;
+* ``not judged`` when none passed and at least one was not judged;
+* ``n/a`` when every scenario was not applicable (with the reason);
+* ``not run`` when ``--tags`` left all its scenarios out; ``not built`` for a rule of the
+  profile the suite has no scenario for yet (:data:`~sfc_conformance.core.rules.NOT_BUILT`).
+
+A MUST rule ``in part`` or ``not judged`` fails nothing, but the run cannot
+stand behind it: ``sfc-conformance run`` exits 3 (:meth:`Verdict.unsure_musts`).
 
 The terminal prints :meth:`Verdict.table` and :meth:`Verdict.failures`; the
 HTML report (:mod:`sfc_conformance.report.page`) renders the same data.
@@ -16,10 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sfc_conformance.core.evidence import Screenshot
-from sfc_conformance.core.rules import RULES, Rule
+from sfc_conformance.core.rules import NOT_BUILT, NOT_BUILT_REASON, RULES, Rule
 
 PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
-STATUSES = (PASS, FAIL, WARN, NA, NOT_RUN)
+UNJUDGED, IN_PART, NOT_BUILT_STATUS = "not judged", "in part", "not built"
+STATUSES = (PASS, IN_PART, FAIL, WARN, UNJUDGED, NA, NOT_RUN, NOT_BUILT_STATUS)
+UNSURE = (IN_PART, UNJUDGED)  # statuses a run cannot stand behind: never a pass, never a failure
 
 
 @dataclass
@@ -27,8 +45,8 @@ class Outcome:
     """What one scenario showed about the rules it is tagged with."""
 
     scenario: str
-    status: str  # PASS, FAIL, WARN or NA
-    reason: str = ""  # NA: why the scenario does not apply to this target
+    status: str  # PASS, FAIL, WARN, NA or UNJUDGED
+    reason: str = ""  # NA: why the scenario does not apply to this target; UNJUDGED: why it could not be judged
     step: str = ""  # FAIL/WARN: the step that failed
     saw: str = ""  # FAIL/WARN: what the suite saw, secrets masked
     exchanges: tuple[str, ...] = ()  # FAIL/WARN: the scenario's last requests and answers, secrets masked
@@ -77,37 +95,57 @@ class Verdict:
     def status(self, rule_id: str) -> str:
         seen = [o.status for o in self.outcomes.get(rule_id, [])]
         if not seen:
-            return NOT_RUN
+            return NOT_BUILT_STATUS if rule_id in NOT_BUILT else NOT_RUN
         for status in (FAIL, WARN):
             if status in seen:
                 return status
-        return PASS if PASS in seen else NA
+        if PASS in seen:
+            return IN_PART if UNJUDGED in seen else PASS
+        return UNJUDGED if UNJUDGED in seen else NA
 
     def failed_musts(self) -> list[Rule]:
         """The rules that fail the run: every MUST that failed, and SHOULDs under ``--strict``."""
         return [rule for rule_id, rule in self.rules.items() if self.status(rule_id) == FAIL]
 
+    def unsure_musts(self) -> list[Rule]:
+        """The MUST rules the run cannot stand behind: judged only in part, or not at all, though the target
+        allows it (the run's timing was spoiled twice); they fail nothing, and pass nothing."""
+        return [rule for rule_id, rule in self.rules.items() if rule.must and self.status(rule_id) in UNSURE]
+
     @property
     def passed(self) -> bool:
         return not self.failed_musts()
 
+    def _reasons(self, rule_id: str, status: str) -> str:
+        return "; ".join(dict.fromkeys(o.reason for o in self.outcomes.get(rule_id, [])
+                                       if o.status == status and o.reason))
+
     def note(self, rule_id: str) -> str:
-        """The table's note: why a rule is n/a, or what the run noticed about it."""
-        outcomes = self.outcomes.get(rule_id, [])
-        if self.status(rule_id) == NA:
-            reasons = "; ".join(dict.fromkeys(o.reason for o in outcomes if o.reason))
-            if reasons:
-                return reasons
-        return "; ".join(self.notes.get(rule_id, []))
+        """The table's note: why a rule is n/a or not (wholly) judged, or what the run noticed about it."""
+        status = self.status(rule_id)
+        noticed = "; ".join(self.notes.get(rule_id, []))
+        if status == NOT_BUILT_STATUS:
+            return NOT_BUILT_REASON
+        if status == NA:
+            return self._reasons(rule_id, NA) or noticed
+        if status in UNSURE:
+            outcomes = self.outcomes.get(rule_id, [])
+            judged = sum(o.status == PASS for o in outcomes)
+            allowed = sum(o.status in (PASS, UNJUDGED) for o in outcomes)
+            why = self._reasons(rule_id, UNJUDGED)
+            said = (f"pass ({judged} of {allowed} judged; {why})" if status == IN_PART
+                    else f"not judged: {why}")
+            return f"{said}; {noticed}" if noticed else said
+        return noticed
 
     def scenarios_passed(self, rule_id: str) -> str:
         outcomes = self.outcomes.get(rule_id, [])
         return f"{sum(o.status == PASS for o in outcomes)}/{len(outcomes)}"
 
     def table(self) -> list[str]:
-        lines = [f"{'rule':<8} {'level':<6} {'verdict':<8} scenarios  note"]
+        lines = [f"{'rule':<8} {'level':<6} {'verdict':<10} scenarios  note"]
         for rule_id, rule in self.rules.items():
-            lines.append(f"{rule_id:<8} {rule.level:<6} {self.status(rule_id):<8} "
+            lines.append(f"{rule_id:<8} {rule.level:<6} {self.status(rule_id):<10} "
                          f"{self.scenarios_passed(rule_id):<10} {self.note(rule_id)}".rstrip())
         return lines
 

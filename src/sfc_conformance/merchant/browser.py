@@ -31,7 +31,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -109,6 +109,8 @@ class _Seen:
     in_flight: set[Request]
     navigations: list[Request]  # the main frame's document requests, in order
     last_activity: float
+    sent_at: dict[Request, float] = field(default_factory=dict)  # seconds since the epoch
+    answered_at: dict[Request, float] = field(default_factory=dict)
 
 
 class BrowserSession:
@@ -138,6 +140,7 @@ class BrowserSession:
     def _on_request(self, request: Request) -> None:
         seen = self._seen
         seen.requests.append(request)
+        seen.sent_at.setdefault(request, time.time())
         seen.in_flight.add(request)
         if request.redirected_from is not None:  # one hop of a redirect ends where the next begins
             seen.in_flight.discard(request.redirected_from)
@@ -147,7 +150,28 @@ class BrowserSession:
 
     def _on_response(self, response: Response) -> None:
         self._seen.answers[response.request] = response
+        self._seen.answered_at[response.request] = _answer_began(response.request, time.time())
         self._seen.last_activity = time.monotonic()
+
+    def hold_otp(self, otp: str, *, document_at: float, others_at: float) -> None:
+        """Hold every request carrying ``otp`` until its release time (seconds since the epoch): the main frame's
+        document until ``document_at``, any other until ``others_at``.
+
+        A time-critical open (OTP-1's late open) makes the OTP reach the target at its due time, not when a
+        busy machine got round to it: the page is ready before, and only the release waits.  A browser app's
+        own requests with the OTP come after its document; releasing the document ``others_at - document_at``
+        earlier lets them leave on time.
+        """
+        def hold(route: Route, request: Request) -> None:
+            if carries_otp(otp, request.url, request.headers, request.post_data_buffer):
+                release = document_at if request.is_navigation_request() else others_at
+                wait = release - time.time()
+                if wait > 0:
+                    time.sleep(wait)  # this page's own thread waits; nothing else of the run is behind it
+                self._seen.sent_at[request] = time.time()
+            route.fallback()
+
+        self.page.route("**/*", hold)
 
     def _on_finished(self, request: Request) -> None:
         self._seen.in_flight.discard(request)
@@ -210,7 +234,8 @@ class BrowserSession:
                 # all_headers() asks the browser for what it really sent (cookies too): only worth it here.
                 carried = carries_otp(otp, request.url, _all_headers(request), None)
             found.append(PageRequest(request.method, request.url, request.resource_type, status, carried, failure,
-                                     navigation=request in seen.navigations))
+                                     navigation=request in seen.navigations, sent_at=seen.sent_at.get(request),
+                                     answered_at=seen.answered_at.get(request)))
         return tuple(found)
 
     @property
@@ -292,6 +317,18 @@ _VISIBLE_JS = """() => {
   return {text, shown};
 }"""
 _VALUES_JS = """() => [...document.querySelectorAll("input,textarea")].map((e) => e.value).join("\\n")"""
+
+
+def _answer_began(request: Request, seen_at: float) -> float:
+    """When the answer to ``request`` began, in seconds since the epoch: the browser's own timing where it is
+    plausible, else when this thread saw it (later, on a busy machine: never earlier than the truth)."""
+    try:
+        timing = request.timing
+        began = (timing["startTime"] + timing["responseStart"]) / 1000
+    except Exception:  # noqa: BLE001 - no timing: what this thread saw
+        return seen_at
+    sent = timing["startTime"] / 1000
+    return began if timing["responseStart"] >= 0 and sent <= began <= seen_at else seen_at
 
 
 def _first_line(error: BaseException) -> str:

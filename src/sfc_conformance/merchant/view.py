@@ -88,6 +88,10 @@ class PageRequest:
     carries_otp: bool
     failure: str = ""  # why there was no answer
     navigation: bool = False  # a document request of the page's main frame
+    # When it left and when its answer began, in seconds since the epoch (None: not known).  A time-critical
+    # open judges when the OTP reached the target by these: it arrived between the two.
+    sent_at: float | None = None
+    answered_at: float | None = None
 
     @property
     def shown(self) -> str:

@@ -45,7 +45,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -64,6 +64,7 @@ from sfc_conformance.merchant.browser import (
     find_browser,
 )
 from sfc_conformance.merchant.browser_thread import BrowserThread
+from sfc_conformance.merchant.punctual import PunctualOpener, Timed
 from sfc_conformance.merchant.view import (
     Judged,
     MerchantView,
@@ -116,6 +117,8 @@ class Sight(Judged):
     screenshots: tuple[Screenshot, ...] = ()
     document: str = ""  # the page's HTML: as received (plain GET) or as the browser drew it
     opened_at: datetime | None = None  # when it was opened, on the run's clock (None: it was not)
+    # When the answer that judged it had come (None: not known): the OTP reached the target between the two.
+    answered_at: datetime | None = None
 
 
 def _plain_detail(view: PlainView) -> str:
@@ -158,6 +161,7 @@ class MerchantEyes:
                 path = find_browser(None, {})  # the first on PATH: SFC_BROWSER was read with the options
             except BrowserUnavailable as error:
                 self._why_none = str(error)
+        self._timeout = settings.timeout
         self._browser = BrowserThread(path, timeout=settings.timeout,
                                       quiet=ROUTED_QUIET if self.route else DEFAULT_QUIET) if path else None
         self._plain: PlainVerdict | None = None
@@ -227,11 +231,20 @@ class MerchantEyes:
                 return opened_at, view, _drawn(tab), _title(tab)
 
         opened_at, view, document, title = browser.call(job)
+        return self._browser_sight(url, view, document, title, opened_at, self._clock.now())
+
+    def _browser_sight(self, url: str, view: MerchantView, document: str, title: str, opened_at: datetime,
+                       answered_at: datetime) -> Sight:
         shots: tuple[Screenshot, ...] = ()
         if view.screenshot is not None:  # "refusal page: Link expired": the judgement, and the page's own title
             caption = f"{view.screenshot.caption}: {title}" if title else view.screenshot.caption
             shots = (dataclasses.replace(view.screenshot, caption=caption),)
-        return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document, opened_at)
+        return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document, opened_at,
+                     answered_at)
+
+    def _plain_sight(self, view: PlainView, opened_at: datetime, answered_at: datetime) -> Sight:
+        return Sight(view.url, view.judgement, redact(view.reason), self.seen_with, _plain_detail(view),
+                     document=view.document, opened_at=opened_at, answered_at=answered_at)
 
     def _plainly(self, url: str) -> Sight:
         verdict = self.probe(url)
@@ -239,8 +252,24 @@ class MerchantEyes:
             return Sight(url, None, self.not_judged(verdict), self.seen_with)
         opened_at = self._clock.now()
         view = plain_open(url, self._http)
-        return Sight(url, view.judgement, redact(view.reason), self.seen_with, _plain_detail(view),
-                     document=view.document, opened_at=opened_at)
+        return self._plain_sight(view, opened_at, self._clock.now())
+
+    # -- time-critical opens ----------------------------------------------------------
+
+    def punctual(self) -> PunctualOpener:
+        """A looker of its own for opens that must happen at their due time (OTP-1's late open): a browser of its
+        own if the run has one, else plain GETs from a thread of its own.  The caller closes it."""
+        browser = self._browser
+        return PunctualOpener(self._http, browser=browser.executable if browser is not None else None,
+                              timeout=self._timeout, snapshot=lambda tab: (_drawn(tab), _title(tab)))
+
+    def sight_of(self, timed: Timed) -> Sight:
+        """A time-critical open as the run judges it, timed by when the OTP reached the target."""
+        opened_at = datetime.fromtimestamp(timed.first_sent, UTC)
+        answered_at = datetime.fromtimestamp(timed.last_answered, UTC)
+        if isinstance(timed.view, MerchantView):
+            return self._browser_sight(timed.view.url, timed.view, timed.drawn, timed.title, opened_at, answered_at)
+        return self._plain_sight(timed.view, opened_at, answered_at)
 
     def probe(self, url: str) -> PlainVerdict:
         """Whether a plain GET can judge this target's flow URLs, found once with ``url`` with its OTP changed.

@@ -17,7 +17,7 @@ whatever the target echoed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import pytest
 
@@ -25,7 +25,7 @@ from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.rules import RULE_TAG, Rule
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.core.verdict import FAIL, NA, PASS, WARN, Outcome, RunFacts, ScenarioRun, Verdict
+from sfc_conformance.core.verdict import FAIL, NA, PASS, UNJUDGED, WARN, Outcome, RunFacts, ScenarioRun, Verdict
 
 LEVEL_MARKERS = {
     "must": "the scenario checks a MUST rule: failing it fails the run",
@@ -38,6 +38,16 @@ class Shown(Protocol):
 
     @property
     def shown(self) -> str: ...
+
+
+class NotJudged(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """A check the target allows that this run could not make stand (a time-critical open that missed its band
+    twice): the scenario is *not judged*, which is neither n/a nor a pass (profile, "Verdicts that do not bend")."""
+
+
+def not_judged(reason: str) -> NoReturn:
+    """End the scenario as not judged, with the reason and the figures (:class:`NotJudged`)."""
+    raise NotJudged(reason)
 
 
 def register_markers(config: pytest.Config, markers: dict[str, str], rules: dict[str, Rule]) -> None:
@@ -164,7 +174,8 @@ class VerdictRecorder:
             outcome = self._failure(item, call, name, FAIL)
         elif report.skipped and report.when in ("setup", "call"):
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            outcome = Outcome(name, NA, reason=redact(reason.removeprefix("Skipped: ")))
+            judged = call.excinfo is None or not call.excinfo.errisinstance(NotJudged)
+            outcome = Outcome(name, NA if judged else UNJUDGED, reason=redact(reason.removeprefix("Skipped: ")))
         elif report.when == "call" and report.passed:
             outcome = Outcome(name, PASS)
         if outcome is not None:
@@ -213,3 +224,7 @@ class VerdictRecorder:
         write(f"rules: {self.verdict.summary()}")
         if failed:
             write(f"FAILED: {', '.join(r.id for r in failed)}")
+        unsure = self.verdict.unsure_musts()
+        if unsure and not failed:
+            write(f"NOT WHOLLY JUDGED: {', '.join(r.id for r in unsure)} (sfc-conformance run exits 3: "
+                  "no MUST rule failed, but the run cannot stand behind these)")

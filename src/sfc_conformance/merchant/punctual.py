@@ -1,0 +1,148 @@
+"""Time-critical opens of a flow URL, made at their due time whatever else the run is doing.
+
+OTP-1's late open must reach the target 20–28 s after the start call was sent
+(profile, OTP-1 and "Verdicts that do not bend").  An open that waits behind
+other work of the run lands outside that band, and proves nothing.  So a
+:class:`PunctualOpener` has a looker of its own, made ready ahead of time and
+doing nothing else:
+
+* with a browser, a Chromium of its own in a thread of its own, its page open
+  before the due time; every request carrying the OTP is held by the page and
+  released at the due time (:meth:`~sfc_conformance.merchant.browser.BrowserSession.hold_otp`);
+* without one, a thread that sleeps until the due time and then sends one plain GET.
+
+Each open is reported with *when* the OTP reached the target: no earlier
+than the first request carrying it left, no later than the last one's
+answer began (:class:`Timed`).  The caller judges the band from those two
+times, never from when it asked.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from sfc_conformance.merchant.browser import BrowserSession, MerchantBrowser
+from sfc_conformance.merchant.browser_thread import BrowserThread
+from sfc_conformance.merchant.view import MerchantView, PlainView, otp_of, plain_open
+
+if TYPE_CHECKING:
+    import httpx
+
+T = TypeVar("T")
+
+# A browser app's own requests with the OTP follow its document by a spell measured on a rehearsal (a flow
+# URL with its OTP changed, which every target refuses); the document leaves that much earlier, with room.
+LEAD_ROOM = 1.5
+LEAD_MARGIN = 0.2  # seconds
+PREROLL = 0.5  # seconds: the navigation starts this much before the document's release, then waits in the page
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A time-critical open: what was seen, and when the OTP reached the target (seconds since the epoch)."""
+
+    view: MerchantView | PlainView
+    first_sent: float  # the first request carrying the OTP left no earlier than this
+    last_answered: float  # the last one's answer began no later than this
+    drawn: str = ""  # the page as the browser drew it ("" for a plain GET)
+    title: str = ""
+
+    @property
+    def spread(self) -> float:
+        """From the first request with the OTP leaving to the last one's answer: a browser app's lead."""
+        return max(0.0, self.last_answered - self.first_sent)
+
+
+def _in_thread(job: Callable[[], T]) -> T:
+    """``job`` in a fresh thread of its own (not one a busy pool may have queued), its result or exception."""
+    done: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(job())
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            done.set_exception(error)
+
+    threading.Thread(target=run, name="sfc-punctual", daemon=True).start()
+    return done.result()
+
+
+def _bracket(view: MerchantView, started: float, ended: float) -> tuple[float, float]:
+    carrying = [r for r in view.requests if r.carries_otp]
+    sent = [r.sent_at for r in carrying if r.sent_at is not None]
+    answered = [r.answered_at for r in carrying if r.answered_at is not None]
+    return (min(sent) if sent else started), (max(answered) if answered and len(answered) == len(carrying)
+                                              else ended)
+
+
+class PunctualOpener:
+    """Opens flow URLs at given times with a looker of its own; :meth:`close` when done."""
+
+    def __init__(self, http: httpx.Client, *, browser: str | None = None, timeout: float = 15.0,
+                 quiet: float = 0.5, snapshot: Callable[[BrowserSession], tuple[str, str]] | None = None) -> None:
+        self._http = http
+        self._timeout = timeout
+        self._browser = BrowserThread(browser, timeout=timeout, quiet=quiet) if browser else None
+        self._drawn = snapshot or (lambda tab: ("", ""))
+
+    @property
+    def in_browser(self) -> bool:
+        return self._browser is not None
+
+    def warm(self) -> None:
+        """Start the browser now, long before anything is due (it takes a second or two, more when busy)."""
+        if self._browser is not None:
+            self._browser.start()
+
+    def rehearse(self, url: str) -> float:
+        """The lead a browser app needs: from its document leaving to its last request with the OTP answered,
+        measured on ``url`` as the browser opens it now (pass one every target refuses).  0 without a browser,
+        or for a flow whose only request with the OTP is its document."""
+        if self._browser is None:
+            return 0.0
+        timed = self._browser.call(lambda chromium: self._open(chromium, url, time.time(), time.time()))
+        return timed.spread * LEAD_ROOM + LEAD_MARGIN if timed.spread > LEAD_MARGIN / 2 else 0.0
+
+    def lead_after(self, timed: Timed, lead: float) -> float:
+        """The lead for the next try, once ``timed`` showed how long this flow's requests with the OTP took now."""
+        if self._browser is None:
+            return 0.0
+        return max(lead, timed.spread * LEAD_ROOM + LEAD_MARGIN) if timed.spread > LEAD_MARGIN / 2 else lead
+
+    def open_at(self, url: str, due: float, *, lead: float = 0.0) -> Timed:
+        """Open ``url`` so that the OTP reaches the target at ``due`` (seconds since the epoch); a browser app's
+        document leaves ``lead`` s earlier.  Returns once the open is judged."""
+        if self._browser is not None:
+            return self._browser.call(lambda chromium: self._open(chromium, url, due - lead, due))
+
+        def plainly() -> Timed:
+            wait = due - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            started = time.time()
+            view = plain_open(url, self._http, timeout=self._timeout)
+            return Timed(view, started, time.time())
+
+        return _in_thread(plainly)
+
+    def _open(self, chromium: MerchantBrowser, url: str, document_at: float, others_at: float) -> Timed:
+        with chromium.session() as tab:  # the context and page are ready before the release
+            tab.hold_otp(otp_of(url), document_at=document_at, others_at=others_at)
+            wait = document_at - PREROLL - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            started = time.time()
+            view = tab.open(url)
+            ended = time.time()
+            first, last = _bracket(view, started, ended)
+            drawn, title = self._drawn(tab)
+            return Timed(view, first, last, drawn, title)
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
