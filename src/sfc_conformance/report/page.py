@@ -23,10 +23,13 @@ from sfc_conformance.core.rules import Rule
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.core.verdict import (
     FAIL,
+    IN_PART,
     NA,
+    NOT_BUILT_STATUS,
     NOT_RUN,
     PASS,
     STATUSES,
+    UNJUDGED,
     WARN,
     Outcome,
     RunFacts,
@@ -59,6 +62,8 @@ pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px
          font-size: 12px; font-weight: 600; color: #fff; }
 .badge.pass { background: var(--pass); } .badge.FAIL { background: var(--fail); }
 .badge.warn { background: var(--warn); } .badge.na, .badge.not-run { background: var(--na); }
+.badge.in-part, .badge.not-judged { background: var(--warn); } .badge.not-built { background: var(--na); }
+.banner.unsure { background: #fff8c5; border-color: #eac54f; } .banner.unsure .big { color: var(--warn); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { font-size: 12.5px; color: #57606a; font-weight: 600; }
@@ -101,7 +106,8 @@ def _prose(value: str) -> str:
 
 
 def _css_class(status: str) -> str:
-    return {NA: "na", NOT_RUN: "not-run"}.get(status, status)
+    return {NA: "na", NOT_RUN: "not-run", IN_PART: "in-part", UNJUDGED: "not-judged",
+            NOT_BUILT_STATUS: "not-built"}.get(status, status)
 
 
 def _badge(status: str) -> str:
@@ -131,6 +137,9 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
         headline = _rule_list("not met", verdict.failed_musts())
     else:
         headline = "every MUST rule that ran holds" if warned else "every rule that ran holds"
+    unsure = verdict.unsure_musts()
+    if passed and unsure:
+        headline = _rule_list("judged only in part or not at all (MUST; exit code 3)", unsure)
     if warned:
         headline += "; " + _rule_list("warned (SHOULD)", warned)
     counts = "".join(f"<span>{_badge(status)} {number}</span>" for status, number in verdict.counts().items()
@@ -149,10 +158,17 @@ def _banner(verdict: Verdict, facts: RunFacts) -> str:
         facts_line.append(f"<span>tags: {_text(facts.tags)}</span>")
     if facts.merchant_view:
         facts_line.append(f"<span>merchant's side seen with: {_text(facts.merchant_view)}</span>")
-    return (f'<div class="banner {"pass" if passed else "fail"}" id="verdict">'
-            f'<div class="big">{"PASS" if passed else "FAIL"}</div>'
+    word = _headline_word(verdict)
+    css = {"PASS": "pass", "FAIL": "fail"}.get(word, "unsure")
+    return (f'<div class="banner {css}" id="verdict"><div class="big">{word}</div>'
             f'<div><div>{headline}</div><div class="counts">{counts}</div></div></div>'
             f'<div class="facts">{"".join(facts_line)}</div>')
+
+
+def _headline_word(verdict: Verdict) -> str:
+    if not verdict.passed:
+        return "FAIL"
+    return "NOT WHOLLY JUDGED" if verdict.unsure_musts() else "PASS"
 
 
 def _housekeeping(facts: RunFacts) -> str:
@@ -296,7 +312,7 @@ def _timeline_row(run: ScenarioRun, first: float, span: float) -> str:
 
 def render(verdict: Verdict, facts: RunFacts) -> str:
     """The whole page, as one string."""
-    title = f"sfc-conformance: {'PASS' if verdict.passed else 'FAIL'} ({facts.what})"
+    title = f"sfc-conformance: {_headline_word(verdict)} ({facts.what})"
     legend = ", ".join(f"{_badge(s)}" for s in STATUSES if s != PASS)
     return "\n".join([
         "<!doctype html>",
@@ -307,7 +323,9 @@ def render(verdict: Verdict, facts: RunFacts) -> str:
         _banner(verdict, facts),
         _rules_table(verdict),
         f"<p class=muted>Besides {_badge(PASS)}: {legend} — a warning is a SHOULD rule not met "
-        "(--strict makes it fail); n/a cannot be seen on this target; not run was left out by --tags.</p>",
+        "(--strict makes it fail); in part: some scenarios the target allows were not judged (the note says "
+        "why); not judged: none was; n/a cannot be seen on this target; not run was left out by --tags; "
+        "not built: the suite has no scenario for the rule yet.</p>",
         _not_met(verdict),
         _evidence(verdict),
         _timeline(verdict),

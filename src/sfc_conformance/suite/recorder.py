@@ -45,9 +45,13 @@ class NotJudged(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     twice): the scenario is *not judged*, which is neither n/a nor a pass (profile, "Verdicts that do not bend")."""
 
 
+NOT_JUDGED_PREFIX = "not judged: "
+
+
 def not_judged(reason: str) -> NoReturn:
-    """End the scenario as not judged, with the reason and the figures (:class:`NotJudged`)."""
-    raise NotJudged(reason)
+    """End the scenario as not judged, with the reason and the figures (:class:`NotJudged`); pytest's own
+    report (the terminal's skip line, JUnit's ``<skipped message>``) says "not judged: …"."""
+    raise NotJudged(NOT_JUDGED_PREFIX + reason)
 
 
 def register_markers(config: pytest.Config, markers: dict[str, str], rules: dict[str, Rule]) -> None:
@@ -174,8 +178,16 @@ class VerdictRecorder:
             outcome = self._failure(item, call, name, FAIL)
         elif report.skipped and report.when in ("setup", "call"):
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            judged = call.excinfo is None or not call.excinfo.errisinstance(NotJudged)
-            outcome = Outcome(name, NA if judged else UNJUDGED, reason=redact(reason.removeprefix("Skipped: ")))
+            reason = redact(reason.removeprefix("Skipped: "))
+            if call.excinfo is not None and call.excinfo.errisinstance(NotJudged):
+                said = redact(str(call.excinfo.value))  # "not judged: …", as the terminal and JUnit show it
+                if isinstance(report.longrepr, tuple):
+                    report.longrepr = (*report.longrepr[:2], said)
+                # JUnit shows a skipped test case either way: the property tells a not-judged one from n/a.
+                item.user_properties.append(("judged", "no"))
+                outcome = Outcome(name, UNJUDGED, reason=said.removeprefix(NOT_JUDGED_PREFIX))
+            else:
+                outcome = Outcome(name, NA, reason=reason)
         elif report.when == "call" and report.passed:
             outcome = Outcome(name, PASS)
         if outcome is not None:
