@@ -10,7 +10,6 @@ Deliveries wait at most ``--timeout 0.3`` here: the slow consumer costs no 20 s.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import subprocess
@@ -28,28 +27,26 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from sfc_conformance import __version__
-from sfc_conformance.commands import cli
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import MAX_DELIVERIES
 from sfc_conformance.consumer.faults import FAULTS
 from sfc_conformance.core.rules import CONSUMER_RULES, RULES
 from sfc_conformance.core.secrets import Secret, disguises
+from tests.helpers import COMMAND, call, child_environment, one_line_error, refused, verdict_table
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = ["--timeout", "0.3"]
 
 
 def check(capsys: pytest.CaptureFixture[str], url: str, *options: str) -> tuple[int, str, str]:
-    code = cli.main(["consumer", "--url", url, *FAST, *options])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return call(capsys, "consumer", "--url", url, *FAST, *options)
 
 
 def verdicts(out: str) -> dict[str, str]:
-    """Rule id -> verdict, from the verdict table."""
-    found = dict(re.findall(r"^(PWH-\d)\s+(?:MUST|SHOULD)\s+(pass|FAIL|warn|n/a|not run)\b", out, re.MULTILINE))
-    assert set(found) == set(CONSUMER_RULES), out
-    return found
+    """Rule id -> verdict, from the verdict table: the partner endpoint's rules, every one of them."""
+    table = verdict_table(out)
+    assert set(table) == set(CONSUMER_RULES), out
+    return {rule: row.verdict for rule, row in table.items()}
 
 
 def sent(out: str) -> int:
@@ -149,7 +146,7 @@ def test_reports_carry_the_consumer_rules(capsys: pytest.CaptureFixture[str], se
     assert code == 1
     assert f"report: {reports / 'report.html'}" in out and f"report: {junit}" in out
     page = (reports / "report.html").read_text(encoding="utf-8")
-    assert '<tr class="section"><td colspan="6">The partner&#x27;s webhook endpoint</td></tr>' in page
+    assert '<tr class="section"><td colspan="6">The partner&#39;s webhook endpoint</td></tr>' in page
     for rule_id in RULES:
         assert (f'id="row-{rule_id}"' in page) == (rule_id in CONSUMER_RULES), rule_id
     assert 'id="rule-PWH-2"' in page and "without signature headers was accepted" in page
@@ -189,13 +186,10 @@ def test_the_secret_stays_out_of_every_output(capsys: pytest.CaptureFixture[str]
 
 def refused_before_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, says: str) -> str:
     reports = tmp_path / "reports"
-    code, out, err = check(capsys, url, "--report-dir", str(reports))
-    assert code == 2, out + err
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("sfc-conformance: ") and says in lines[0], err
+    line = one_line_error(*check(capsys, url, "--report-dir", str(reports)))
+    assert says in line, line
     assert not reports.exists()
-    return lines[0]
+    return line
 
 
 def test_nothing_listening(capsys: pytest.CaptureFixture[str], tmp_path: Path, closed_port: int) -> None:
@@ -241,19 +235,15 @@ def test_a_plain_text_acknowledgement_is_no_web_page(capsys: pytest.CaptureFixtu
     (["--serve", "--fault", "accepts-everything"], "invalid choice: 'accepts-everything'"),
 ])
 def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
-    code = cli.main(["consumer", *argv])
-    _, err = capsys.readouterr()
-    assert code == 2 and len(err.splitlines()) == 1 and says in err, err
+    assert says in refused(capsys, "consumer", *argv)
 
 
 # -- the command line end to end --------------------------------------------------------------------------
 
 def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> None:
     """``consumer --serve`` in its own process, stopped with Ctrl-C's signal; the tox script drives both."""
-    command = [sys.executable, "-m", "sfc_conformance", "consumer", "--serve", "--port", "0",
-               "--fault", "accepts-stale-timestamp"]
-    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("SFC_")},
-                   "SFC_WEBHOOK_SECRET": consumer_secret}
+    command = [*COMMAND, "consumer", "--serve", "--port", "0", "--fault", "accepts-stale-timestamp"]
+    environment = child_environment(SFC_WEBHOOK_SECRET=consumer_secret)
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=environment) as process, contextlib.ExitStack() as stop:
 
@@ -287,9 +277,8 @@ def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> N
 
 
 def test_run_points_the_consumer_rules_at_the_consumer_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["run", "--tags", "URL-1 or PWH-2"]) == 2
-    err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and "names PWH-2" in err and "sfc-conformance consumer --url URL" in err
+    line = refused(capsys, "run", "--tags", "URL-1 or PWH-2")
+    assert "names PWH-2" in line and "sfc-conformance consumer --url URL" in line
 
 
 def test_run_never_collects_the_consumer_scenarios() -> None:

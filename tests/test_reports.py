@@ -12,7 +12,6 @@ import html
 import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml, Properties
 
-from sfc_conformance.commands import cli
 from sfc_conformance.core.clock import ManualClock
 from sfc_conformance.core.evidence import PNG_SIGNATURE, Screenshot
 from sfc_conformance.core.rules import CONSUMER_RULES, RULES, SUITE_RULES
@@ -29,6 +27,7 @@ from sfc_conformance.core.verdict import FAIL, NA, PASS, WARN, Outcome, RunFacts
 from sfc_conformance.report.files import atomic_write
 from sfc_conformance.report.page import render
 from sfc_conformance.suite.progress import countdown
+from tests.helpers import in_child, refused
 
 FAULTS = ("wrong-total-results", "otp-reusable")  # API-4 (MUST) fails, OTP-5 (SHOULD) warns
 
@@ -36,10 +35,7 @@ FAULTS = ("wrong-total-results", "otp-reusable")  # API-4 (MUST) fails, OTP-5 (S
 @pytest.fixture(scope="module")
 def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     reports = tmp_path_factory.mktemp("run") / "reports" / "nested"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--report-dir", str(reports),
-                           *[a for fault in FAULTS for a in ("--sandbox-fault", fault)]],
-                          capture_output=True, text=True, timeout=300, env=environment)
+    done = in_child("run", "--report-dir", str(reports), *[a for fault in FAULTS for a in ("--sandbox-fault", fault)])
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     return done, reports
 
@@ -132,8 +128,8 @@ def test_the_html_report(faulty_run: tuple[subprocess.CompletedProcess[str], Pat
         assert f'<tr class="section"><td colspan="6">{shown}</td></tr>' in page, section
     failure = page[page.index('id="rule-API-4"'):]
     assert "Then the page holds" in failure and "totalResults is 3, not 2" in failure
-    assert re.search(r"curl -X GET &#x27;http://sandbox\.embedded/companies/[^&]+/connections\?page=\d+&amp;"
-                     r"pageSize=\d+&#x27; -H &#x27;authorization: Basic \*{10}&#x27;", failure)
+    assert re.search(r"curl -X GET &#39;http://sandbox\.embedded/companies/[^&]+/connections\?page=\d+&amp;"
+                     r"pageSize=\d+&#39; -H &#39;authorization: Basic \*{10}&#39;", failure)
     assert "<h2>Timeline</h2>" in page
     assert page.count('<td class="bar">') > 40
 
@@ -258,39 +254,27 @@ def test_screenshot_captions_and_addresses_are_masked() -> None:
 # -- report files ---------------------------------------------------------------------------------
 
 
-def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert len(err.splitlines()) == 1 and "Traceback" not in err
-    return code, err.strip()
-
-
 def test_a_report_dir_under_a_file_is_refused_up_front(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    code, line = call(capsys, "run", "--report-dir", str(blocker / "reports"))
-    assert code == 2
+    line = refused(capsys, "run", "--report-dir", str(blocker / "reports"))
     assert line == (f"sfc-conformance: cannot write --report-dir {blocker / 'reports'}: "
                     f"{blocker} is a file, not a folder")
-    code, line = call(capsys, "run", "--report-dir", str(blocker))
-    assert code == 2 and line.endswith("it is a file, not a folder")
+    assert refused(capsys, "run", "--report-dir", str(blocker)).endswith("it is a file, not a folder")
 
 
 def test_a_report_dir_that_cannot_be_written_is_refused_up_front(capsys: pytest.CaptureFixture[str]) -> None:
     # /sys refuses new files even to root, for whom permission bits mean nothing.
-    code, line = call(capsys, "run", "--report-dir", "/sys/sfc-conformance-reports")
-    assert code == 2
+    line = refused(capsys, "run", "--report-dir", "/sys/sfc-conformance-reports")
     assert line.startswith("sfc-conformance: cannot write --report-dir /sys/sfc-conformance-reports: /sys is not "
                            "writable (")
     assert not Path("/sys/sfc-conformance-reports").exists()
 
 
 def test_junitxml_needs_an_existing_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, line = call(capsys, "run", "--junitxml", str(tmp_path / "missing" / "junit.xml"))
-    assert code == 2 and f"there is no folder {tmp_path / 'missing'}" in line
-    code, line = call(capsys, "run", "--junitxml", str(tmp_path))
-    assert code == 2 and line.endswith("it is a folder")
+    line = refused(capsys, "run", "--junitxml", str(tmp_path / "missing" / "junit.xml"))
+    assert f"there is no folder {tmp_path / 'missing'}" in line
+    assert refused(capsys, "run", "--junitxml", str(tmp_path)).endswith("it is a folder")
 
 
 def test_atomic_write_replaces_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
