@@ -30,13 +30,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.rules import NOT_BUILT, NOT_BUILT_REASON, RULES, Rule
 
-PASS, FAIL, WARN, NA, NOT_RUN = "pass", "FAIL", "warn", "n/a", "not run"
-UNJUDGED, IN_PART, NOT_BUILT_STATUS = "not judged", "in part", "not built"
-STATUSES = (PASS, IN_PART, FAIL, WARN, UNJUDGED, NA, NOT_RUN, NOT_BUILT_STATUS)
+
+class Status(StrEnum):
+    """How a scenario ended, or what a rule's scenarios add up to (the module's docstring says how)."""
+
+    PASS = "pass"
+    IN_PART = "in part"
+    FAIL = "FAIL"
+    WARN = "warn"
+    UNJUDGED = "not judged"
+    NA = "n/a"
+    NOT_RUN = "not run"
+    NOT_BUILT = "not built"
+
+
+PASS, IN_PART, FAIL, WARN = Status.PASS, Status.IN_PART, Status.FAIL, Status.WARN
+UNJUDGED, NA, NOT_RUN, NOT_BUILT_STATUS = Status.UNJUDGED, Status.NA, Status.NOT_RUN, Status.NOT_BUILT
+STATUSES = tuple(Status)
 UNSURE = (IN_PART, UNJUDGED)  # statuses a run cannot stand behind: never a pass, never a failure
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
@@ -28,7 +29,16 @@ import httpx
 from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.secrets import redact
 
-OPENS, REFUSED, UNDECIDED = "opens", "refused", "undecided"
+
+class Judgement(StrEnum):
+    """What the merchant met on opening a flow URL (profile, "What the merchant sees")."""
+
+    OPENS = "opens"  # the flow's first screen, no 401
+    REFUSED = "refused"  # a 401: the document's own, or one of the page's requests with the OTP
+    UNDECIDED = "undecided"  # neither: an error page, no answer, an empty page
+
+
+OPENS, REFUSED, UNDECIDED = Judgement.OPENS, Judgement.REFUSED, Judgement.UNDECIDED
 
 
 class Judged:

@@ -60,9 +60,12 @@ def _prose(value: str) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(redact(str(value))))))
 
 
+_CSS_CLASSES: dict[str, str] = {NA: "na", NOT_RUN: "not-run", IN_PART: "in-part", UNJUDGED: "not-judged",
+                                 NOT_BUILT_STATUS: "not-built"}
+
+
 def _css_class(status: str) -> str:
-    return {NA: "na", NOT_RUN: "not-run", IN_PART: "in-part", UNJUDGED: "not-judged",
-            NOT_BUILT_STATUS: "not-built"}.get(status, status)
+    return _CSS_CLASSES.get(status, str(status))
 
 
 def _when(moment: datetime) -> str:
