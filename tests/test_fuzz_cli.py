@@ -102,6 +102,16 @@ def test_the_embedded_sandbox_with_a_fault(capsys: pytest.CaptureFixture[str]) -
     assert "FAIL KEY-1 (MUST) POST /companies: A request with no Authorization header was not refused" in out
 
 
+def test_a_should_rule_found_broken_warns_and_fails_only_a_strict_run(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ("fuzz", "--sandbox-fault", "javascript-redirect-accepted", "--max-examples", "1")
+    code, out, _ = call(capsys, *argv)
+    assert code == 0, out
+    assert "warn URL-5 (SHOULD) GET /config/sync/commerce/{commerceKey}/{accountingKey}/start: " in out
+    assert out.splitlines()[-1].endswith("no failure found; 1 warning(s) under SHOULD rules URL-5")
+    code, out, _ = call(capsys, *argv, "--strict")
+    assert code == 1 and "warn URL-5 (SHOULD)" in out
+
+
 @pytest.mark.parametrize(("argv", "says"), [
     (["--max-examples", "0"], "--max-examples 0 must be 1 or more"),
     (["--max-time", "0"], "--max-time 0 must be more than 0 seconds"),

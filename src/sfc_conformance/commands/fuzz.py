@@ -1,9 +1,10 @@
 """``sfc-conformance fuzz``: the contract fuzz against one target, from the command line.
 
-Exit 0 when nothing was found, 1 when something was (each finding printed
-with its rule and a ``curl`` that reproduces it, the key masked), 2 for a
-usage error or a target that cannot be fuzzed (unreachable, refusing the key,
-not answering JSON, or failing mid-run), with one line saying why.
+Exit 0 when no MUST rule was found broken (a SHOULD rule's finding is a
+warning, as in ``run``, unless ``--strict``), 1 when one was (each finding
+printed with its rule and a ``curl`` that reproduces it, the key masked), 2
+for a usage error or a target that cannot be fuzzed (unreachable, refusing the
+key, not answering JSON, or failing mid-run), with one line saying why.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sfc_conformance.suite.settings import OPTIONS
 
 if TYPE_CHECKING:  # schemathesis and hypothesis load when a fuzz starts, not whenever the command line is read
     from sfc_conformance.fuzzing.budget import Budget
+    from sfc_conformance.fuzzing.findings import Finding
     from sfc_conformance.fuzzing.run import FuzzReport
 
 EXIT_OK, EXIT_FOUND = 0, 1
@@ -39,7 +41,7 @@ def add_fuzz_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what is generated: the same seed sends the same requests (default 0)")
     parser.add_argument("--max-time", type=float, default=600.0, metavar="SECONDS",
                         help="send nothing more after this many seconds and report (default 600)")
-    for shared in ("commerce_key", "accounting_key", "sandbox_faults", "timeout"):
+    for shared in ("commerce_key", "accounting_key", "sandbox_faults", "timeout", "strict"):
         add(parser, OPTIONS[shared])
 
 
@@ -105,7 +107,7 @@ def fuzz_command(args: argparse.Namespace) -> int:
         report = fuzz(client, budget, contained=contained, commerce_key=args.commerce_key,
                       accounting_key=args.accounting_key)
     print(render(report), flush=True)
-    return EXIT_FOUND if report.findings else EXIT_OK
+    return EXIT_FOUND if report.failed(strict=args.strict) else EXIT_OK
 
 
 def render(report: FuzzReport) -> str:
@@ -119,10 +121,21 @@ def render(report: FuzzReport) -> str:
              if label not in report.succeeded and (report.subscriptions_fuzzed or label != SUBSCRIBE)]
     if never:
         lines.append(f"note: never answered a generated request with 2xx: {', '.join(never)}")
+    if report.not_judged:
+        lines.append(f"note: {len(report.not_judged)} request(s) got no answer in time (--timeout) and were not "
+                     "judged: a slow answer may be this machine's, not the target's")
+        lines += [f"  {line}" for line in report.not_judged[:5]]
     if report.out_of_time:
         lines.append("note: the time ran out (--max-time); some generated requests were not sent")
-    verdict = (f"{len(report.findings)} failure(s) breaking {', '.join(report.rules)}" if report.findings
+    failures, warnings = report.failures, report.warnings
+    verdict = (f"{len(failures)} failure(s) breaking {', '.join(_rules(failures))}" if failures
                else "no failure found")
+    if warnings:
+        verdict += f"; {len(warnings)} warning(s) under SHOULD rules {', '.join(_rules(warnings))}"
     lines.append(f"{report.requests} requests to {len(report.operations)} operations in {report.elapsed:.1f} s: "
                  f"{verdict}")
     return redact("\n".join(lines))
+
+
+def _rules(findings: list[Finding]) -> list[str]:
+    return sorted({finding.rule for finding in findings})

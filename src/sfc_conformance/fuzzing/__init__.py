@@ -1,15 +1,18 @@
 """Contract fuzzing: every operation of our contract, with requests nobody wrote by hand.
 
-    engine.walk                  the one loop: for each operation, bodies that are not JSON,
-                                 generated valid and invalid cases (ids pinned to a real merchant),
-                                 and every path parameter as an id that does not exist;
-                                 an Examiner sends each and judges the answer
+    engine.walk                  the one loop: for each operation, hand-made requests (bodies that
+                                 are not JSON, requests a rule demands refused), generated valid and
+                                 invalid cases (ids pinned to a real merchant), and every path
+                                 parameter as an id that does not exist; an Examiner sends each
+                                 and judges the answer
     run.fuzz(client, budget)     ``sfc-conformance fuzz``: prepare a merchant, then
     ├── stateless.run_stateless  the walk, every answer to every check, plus KEY-1 probes
     └── stateful.run_stateful    scenarios along the contract's links, ids from real answers
-    judge.judge                  every answer before schemathesis' checks and ours (checks.py);
-                                 ignorable.py says which invalid bodies a target may accept
-    findings.Findings            each failure once, with its rule and a curl to reproduce it
+    judge.Judge                  every answer before every check (checks.CHECKS: each check with the
+                                 profile rules it judges; none of schemathesis' own)
+    refusals.REFUSALS            where a rule demands a refusal: the only requests a target fails by
+                                 accepting, reported under that rule
+    findings.Findings            each breach once, with its rule and a curl to reproduce it
     sending.Sender               through the project's one client, key masked in every curl
     command                      ``sfc-conformance fuzz``
     cases.Outgoing               a generated case as the request that goes out: plain data

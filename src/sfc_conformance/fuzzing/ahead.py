@@ -37,12 +37,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 PATIENCE = 300.0  # seconds the other process may take before the caller does the work itself
 
-Sort = Kind | Literal["raw"]
+Sort = Kind | Literal["hand-made"]
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """One request of a walk, and how it was made: a body that is not JSON, or a generated case of a kind."""
+    """One request of a walk, and how it was made: by hand (:func:`.engine.hand_made`), or a generated case of
+    a kind."""
 
     sort: Sort
     request: Outgoing
@@ -63,8 +64,8 @@ class _Recording:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
 
-    def raw_body(self, operation: Any, request: Outgoing, must_refuse: bool) -> None:
-        self.requests.append(Recorded("raw", request))
+    def hand_made(self, operation: Any, request: Outgoing) -> None:
+        self.requests.append(Recorded("hand-made", request))
 
     def case(self, case: Any, kind: Kind) -> None:
         self.requests.append(Recorded(kind, outgoing(case)))

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 Kind = Literal["positive", "negative", "unknown-id"]
 BOTH: tuple[Kind, ...] = ("positive", "negative")
+# Well-formed ids that name nothing: a uuid no target hands out, and a platform key no platform has.
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+NONEXISTENT_KEY = "zzzz"
 
 
 @dataclass(frozen=True)

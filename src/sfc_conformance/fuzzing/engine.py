@@ -3,7 +3,10 @@
 For each operation, in the order of :func:`operations` (those that change or
 destroy the pinned merchant last), :func:`walk` produces
 
-1. where the operation takes a body, bodies that are not JSON at all (:data:`RAW_BODIES`);
+1. hand-made requests (:func:`hand_made`): where the operation takes a body, bodies that
+   are not JSON at all (:data:`RAW_BODIES`); and, where a rule of the profile demands that
+   some request be refused, requests it demands refused (:mod:`.refusals`), so each such
+   rule is put to the test whatever the generator draws;
 2. generated cases for each mode the :class:`Plan` gives the operation (valid, invalid),
    path ids pinned to a real merchant so bodies reach the target's validation rather than
    stopping at a 404; where only the pinned ids were left to vary, ids of their own;
@@ -17,10 +20,12 @@ the suite's API-5 scenario looks for 5xx only.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote, urlencode
 
 import hypothesis
 from hypothesis import given, settings
@@ -30,27 +35,25 @@ from schemathesis.core.result import Err
 from schemathesis.generation.modes import GenerationMode
 
 from sfc_conformance.fuzzing.budget import Budget
-from sfc_conformance.fuzzing.cases import BOTH, Kind, Outgoing
+from sfc_conformance.fuzzing.cases import BOTH, NONEXISTENT_KEY, UNKNOWN_ID, Kind, Outgoing
+from sfc_conformance.fuzzing.refusals import NO_BODY, filled, probes
 from sfc_conformance.fuzzing.schema import operation_id
 
 MODES: dict[Kind, GenerationMode] = {"positive": GenerationMode.POSITIVE, "negative": GenerationMode.NEGATIVE}
 
-# Bodies no generator from the contract sends: (body, whether it must be refused).  Not JSON at all
-# (truncated, not UTF-8, nested past any parser's depth) must be; a number past any float is JSON, but
-# JSON no parser should choke on.
-RAW_BODIES = ((b'{"truncated', True), (b"\xff\xfe not utf-8", True), (b"[" * 10000, True),
-              (b'{"a": 1e999999}', False))
+# Bodies no generator from the contract sends: not JSON at all (truncated, not UTF-8, nested past any
+# parser's depth), and JSON no parser should choke on (a number past any float).  No rule demands that a
+# target refuse them (except where a rule demands a body it lacks, as SYNC-3): each answer is judged as any.
+RAW_BODIES = (b'{"truncated', b"\xff\xfe not utf-8", b"[" * 10000, b'{"a": 1e999999}')
 # De-authorizing or deleting the pinned connection would turn every later configuration request into a 409;
 # deleting the pinned company, every later request into a 404.  In this order, at the end.
 RUN_LAST = ("update-connection", "delete-connection", "delete-company")
-UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
-NONEXISTENT_KEY = "zzzz"  # a well-formed platform key that names no platform
 
 
 class Examiner(Protocol):
     """Sends what :func:`walk` produces and judges the answers."""
 
-    def raw_body(self, operation: Any, request: Outgoing, must_refuse: bool) -> None: ...
+    def hand_made(self, operation: Any, request: Outgoing) -> None: ...
 
     def case(self, case: Any, kind: Kind) -> None: ...
 
@@ -62,18 +65,14 @@ class Plan:
     budget: Budget
     pinned: Mapping[str, str] = field(default_factory=dict)  # path ids of a real merchant
     known: Mapping[str, str] = field(default_factory=dict)  # kept beside an unknown id: pinned ids, platform keys
-    modes: Callable[[str], tuple[Kind, ...]] = lambda operation: BOTH  # by operationId; () for raw bodies only
+    modes: Callable[[str], tuple[Kind, ...]] = lambda operation: BOTH  # by operationId; () for hand-made only
 
 
 def walk(schema: Any, plan: Plan, examiner: Examiner) -> None:
     for operation in operations(schema):
         fixed = {name: value for name, value in plan.pinned.items() if "{" + name + "}" in operation.path}
-        if operation.body:
-            path = operation.path.format(**{name: fixed.get(name, UNKNOWN_ID) for name in _path_names(operation)})
-            for content, must_refuse in RAW_BODIES:
-                request = Outgoing(operation.method.upper(), path, operation.path,
-                                   headers={"Content-Type": "application/json"}, content=content)
-                examiner.raw_body(operation, request, must_refuse)
+        for request in hand_made(operation, plan):
+            examiner.hand_made(operation, request)
         for kind in plan.modes(operation_id(operation)):
             examine = _examining(examiner, kind)
             if not generate(operation.as_strategy(MODES[kind], path_parameters=fixed or None),
@@ -83,6 +82,28 @@ def walk(schema: Any, plan: Plan, examiner: Examiner) -> None:
         for parameters in unknown_id_variants(operation, plan.known):  # well-formed, but nobody's
             generate(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=parameters),
                      plan.budget.settings(max_examples=1), _examining(examiner, "unknown-id"), seed=plan.budget.seed)
+
+
+def hand_made(operation: Any, plan: Plan) -> list[Outgoing]:
+    """The operation's hand-made requests: bodies that are not JSON (where it takes a body), the merchant's
+    ids in the path; then each request a rule demands refused (:func:`.refusals.probes`)."""
+    method, names = operation.method.upper(), list(_path_names(operation))
+    made = []
+    if operation.body:
+        path = operation.path.format(**{name: plan.pinned.get(name, UNKNOWN_ID) for name in names})
+        made += [Outgoing(method, path, operation.path, headers={"Content-Type": "application/json"}, content=content)
+                 for content in RAW_BODIES]
+    for probe in probes(operation_id(operation)):
+        values = {name: quote(filled(probe.path.get(name, "{" + name + "}"), plan.known), safe="")
+                  for name in names}
+        query = {name: filled(value, plan.known) for name, value in probe.query.items()}
+        url = operation.path.format(**values) + (f"?{urlencode(query)}" if query else "")
+        if probe.body is NO_BODY:
+            made.append(Outgoing(method, url, operation.path))
+        else:
+            made.append(Outgoing(method, url, operation.path, headers={"Content-Type": "application/json"},
+                                 json_body=copy.deepcopy(probe.body)))
+    return made
 
 
 def _examining(examiner: Examiner, kind: Kind) -> Callable[[Any], None]:

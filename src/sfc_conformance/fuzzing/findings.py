@@ -1,71 +1,20 @@
-"""What the fuzz found: each failure once, with the rule it breaks and how to reproduce it.
+"""What the fuzz found: each breach once, with the rule it breaks and how to reproduce it.
 
-Schemathesis' checks name what went wrong in schemathesis' terms ("Server
-error", "Response violates schema"); :func:`rule_for` names the profile rule
-instead, as every report of this project does.
+A finding is a :class:`~.checks.Breach` of one operation, the first request
+that showed it kept.  A MUST rule's finding is a failure (``FAIL``); a SHOULD
+rule's a warning (``warn``), which fails the run only under ``--strict``, as
+the profile says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import schemathesis
-from schemathesis.core.failures import AcceptedNegativeData, Failure, MalformedJson, ServerError
-from schemathesis.core.parameters import ParameterLocation
-from schemathesis.openapi.checks import (
-    ContentDeserializationError,
-    JsonSchemaError,
-    MalformedMediaType,
-    MissingContentType,
-    UndefinedContentType,
-)
 
 from sfc_conformance.core.rules import RULES
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.fuzzing.checks import BrokenRule
-from sfc_conformance.fuzzing.schema import operation_id
 
 SHOWN_DETAIL = 1200
-
-# Negative data accepted where the profile has a rule for that very input; elsewhere API-1.
-NEGATIVE_DATA_RULES: dict[tuple[str, ParameterLocation], str] = {
-    ("set-configuration", ParameterLocation.BODY): "CONF-5",
-    ("list-connections", ParameterLocation.QUERY): "API-4",
-    ("get-sync-flow-url", ParameterLocation.PATH): "URL-6",
-    ("get-company", ParameterLocation.PATH): "READY-2",
-}
-
-
-def negative_data_rule(operation: str, locations: set[ParameterLocation]) -> str:
-    for location in sorted(locations, key=str):
-        rule = NEGATIVE_DATA_RULES.get((operation, location))
-        if rule:
-            return rule
-    return "API-1"
-
-
-def negated_locations(case: Any) -> set[ParameterLocation]:
-    meta = case.meta
-    if meta is None:
-        return set()
-    return {location for location, component in meta.components.items() if component.mode.is_negative}
-
-
-def rule_for(failure: Failure, case: Any, status: int) -> str:
-    """The profile rule a schemathesis failure breaks."""
-    if isinstance(failure, BrokenRule):
-        return failure.rule
-    if isinstance(failure, ServerError):
-        return "API-5"
-    if isinstance(failure, (UndefinedContentType, MalformedMediaType, MissingContentType)):
-        return "API-2"
-    if isinstance(failure, (JsonSchemaError, MalformedJson, ContentDeserializationError)):
-        return "API-3" if status >= 400 else "API-1"
-    if isinstance(failure, AcceptedNegativeData):
-        return negative_data_rule(operation_id(case.operation), negated_locations(case))
-    return "API-1"  # a status the contract does not list (UndefinedStatusCode), or any other breach of it
 
 
 @dataclass
@@ -79,9 +28,13 @@ class Finding:
     reproduction: tuple[str, ...]  # curl commands; the failing request is the last
     times: int = 1
 
+    @property
+    def must(self) -> bool:
+        return RULES[self.rule].must
+
     def describe(self) -> str:
         rule = RULES[self.rule]
-        lines = [f"FAIL {self.rule} ({rule.level}) {self.operation}: {self.title}",
+        lines = [f"{'FAIL' if rule.must else 'warn'} {self.rule} ({rule.level}) {self.operation}: {self.title}",
                  f"  rule:   {rule.sentence}",
                  "  saw:    " + "\n          ".join(line for line in self.detail.splitlines() if line.strip())
                  if self.detail else "",
@@ -95,32 +48,27 @@ class Finding:
 
 
 class Findings:
-    """Failures, each kept once: the first request that showed it, and how often it came back."""
+    """Breaches, each kept once: the first request that showed it, and how often it came back."""
 
     def __init__(self) -> None:
         self._found: dict[tuple[str, str, str, str], Finding] = {}
+        self.not_judged: list[str] = []  # requests no verdict could be drawn from, and why
 
-    def add(self, *, rule: str, operation: str, title: str, detail: str, response: schemathesis.Response | None,
+    def add(self, *, rule: str, operation: str, title: str, detail: str, status: int | None, content: bytes,
             reproduction: tuple[str, ...], key: str = "") -> None:
-        """``response`` None: the request got no answer at all."""
+        """``status`` None: the request got no answer at all."""
+        if rule not in RULES:
+            raise ValueError(f"{rule!r} is no rule of the profile")
         identity = (rule, operation, title, key)
         known = self._found.get(identity)
         if known is not None:
             known.times += 1
             return
-        answer = " ".join(response.content.decode("utf-8", "replace").split()) if response is not None else ""
+        answer = " ".join(content.decode("utf-8", "replace").split())
         self._found[identity] = Finding(
-            rule=rule, operation=operation, title=title, status=response.status_code if response else None,
+            rule=rule, operation=operation, title=title, status=status,
             detail=redact(_cut(detail.strip())), answer=redact(_cut(answer) or "(no body)"),
             reproduction=tuple(redact(command) for command in reproduction))
-
-    def add_failure(self, failure: Failure, case: Any, response: schemathesis.Response,
-                    reproduction: tuple[str, ...]) -> None:
-        self.add(rule=rule_for(failure, case, response.status_code), operation=case.operation.label,
-                 title=failure.title, detail=failure.message, response=response, reproduction=reproduction,
-                 # Ours are one finding per rule, operation and title; schemathesis' own key tells
-                 # apart e.g. two different 5xx statuses of one operation.
-                 key="" if isinstance(failure, BrokenRule) else failure._unique_key)
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(sorted(self._found.values(), key=lambda f: (f.rule, f.operation, f.title)))

@@ -1,87 +1,94 @@
-"""Every answer of the fuzz goes before the same checks; what they find becomes a finding.
+"""Every answer of the fuzz goes before every check of :mod:`.checks`; what they find becomes a finding.
 
-Schemathesis' own: no 5xx (API-5), a status the contract lists, a documented
-content type (API-2), a body that validates against the contract (API-1, and
-API-3 for error bodies), negative data refused with a 4xx.  Ours, from
-:mod:`.checks`: ErrorMessage with its status (API-3), KEY-1, paging (API-4), the key
-never in an answer (KEY-2).
-
-``positive_data_acceptance`` is left out on purpose: a schema-valid request
-may rightly be refused here (an account id that is not among the options,
-CONF-5; an unknown company, 404), so a refusal proves nothing.
+The request is read back as it went out (path parameters, query and body as
+sent), so a check judges what the target was asked, never what a generator
+meant to ask.  Schemathesis made the request; none of its checks judges the
+answer: each check here names the profile rule it judges (see :mod:`.checks`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from functools import cache
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from schemathesis.checks import CHECKS, load_all_checks
-from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
-from schemathesis.core.parameters import ParameterLocation
-
-from sfc_conformance.core.contract import error_message_problem
-from sfc_conformance.fuzzing.checks import (
-    NOT_AN_ERROR_MESSAGE,
-    error_is_error_message,
-    never_echoes_the_key,
-    paging_is_consistent,
-    refuses_missing_or_wrong_key,
-)
-from sfc_conformance.fuzzing.findings import Findings, negated_locations, negative_data_rule
-from sfc_conformance.fuzzing.ignorable import only_ignorable_faults
+from sfc_conformance.fuzzing.cases import NONEXISTENT_KEY, UNKNOWN_ID
+from sfc_conformance.fuzzing.checks import Exchange, judged, parsed
+from sfc_conformance.fuzzing.findings import Findings
+from sfc_conformance.fuzzing.refusals import Asked
 from sfc_conformance.fuzzing.schema import operation_id
-from sfc_conformance.fuzzing.sending import Sent, Unanswered
+from sfc_conformance.fuzzing.sending import Sent, Unanswered, credentials_sent
 
-SCHEMATHESIS_CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-                       "response_schema_conformance", "negative_data_rejection")
-
-
-def all_checks() -> list[Any]:
-    load_all_checks()  # schemathesis registers its OpenAPI checks on first use
-    return [*CHECKS.get_by_names(list(SCHEMATHESIS_CHECKS)),
-            error_is_error_message, refuses_missing_or_wrong_key, paging_is_consistent, never_echoes_the_key]
+NAMING_NOTHING = frozenset({UNKNOWN_ID, NONEXISTENT_KEY})
 
 
-def judge(case: Any, sent: Sent, findings: Findings, reproduction: tuple[str, ...] = ()) -> None:
-    """Hold one answer to every check; each failure becomes (or counts towards) a finding."""
-    try:
-        case.validate_response(sent.response, checks=all_checks())
-    except FailureGroup as group:
-        for failure in group.exceptions:
-            if not _may_be_accepted(failure, case, sent):
-                findings.add_failure(failure, case, sent.response, (*reproduction, sent.curl))
+class Judge:
+    """Holds answers to the checks and keeps what they find in ``findings``.
+
+    ``known``: the ids and platform keys the run knows name something (the prepared
+    merchant's); a request made to carry an unknown id has its other path parameters
+    among them, so the one that is not names nothing.
+    """
+
+    def __init__(self, findings: Findings, *, commerce_key: str = "lqai",
+                 known: Mapping[str, str] | None = None) -> None:
+        self.findings = findings
+        self.commerce_key = commerce_key
+        self.known = frozenset((known or {}).values())
+
+    def answer(self, operation: Any, sent: Sent, *, unknown_id: bool = False, reproduction: tuple[str, ...] = (),
+               keyed_status: int | None = None) -> None:
+        """Hold one answer to every check. ``unknown_id``: the request was made to carry an id that names
+        nothing; ``keyed_status``: a KEY-1 probe, and what the same request with the key was answered."""
+        response = sent.response
+        request = response.request
+        url = urlsplit(str(request.url))
+        path = _path_parameters(operation.path, url.path)
+        unknown = frozenset(name for name, value in path.items()
+                            if value in NAMING_NOTHING or (unknown_id and value not in self.known))
+        body = request.body if isinstance(request.body, bytes | str) else None  # as prepared: bytes, text or none
+        authorization = request.headers.get("Authorization")
+        if isinstance(authorization, bytes):
+            authorization = authorization.decode("latin-1")
+        asked = Asked(operation=operation_id(operation), path=path,
+                      query=parse_qsl(url.query, keep_blank_values=True), unknown=unknown,
+                      body=parsed(body.encode() if isinstance(body, str) else body or b""),
+                      commerce_key=self.commerce_key)
+        exchange = Exchange(asked=asked, label=operation.label, method=operation.method.upper(),
+                            template=operation.path, status=response.status_code, content=response.content,
+                            body=parsed(response.content),
+                            headers={name.lower(): values for name, values in response.headers.items()},
+                            authorization=authorization, credentials=credentials_sent(authorization),
+                            keyed_status=keyed_status)
+        self._keep(exchange, (*reproduction, sent.curl))
+
+    def unanswered(self, operation: Any, unanswered: Unanswered, reproduction: tuple[str, ...] = ()) -> None:
+        """No answer to one request while the target answers others: worse than any 5xx (API-5) when the
+        connection broke; when the time ran out, not judged (a busy machine may be why, not the target)."""
+        if unanswered.timed_out:
+            self.findings.not_judged.append(f"{operation.label}: {unanswered.reason}; to try again: {unanswered.curl}")
+            return
+        exchange = Exchange(asked=Asked(operation=operation_id(operation)), label=operation.label,
+                            method=operation.method.upper(), template=operation.path, status=None)
+        self._keep(exchange, (*reproduction, unanswered.curl), detail=unanswered.reason)
+
+    def _keep(self, exchange: Exchange, reproduction: tuple[str, ...], detail: str | None = None) -> None:
+        for breach in judged(exchange):
+            self.findings.add(rule=breach.rule, operation=exchange.label, title=breach.title,
+                              detail=detail or breach.detail, status=exchange.status, content=exchange.content,
+                              reproduction=reproduction, key=breach.key)
 
 
-def _may_be_accepted(failure: Any, case: Any, sent: Sent) -> bool:
-    """Negative data a target may accept: a body whose only faults it may ignore (see :mod:`.ignorable`)."""
-    if not isinstance(failure, AcceptedNegativeData) or negated_locations(case) != {ParameterLocation.BODY}:
-        return False
-    body = sent.response.request.body
-    return only_ignorable_faults(case.method, case.operation.path, body if isinstance(body, (bytes, str)) else None)
+@cache
+def _template_pattern(template: str) -> re.Pattern[str]:
+    # Any prefix first: the base URL of a target may have a path of its own.
+    return re.compile(".*?" + re.sub(r"\\\{([A-Za-z_][A-Za-z0-9_]*)\\\}", r"(?P<\1>[^/]*)", re.escape(template)))
 
 
-def judge_raw_body(operation: Any, sent: Sent, findings: Findings, *, must_refuse: bool) -> None:
-    """A hand-made body: never a 5xx, errors as ErrorMessage, and refused with a 4xx when ``must_refuse``."""
-    response, status = sent.response, sent.response.status_code
-    common = {"operation": operation.label, "response": response, "reproduction": (sent.curl,)}
-    if status >= 500:  # titled and keyed as schemathesis' own, so one operation's 5xx is one finding
-        findings.add(rule="API-5", title="Server error", detail=f"answered {status} to a hand-made body",
-                     key=str(status), **common)
-    elif status < 400 and must_refuse:
-        findings.add(rule=negative_data_rule(operation_id(operation), {ParameterLocation.BODY}),
-                     title="A body that is not JSON was accepted", detail=f"answered {status}, not a 4xx", **common)
-    if status >= 400:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        problem = error_message_problem(status, body)
-        if problem:
-            findings.add(rule="API-3", title=NOT_AN_ERROR_MESSAGE, detail=f"{status}: {problem}", **common)
-
-
-def judge_unanswered(operation: str, unanswered: Unanswered, findings: Findings,
-                     reproduction: tuple[str, ...] = ()) -> None:
-    """No answer to one request while the target answers others: worse than any 5xx (API-5)."""
-    findings.add(rule="API-5", operation=operation, title="No answer", detail=unanswered.reason, response=None,
-                 reproduction=(*reproduction, unanswered.curl))
+def _path_parameters(template: str, path: str) -> dict[str, str]:
+    """The path parameters of ``path`` (as sent: percent-encoded, below the base URL) by the template's names,
+    decoded."""
+    found = _template_pattern(template).fullmatch(path)
+    return {name: unquote(value) for name, value in found.groupdict().items()} if found else {}

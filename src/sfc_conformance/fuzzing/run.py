@@ -19,6 +19,7 @@ from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.fuzzing.budget import Budget
 from sfc_conformance.fuzzing.engine import operations
 from sfc_conformance.fuzzing.findings import Finding, Findings
+from sfc_conformance.fuzzing.judge import Judge
 from sfc_conformance.fuzzing.schema import load_schema
 from sfc_conformance.fuzzing.sending import Sender
 from sfc_conformance.fuzzing.stateful import run_stateful
@@ -38,10 +39,24 @@ class FuzzReport:
     out_of_time: bool
     merchant: str | None  # the company whose ids the stateless phase pinned
     subscriptions_fuzzed: bool  # POST /webhooks got generated bodies (contained targets only)
+    not_judged: tuple[str, ...] = ()  # requests that got no answer in time: no verdict drawn from them
 
     @property
     def rules(self) -> list[str]:
         return sorted({finding.rule for finding in self.findings})
+
+    @property
+    def failures(self) -> list[Finding]:
+        """Findings under MUST rules: each fails the run."""
+        return [finding for finding in self.findings if finding.must]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings under SHOULD rules: they fail the run only when it is strict."""
+        return [finding for finding in self.findings if not finding.must]
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return bool(self.findings if strict else self.failures)
 
 
 def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: str = "lqai",
@@ -54,15 +69,18 @@ def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: st
     pinned = prepare_merchant(SyncFlowApi(client), commerce_key, accounting_key)
     if contained:
         pinned.update(prepare_subscription(SyncFlowApi(client)))
-    run_stateless(schema, sender, findings, budget, pinned=pinned, fuzz_subscriptions=contained,
-                  platform_keys={"commerceKey": commerce_key, "accountingKey": accounting_key})
-    run_stateful(schema, sender, findings, budget)
+    platform_keys = {"commerceKey": commerce_key, "accountingKey": accounting_key}
+    judge = Judge(findings, commerce_key=commerce_key, known={**platform_keys, **pinned})
+    run_stateless(schema, sender, judge, budget, pinned=pinned, fuzz_subscriptions=contained,
+                  platform_keys=platform_keys)
+    run_stateful(schema, sender, Judge(findings, commerce_key=commerce_key), budget)
     if sender.target_error is not None:
         raise sender.target_error
     return FuzzReport(findings=list(findings), requests=sender.count,
                       operations=[operation.label for operation in operations(schema)], succeeded=sender.succeeded,
                       elapsed=time.monotonic() - budget.started, out_of_time=budget.spent(),
-                      merchant=pinned.get("companyId"), subscriptions_fuzzed=contained)
+                      merchant=pinned.get("companyId"), subscriptions_fuzzed=contained,
+                      not_judged=tuple(findings.not_judged))
 
 
 def prepare_merchant(api: SyncFlowApi, commerce_key: str, accounting_key: str) -> dict[str, str]:

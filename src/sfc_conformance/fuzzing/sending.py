@@ -22,7 +22,7 @@ import requests
 import schemathesis
 
 from sfc_conformance.core.client import ApiClient, auth_header
-from sfc_conformance.core.errors import TargetError
+from sfc_conformance.core.errors import TargetError, TargetTimedOut
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.fuzzing.budget import Budget
 from sfc_conformance.fuzzing.cases import outgoing
@@ -68,12 +68,15 @@ class OutOfBudget(Exception):
 
 
 class Unanswered(Exception):
-    """The target, alive, gave this one request no answer: twice the connection broke or the time ran out."""
+    """The target, alive, gave this one request no answer: twice the connection broke or the time ran out.
 
-    def __init__(self, reason: str, curl: str) -> None:
+    ``timed_out``: the time ran out, which a busy machine can cause as well as a stuck target."""
+
+    def __init__(self, reason: str, curl: str, *, timed_out: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.curl = curl
+        self.timed_out = timed_out
 
 
 class Sender:
@@ -122,7 +125,8 @@ class Sender:
                     self.target_error = exc
                     raise OutOfBudget from None
                 raise Unanswered(str(exc), curl(self._as_sent(method, url, params, headers, json_body, content,
-                                                          credentials))) from None
+                                                          credentials)),
+                                 timed_out=isinstance(exc, TargetTimedOut)) from None
         return Sent(as_schemathesis_response(answer), curl(answer.request))
 
     def _as_sent(self, method: str, url: str, params: Any, headers: dict[str, str], json_body: Any,

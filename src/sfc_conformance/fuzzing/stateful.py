@@ -17,17 +17,16 @@ from hypothesis import seed
 from schemathesis.generation.stateful.state_machine import StepOutput
 
 from sfc_conformance.fuzzing.budget import Budget
-from sfc_conformance.fuzzing.findings import Findings
-from sfc_conformance.fuzzing.judge import judge, judge_unanswered
+from sfc_conformance.fuzzing.judge import Judge
 from sfc_conformance.fuzzing.sending import OutOfBudget, Sender, Unanswered
 
 
-def run_stateful(schema: Any, sender: Sender, findings: Findings, budget: Budget) -> None:
-    machine = _fuzzing_machine(schema.as_state_machine(), sender, findings, budget)
+def run_stateful(schema: Any, sender: Sender, judge: Judge, budget: Budget) -> None:
+    machine = _fuzzing_machine(schema.as_state_machine(), sender, judge)
     seed(budget.seed)(machine).run(settings=budget.settings())
 
 
-def _fuzzing_machine(base: Any, sender: Sender, findings: Findings, budget: Budget) -> Any:
+def _fuzzing_machine(base: Any, sender: Sender, judge: Judge) -> Any:
     class Fuzzing(base):  # type: ignore[misc]
         def setup(self) -> None:
             self.sent: dict[str, tuple[str | None, str]] = {}  # case id -> (parent case id, curl)
@@ -39,13 +38,13 @@ def _fuzzing_machine(base: Any, sender: Sender, findings: Findings, budget: Budg
             try:
                 sent = sender.send_case(case)
             except Unanswered as unanswered:
-                judge_unanswered(case.operation.label, unanswered, findings, self._chain(parent))
+                judge.unanswered(case.operation, unanswered, self._chain(parent))
                 return None
             except OutOfBudget:
                 return None  # nothing follows from a step without output, so the scenario ends here
             self.sent[case.id] = (parent, sent.curl)
             self.after_call(sent.response, case)  # as schemathesis' own step does: its scenario record
-            judge(case, sent, findings, self._chain(parent))
+            judge.answer(case.operation, sent, reproduction=self._chain(parent))
             return StepOutput(sent.response, case)
 
         def _chain(self, case_id: str | None) -> tuple[str, ...]:

@@ -1,14 +1,15 @@
 """API-5: requests generated from our contract, sent through the suite's client; no answer may be a 5xx.
 
 The requests are the contract fuzzer's (:func:`sfc_conformance.fuzzing.walk`,
-the loop ``sfc-conformance fuzz`` runs): for every operation, bodies that are
-not JSON, ``examples`` valid and ``examples`` invalid cases with the
-merchant's ids pinned, and every path parameter once as a well-formed id that
-does not exist.  Generation is seeded, so a run is repeatable, and needs no
-answer: :func:`prepare` has it done from the start of the run in a forked
-process (:class:`sfc_conformance.fuzzing.Ahead`), the scenario only sends.
-The merchant's ids, unknown until then, are generated as placeholders and put
-in the path as each request goes out.  This scenario only looks for 5xx; the
+the loop ``sfc-conformance fuzz`` runs): for every operation, hand-made
+requests (bodies that are not JSON, requests a rule demands refused),
+``examples`` valid and ``examples`` invalid cases with the merchant's ids
+pinned, and every path parameter once as a well-formed id that does not
+exist.  Generation is seeded, so a run is repeatable, and needs no answer:
+:func:`prepare` has it done from the start of the run in a forked process
+(:class:`sfc_conformance.fuzzing.Ahead`), the scenario only sends.  The
+merchant's ids, unknown until then, are generated as placeholders and put in
+the URL as each request goes out.  This scenario only looks for 5xx; the
 whole-run scenarios (API-1..3, KEY-2) see the answers too.
 
 Webhook subscriptions get no generated body: a generated URL would make the
@@ -26,8 +27,10 @@ from sfc_conformance.fuzzing.ahead import Ahead, Recorded
 
 if TYPE_CHECKING:
     from sfc_conformance.fuzzing import Kind, Outgoing
+    from sfc_conformance.suite.answer_log import AnswerLog
+    from sfc_conformance.suite.merchants import Merchant
     from sfc_conformance.suite.settings import Settings
-    from sfc_conformance.suite.world import Merchant, Suite
+    from sfc_conformance.suite.target_api import TargetApi
 
 NOT_GENERATED = "create-webhook"  # POST /webhooks
 NOT_GENERATED_LIVE = "create-company"  # POST /companies: invalid bodies only
@@ -115,24 +118,26 @@ def generate(settings: Settings) -> list[Recorded]:
 
 
 def with_ids(request: Outgoing, ids: dict[str, str]) -> Outgoing:
-    """``request`` with the placeholders in its path replaced by ``ids`` (only the path carries them)."""
+    """``request`` with the placeholders in its URL replaced by ``ids`` (its path, and the query of a hand-made
+    request: nothing else carries them)."""
     url = request.url
     for name, placeholder in PLACEHOLDERS.items():
         url = url.replace(placeholder, ids[name])
     return replace(request, url=url)
 
 
-def fuzz(suite: Suite, merchant: Merchant, prepared: Ahead[list[Recorded]] | None = None) -> Fuzzed:
+def fuzz(api: TargetApi, answer_log: AnswerLog, settings: Settings, merchant: Merchant,
+         prepared: Ahead[list[Recorded]] | None = None) -> Fuzzed:
     """Send the generated requests (``prepared``, else generated now), pinned to ``merchant``; keep each 5xx."""
-    pinned = {"companyId": merchant.company_id, "connectionId": suite.connection(merchant, "Accounting")["id"]}
+    pinned = {"companyId": merchant.company_id, "connectionId": api.connection(merchant, "Accounting")["id"]}
     fuzzed = Fuzzed(pinned)
-    for record in prepared.result() if prepared else generate(suite.settings):
+    for record in prepared.result() if prepared else generate(settings):
         request = with_ids(record.request, pinned)
-        answer = suite.client.request(request.method, request.url, params=request.params, headers=request.headers,
-                                      json_body=request.json_body, content=request.content, retry=False)
+        answer = api.client.request(request.method, request.url, params=request.params, headers=request.headers,
+                                    json_body=request.json_body, content=request.content, retry=False)
         fuzzed.sent += 1
         fuzzed.unknown_ids += record.sort == "unknown-id"
         if answer.status_code >= 500:
             fuzzed.failures.append(ServerError(request.method, request.template, answer.status_code,
-                                               suite.observations.records[-1].shown))
+                                               answer_log.records[-1].shown))
     return fuzzed
