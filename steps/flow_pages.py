@@ -1,4 +1,4 @@
-"""Flow page steps (FLOW-1..FLOW-3): the merchant's side, on the embedded sandbox.
+"""Flow page steps: the merchant's side of the flow, walked on the embedded sandbox.
 
 The flow is walked in the run's browser when it has one (``--browser``,
 ``--merchant-driver browser``), in either flow style, with a screenshot of
@@ -16,45 +16,48 @@ import httpx
 import pytest
 from pytest_bdd import parsers, then, when
 
+from sfc_conformance.core.clock import Clock
 from sfc_conformance.merchant.view import shown_times
-from sfc_conformance.suite import choices
-from sfc_conformance.suite.drivers import ApiDriver, FlowEnd, flow_walker
-from sfc_conformance.suite.merchant_eyes import Sight
-from sfc_conformance.suite.world import Merchant, Suite
+from sfc_conformance.suite import configurations
+from sfc_conformance.suite.drivers import ApiDriver, BrowserDriver, FlowEnd, PagesDriver
+from sfc_conformance.suite.flow_viewer import OpenedFlow
+from sfc_conformance.suite.merchants import Merchant
+from sfc_conformance.suite.run_merchants import Merchants
+from sfc_conformance.suite.target_api import TargetApi
 
 NEEDS_A_BROWSER = ("the app-style flow runs only in a browser, and this run has none: pass --browser PATH "
                    "or --merchant-driver browser")
 
 
 @when("the merchant authorizes and configures through the flow pages", target_fixture="finished")
-def _(sfc: Suite, merchant: Merchant) -> FlowEnd:
-    walker = flow_walker(sfc)
-    if walker is None:
+def _(flow_walker: PagesDriver | BrowserDriver | None, merchant: Merchant) -> FlowEnd:
+    if flow_walker is None:
         pytest.skip(NEEDS_A_BROWSER)
-    return walker.walk(merchant)
+    return flow_walker.walk(merchant)
 
 
 @when("the other merchant makes the same choices through the API")
-def _(sfc: Suite, other: Merchant) -> None:
-    sfc.expect(sfc.start_flow(other), 200, "starting the other merchant's flow")
-    ApiDriver(sfc).onboard(other)  # explicitly the API, whichever driver the run uses
+def _(merchants: Merchants, api_driver: ApiDriver, other: Merchant) -> None:
+    merchants.issue_flow_url(other, "starting the other merchant's flow")
+    api_driver.onboard(other)  # explicitly the API, whichever driver the run uses
 
 
-# FLOW-1
 @then("both merchants have the same connection statuses and the same configuration")
-def _(sfc: Suite, merchant: Merchant, other: Merchant) -> None:
+def _(api: TargetApi, merchant: Merchant, other: Merchant) -> None:
+    """FLOW-1: walking the flow pages leaves the same state the API does."""
+
     def state(m: Merchant) -> tuple[list[tuple[Any, Any, Any]], dict[str, Any], Any]:  # as the target sent them
-        statuses = sorted((c.get("sourceType"), c.get("integrationKey"), c.get("status")) for c in sfc.connections(m))
-        document = sfc.configuration(m)
-        return statuses, choices.selections(document, by_name=True), document.get("configured")
+        statuses = sorted((c.get("sourceType"), c.get("integrationKey"), c.get("status")) for c in api.connections(m))
+        document = api.configuration(m)
+        return statuses, configurations.selections(document, by_name=True), document.get("configured")
 
-    pages, api = state(merchant), state(other)
-    assert pages == api, f"the flow pages left {pages}\n     the API left {api}"
+    by_pages, by_api = state(merchant), state(other)
+    assert by_pages == by_api, f"the flow pages left {by_pages}\n     the API left {by_api}"
 
 
-# FLOW-2
 @then("the merchant sees a success page")
 def _(finished: FlowEnd) -> None:
+    """FLOW-2: without a redirect URL the flow ends on a success page."""
     assert finished.screen == "success", f"the flow did not end on a success page: {finished.shown}"
 
 
@@ -67,13 +70,13 @@ def _same_address(one: str, other: str) -> bool:
 
 @then(parsers.parse('the merchant is redirected to "{redirect}"'))
 def _(finished: FlowEnd, redirect: str) -> None:
+    """FLOW-2: with a redirect URL the flow ends by redirecting the merchant there."""
     assert finished.screen == "redirect", f"the flow did not redirect the merchant to {redirect}: {finished.shown}"
     wanted = redirect if "://" in redirect else f"https://{redirect}"  # a bare host, as the seed's example gives it
     assert _same_address(finished.location, wanted), f"the flow redirects to {finished.location!r}, not {redirect!r}"
 
 
-# FLOW-3
-def _shown_time(opened: Sight, which: str) -> datetime:
+def _shown_time(opened: OpenedFlow, which: str) -> datetime:
     if opened.judgement is None:  # the open step skips first; kept for a step used on its own
         pytest.skip(opened.reason)
     value = shown_times(opened.document).get(which)
@@ -82,16 +85,18 @@ def _shown_time(opened: Sight, which: str) -> datetime:
 
 
 @then("the settings page shows the last and the next sync")
-def _(opened: Sight) -> None:
+def _(opened: OpenedFlow) -> None:
+    """FLOW-3: a configured merchant's flow opens on the settings page, with the last and the next sync."""
     assert opened.opens, f"the flow URL of a configured merchant did not open: {opened.reason}\n{opened.detail}"
     for which in ("last-sync", "next-sync"):
         _shown_time(opened, which)
 
 
 @then(parsers.parse('the next sync is the next {hour:d}:00 in "{zone}"'))
-def _(sfc: Suite, opened: Sight, hour: int, zone: str) -> None:
+def _(clock: Clock, opened: OpenedFlow, hour: int, zone: str) -> None:
+    """FLOW-3: the next sync shown follows the schedule: daily at syncHour in timeZone."""
     shown = _shown_time(opened, "next-sync")
-    local_now = sfc.clock.now().astimezone(ZoneInfo(zone))
+    local_now = clock.now().astimezone(ZoneInfo(zone))
     expected = local_now.replace(hour=hour, minute=0, second=0, microsecond=0)
     if expected <= local_now:
         expected = (local_now + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)

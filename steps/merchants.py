@@ -1,47 +1,50 @@
 """Givens: the merchants a scenario starts from, and how far they got.
 
 ``a shared merchant …`` lends one prepared merchant to every scenario that
-leaves it as it found it (:mod:`sfc_conformance.suite.sharing`): a live run
-then creates a few merchants for dozens of scenarios.  A scenario that
-changes its merchant in a way that cannot be undone takes a new one.
+leaves it as it found it (:mod:`sfc_conformance.suite.shared_merchants`): a
+live run then creates a few merchants for dozens of scenarios.  A scenario
+that changes its merchant in a way that cannot be undone takes a new one.
 """
 
 from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
-from sfc_conformance.suite.drivers import MerchantDriver, link_through_api
-from sfc_conformance.suite.sharing import LINKED, READY, STARTED
-from sfc_conformance.suite.world import Merchant, Suite
+from sfc_conformance.suite.drivers import ApiDriver, MerchantDriver
+from sfc_conformance.suite.merchants import Merchant
+from sfc_conformance.suite.run_merchants import Merchants
+from sfc_conformance.suite.shared_merchants import LINKED, READY, STARTED
+from sfc_conformance.suite.target_api import TargetApi
 
 
-def ready_merchant(sfc: Suite, driver: MerchantDriver, merchant: Merchant) -> Merchant:
+def ready_merchant(merchants: Merchants, api_driver: ApiDriver, driver: MerchantDriver,
+                   merchant: Merchant) -> Merchant:
     """``merchant``, its flow started, both connections linked and the sync configured and enabled."""
-    sfc.expect(sfc.start_flow(merchant), 200, "starting the sync flow")
-    link_through_api(sfc, merchant, "Commerce")  # the partner links its own platform
+    merchants.issue_flow_url(merchant)
+    api_driver.link(merchant, "Commerce")  # the partner links its own platform
     driver.onboard(merchant)  # fails the step, saying why, unless the flow ends well
     return merchant
 
 
-def _started(sfc: Suite) -> Merchant:
-    merchant = sfc.create_merchant()
-    sfc.expect(sfc.start_flow(merchant), 200, "starting the sync flow")
+def _started(merchants: Merchants) -> Merchant:
+    merchant = merchants.create()
+    merchants.issue_flow_url(merchant)
     return merchant
 
 
 @given("a new merchant company", target_fixture="merchant")
-def _(sfc: Suite) -> Merchant:
-    return sfc.new_merchant()
+def _(merchants: Merchants) -> Merchant:
+    return merchants.new()
 
 
 @given("another merchant company", target_fixture="other")
-def _(sfc: Suite) -> Merchant:
-    return sfc.create_merchant()
+def _(merchants: Merchants) -> Merchant:
+    return merchants.create()
 
 
 @given("the partner has started the sync flow")
-def _(sfc: Suite, merchant: Merchant) -> None:
-    sfc.expect(sfc.start_flow(merchant), 200, "starting the sync flow")
+def _(merchants: Merchants, merchant: Merchant) -> None:
+    merchants.issue_flow_url(merchant)
 
 
 @given("the merchant has authorized the accounting connection")
@@ -50,35 +53,35 @@ def _(driver: MerchantDriver, merchant: Merchant) -> None:
 
 
 @given("a merchant who is ready to sync", target_fixture="merchant")
-def _(sfc: Suite, driver: MerchantDriver) -> Merchant:
-    return ready_merchant(sfc, driver, sfc.new_merchant())
+def _(merchants: Merchants, api_driver: ApiDriver, driver: MerchantDriver) -> Merchant:
+    return ready_merchant(merchants, api_driver, driver, merchants.new())
 
 
 @given("a shared merchant whose flow has been started", target_fixture="merchant")
-def _(sfc: Suite) -> Merchant:
-    return sfc.shared.lend(STARTED, lambda: _started(sfc))
+def _(merchants: Merchants) -> Merchant:
+    return merchants.lend(STARTED, lambda: _started(merchants))
 
 
 @given("a shared merchant whose accounting connection is authorized", target_fixture="merchant")
-def _(sfc: Suite, driver: MerchantDriver) -> Merchant:
-    if sfc.links_are_scarce:  # a linked merchant is one a person linked: the ready one serves (configured)
-        return sfc.shared.lend(READY, lambda: ready_merchant(sfc, driver, sfc.merchant_to_share()))
+def _(merchants: Merchants, api_driver: ApiDriver, driver: MerchantDriver) -> Merchant:
+    if merchants.links_are_scarce:  # a linked merchant is one a person linked: the ready one serves (configured)
+        return merchants.lend(READY, lambda: ready_merchant(merchants, api_driver, driver, merchants.to_share()))
 
     def linked() -> Merchant:
-        merchant = _started(sfc)
+        merchant = _started(merchants)
         driver.authorize_accounting(merchant)
         return merchant
 
-    return sfc.shared.lend(LINKED, linked)
+    return merchants.lend(LINKED, linked)
 
 
 @given("a shared merchant who is ready to sync", target_fixture="merchant")
-def _(sfc: Suite, driver: MerchantDriver) -> Merchant:
-    return sfc.shared.lend(READY, lambda: ready_merchant(sfc, driver, sfc.merchant_to_share()))
+def _(merchants: Merchants, api_driver: ApiDriver, driver: MerchantDriver) -> Merchant:
+    return merchants.lend(READY, lambda: ready_merchant(merchants, api_driver, driver, merchants.to_share()))
 
 
 @given(parsers.parse('the merchant\'s schedule is daily at {hour:d} in "{zone}"'))
-def _(sfc: Suite, driver: MerchantDriver, merchant: Merchant, hour: int, zone: str) -> None:
-    document = sfc.configuration(merchant)
+def _(api: TargetApi, driver: MerchantDriver, merchant: Merchant, hour: int, zone: str) -> None:
+    document = api.configuration(merchant)
     document["schedule"].update({"selectedFrequency": "Daily", "syncHour": hour, "timeZone": zone})
     driver.configure(merchant, document)

@@ -1,12 +1,13 @@
-"""One-time password steps (OTP-1..OTP-6).
+"""One-time password steps: the flow URL opened within its 30 s window, after it, and by someone else.
 
 On the embedded target "N seconds after it was issued" moves the sandbox's
 clock; a live target has no such clock, so exact-boundary scenarios are
-embedded-only and the live expiry checks share one real wait.
+embedded-only and the live expiry checks share one real wait
+(:mod:`sfc_conformance.suite.timed_opens`).
 
 "Opens" and "refuses" are what the merchant sees (profile, "What the merchant
 sees"): the run looks at each flow URL in its browser, or with a plain HTTP
-GET where that can judge (:mod:`sfc_conformance.suite.merchant_eyes`).  Where
+GET where that can judge (:mod:`sfc_conformance.suite.flow_viewer`).  Where
 neither can — a browser-app flow and no browser — the scenario is n/a with
 the reason and the option that fixes it: never pass, never FAIL.
 
@@ -18,56 +19,59 @@ that do not bend").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from sfc_conformance.core.clock import Clock
 from sfc_conformance.core.otps import progression
 from sfc_conformance.core.windows import LATE_OPEN_BAND, LIVE_VALID_WITHIN
-from sfc_conformance.suite.merchant_eyes import Sight, changed_otp
+from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow, changed_otp
+from sfc_conformance.suite.merchants import Merchant
 from sfc_conformance.suite.recorder import not_judged, rule_ids
-from sfc_conformance.suite.world import Merchant, Suite
+from sfc_conformance.suite.rule_notes import RuleNotes
+from sfc_conformance.suite.timed_opens import TimedOpens
 
 
-def _judgeable(sfc: Suite) -> None:
+def _judgeable(flow_viewer: FlowViewer) -> None:
     """Skip now (n/a) when the run already knows it cannot judge what the merchant sees: no wait for nothing."""
-    reason = sfc.eyes.unjudged()
+    reason = flow_viewer.unjudged()
     if reason:
         pytest.skip(reason)
 
 
-def _judged(sight: Sight) -> Sight:
-    if sight.judgement is None:
-        pytest.skip(sight.reason)
-    return sight
+def _judged(opened: OpenedFlow) -> OpenedFlow:
+    if opened.judgement is None:
+        pytest.skip(opened.reason)
+    return opened
 
 
-def _seen(sfc: Suite, request: pytest.FixtureRequest, sight: Sight) -> str:
+def _seen(rule_notes: RuleNotes, request: pytest.FixtureRequest, opened: OpenedFlow) -> str:
     """Note how the rule was judged (in a browser, or with plain GETs); the lines a failure shows."""
     for rule in rule_ids(request.node):
-        sfc.note(rule, f"seen with {sight.seen_with}")
-    return f"\n{sight.detail}" if sight.detail else ""
+        rule_notes.note(rule, f"seen with {opened.seen_with}")
+    return f"\n{opened.detail}" if opened.detail else ""
 
 
-# OTP-2, OTP-3
 @given("a flow URL that has expired", target_fixture="merchant")
-def _(sfc: Suite) -> Merchant:
-    _judgeable(sfc)
-    merchant, _flow = sfc.expired_flow()
+def _(flow_viewer: FlowViewer, timed_opens: TimedOpens) -> Merchant:
+    _judgeable(flow_viewer)
+    merchant, _flow = timed_opens.expired_flow()
     return merchant
 
 
 @given("a new merchant company whose flow URL will be opened late", target_fixture="merchant")
-def _(sfc: Suite) -> Merchant:
-    _judgeable(sfc)
-    return sfc.late_flow()
+def _(flow_viewer: FlowViewer, timed_opens: TimedOpens) -> Merchant:
+    _judgeable(flow_viewer)
+    return timed_opens.late_flow()
 
 
 @when("the merchant opens the flow URL late in its window", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> Sight:
-    opened = _judged(sfc.open_late(merchant))
+def _(timed_opens: TimedOpens, merchant: Merchant) -> OpenedFlow:
+    opened = _judged(timed_opens.open_late(merchant))
     flow = merchant.flow
     assert flow.opened_at is not None
     late = (flow.opened_at - flow.sent_at).total_seconds()
@@ -77,59 +81,60 @@ def _(sfc: Suite, merchant: Merchant) -> Sight:
     return opened
 
 
-# OTP-1, OTP-3, OTP-5
 @when("the merchant opens the flow URL straight away", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> Sight:
-    return _judged(sfc.open_straight_away(merchant))
+def _(timed_opens: TimedOpens, merchant: Merchant) -> OpenedFlow:
+    return _judged(timed_opens.open_straight_away(merchant))
 
 
-# OTP-2 (an expired flow URL), OTP-5 (again)
 @when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
-def _(sfc: Suite, request: pytest.FixtureRequest, merchant: Merchant) -> Sight:
+def _(flow_viewer: FlowViewer, rule_notes: RuleNotes, request: pytest.FixtureRequest,
+      merchant: Merchant) -> OpenedFlow:
     flow = merchant.flow
-    opened = sfc.look(flow.url)
+    opened = flow_viewer.look(flow.url)
     flow.opened_at = opened.opened_at
     if flow.due_at is not None and opened.opened_at is not None:  # live: how the expired open kept its time
         came = (opened.opened_at - flow.received_at).total_seconds()
         due = (flow.due_at - flow.received_at).total_seconds()
         for rule in rule_ids(request.node):
-            sfc.note(rule, f"the expired open came {came:.2f} s after the start call's answer (due {due:.2f} s)")
+            rule_notes.note(rule, f"the expired open came {came:.2f} s after the start call's answer "
+                                  f"(due {due:.2f} s)")
     return _judged(opened)
 
 
 @when(parsers.parse("the merchant opens the flow URL {seconds:g} seconds after it was issued"),
       target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant, seconds: float) -> Sight:
+def _(flow_viewer: FlowViewer, clock: Clock, move_time: Callable[[float], None], merchant: Merchant,
+      seconds: float) -> OpenedFlow:
     due = merchant.flow.received_at + timedelta(seconds=seconds)
-    sfc.move_time((due - sfc.clock.now()).total_seconds())
-    return _judged(sfc.look(merchant.flow.url))
+    move_time((due - clock.now()).total_seconds())
+    return _judged(flow_viewer.look(merchant.flow.url))
 
 
-# OTP-4
 @when("the merchant opens the flow URL with the other merchant's identifier", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant, other: Merchant) -> Sight:
+def _(flow_viewer: FlowViewer, merchant: Merchant, other: Merchant) -> OpenedFlow:
     url = httpx.URL(merchant.flow.url).copy_set_param("merchantIdentifier", other.company_id)
-    return _judged(sfc.look(str(url)))
+    return _judged(flow_viewer.look(str(url)))
 
 
 @when("the merchant opens the flow URL with one digit of the one-time password changed", target_fixture="opened")
-def _(sfc: Suite, merchant: Merchant) -> Sight:
+def _(flow_viewer: FlowViewer, merchant: Merchant) -> OpenedFlow:
     otp = merchant.flow.otp
     assert otp and otp[-1].isdigit(), f"the flow URL has no numeric otp: {merchant.flow.url}"
-    return _judged(sfc.look(changed_otp(merchant.flow.url)))
+    return _judged(flow_viewer.look(changed_otp(merchant.flow.url)))
 
 
 @then("the flow opens")
-def _(sfc: Suite, request: pytest.FixtureRequest, merchant: Merchant, opened: Sight) -> None:
+def _(timed_opens: TimedOpens, rule_notes: RuleNotes, request: pytest.FixtureRequest, merchant: Merchant,
+      opened: OpenedFlow) -> None:
     """OTP-1, OTP-3: a flow URL opened inside its window is not refused."""
-    shown = _seen(sfc, request, opened)
+    shown = _seen(rule_notes, request, opened)
     flow = merchant.flow
     after = f" {(flow.opened_at - flow.sent_at).total_seconds():.1f} s after the start call" if flow.opened_at else ""
-    answered = sfc.answered_after_start(flow, opened)
+    answered = timed_opens.answered_after_start(flow, opened)
     if opened.refused and answered is not None and answered > LIVE_VALID_WITHIN:
-        # OTP-2's live allowance: a link answered more than LIVE_VALID_WITHIN s after the start call was sent
-        # may fairly be refused, so this refusal proves nothing either way (the opens above retried once).
+        # The profile's live allowance: a link answered more than LIVE_VALID_WITHIN s after the start call was
+        # sent may fairly be refused, so this refusal proves nothing either way (the opens above retried once).
         not_judged(f"the flow URL's refusal came {answered:.1f} s after the start call; only "
                    f"<= {LIVE_VALID_WITHIN:g} s is judged live")
     if opened.refused:
@@ -138,8 +143,10 @@ def _(sfc: Suite, request: pytest.FixtureRequest, merchant: Merchant, opened: Si
 
 
 @then("the flow refuses the link with 401")
-def _(sfc: Suite, request: pytest.FixtureRequest, opened: Sight) -> None:
-    shown = _seen(sfc, request, opened)
+def _(rule_notes: RuleNotes, request: pytest.FixtureRequest, opened: OpenedFlow) -> None:
+    """OTP-2, OTP-4, OTP-5: a flow URL opened after its window, with another merchant's identifier or a changed
+    digit, or a second time, meets a 401."""
+    shown = _seen(rule_notes, request, opened)
     if opened.opens:
         raise AssertionError(f"the flow URL opened where the merchant must meet a 401: {opened.reason}{shown}")
     assert opened.refused, f"the merchant did not meet the 401 this flow URL must answer: {opened.reason}{shown}"

@@ -12,47 +12,33 @@
 
 from __future__ import annotations
 
-import base64
-import os
 import re
-import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from pytest_bdd.feature import get_feature
 
-from sfc_conformance.suite import choices
+from sfc_conformance.suite import configurations
+from tests.helpers import (
+    ACCOUNT_KEY,
+    COMMAND,
+    RUN_TIMEOUT,
+    authorized_client,
+    free_port,
+    in_child,
+    live_environment,
+    live_run,
+    verdict_table,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount
 
-COMMAND = [sys.executable, "-m", "sfc_conformance"]
-RUN_TIMEOUT = 300
-KEY = "served-account-key"
 LINK = re.compile(r"^\s+\d+\. (http://127\.0\.0\.1:\d+/link/\d+)\s")
-ROW = re.compile(r"^([A-Z]+-\d+) +(MUST|SHOULD) +(pass|FAIL|warn|n/a|not run) +(\d+/\d+) *(.*)$", re.M)
-
-
-def environment() -> dict[str, str]:
-    found = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    return {**found, "SFC_API_KEY": KEY, "PYTHONUNBUFFERED": "1"}
-
-
-def verdicts(output: str) -> dict[str, tuple[str, str, str]]:
-    """rule -> (verdict, scenarios passed, note), from the run's verdict table."""
-    return {rule: (status, passed, note) for rule, _, status, passed, note in ROW.findall(output)}
-
-
-def live_run(base_url: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*COMMAND, "run", "--base-url", base_url, *argv], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, env=environment())
-    assert KEY not in done.stdout + done.stderr
-    return done
 
 
 @pytest.fixture
@@ -62,8 +48,7 @@ def account(served_account: Callable[..., ServedAccount]) -> ServedAccount:
 
 @pytest.fixture
 def http(account: ServedAccount) -> Iterator[httpx.Client]:
-    auth = {"Authorization": "Basic " + base64.b64encode(KEY.encode()).decode()}
-    with httpx.Client(base_url=account.base_url, headers=auth, timeout=10) as client:
+    with authorized_client(account.base_url, account.api_key) as client:
         yield client
 
 
@@ -89,7 +74,7 @@ def _person_links(link: str) -> int:
 def _manual_run(base_url: str, *argv: str, person: Callable[[str], int] | None) -> tuple[int, str, list[str]]:
     """A manual run; ``person`` is given each printed link once all are printed (None: nobody comes)."""
     run = subprocess.Popen([*COMMAND, "run", "--base-url", base_url, "--merchant-driver", "manual", *argv],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment())
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=live_environment())
     assert run.stdout is not None
     lines: list[str] = []
     links: list[str] = []
@@ -105,7 +90,7 @@ def _manual_run(base_url: str, *argv: str, person: Callable[[str], int] | None) 
     finally:
         run.kill()
     output = "".join(lines)
-    assert KEY not in output
+    assert ACCOUNT_KEY not in output
     return run.returncode, output, links
 
 
@@ -117,12 +102,12 @@ def test_a_person_links_three_merchants_and_the_rules_are_judged(account: Served
     assert code == 0, output[-4000:]
     assert len(links) == 3  # one shared by every scenario that keeps its link, two for the ones that break it
     assert "3 of 3 merchants linked" in output
-    rules = verdicts(output)
-    assert rules["KEY-2"][:2] == ("pass", "1/1")
-    assert rules["DEL-2"][:2] == ("pass", "1/1")
-    assert rules["REV-4"][:2] == ("pass", "1/2")  # the other example would need a fourth link
-    assert rules["CONF-6"][0] == "n/a" and "--manual-links 5 would link them all" in rules["CONF-6"][2]
-    assert "FAIL" not in {status for status, _, _ in rules.values()}
+    rules = verdict_table(output)
+    assert rules["KEY-2"].outcome == ("pass", "1/1")
+    assert rules["DEL-2"].outcome == ("pass", "1/1")
+    assert rules["REV-4"].outcome == ("pass", "1/2")  # the other example would need a fourth link
+    assert rules["CONF-6"].verdict == "n/a" and "--manual-links 5 would link them all" in rules["CONF-6"].note
+    assert "FAIL" not in {row.verdict for row in rules.values()}
     assert company_ids(http) == before
 
 
@@ -132,40 +117,26 @@ def test_nobody_links_in_time_and_nothing_fails(account: ServedAccount, http: ht
                                       person=None)
     assert code == 0, output[-4000:]
     assert len(links) == 2 and "0 of 2 merchants linked" in output
-    rules = verdicts(output)
-    assert rules["CONF-1"][0] == "pass"  # needs no link
-    assert rules["DEL-2"][0] == "n/a" and "no one linked" in rules["DEL-2"][2]
-    assert rules["KEY-2"][0] == "n/a" and "no merchant a person linked" in rules["KEY-2"][2]
+    rules = verdict_table(output)
+    assert rules["CONF-1"].verdict == "pass"  # needs no link
+    assert rules["DEL-2"].verdict == "n/a" and "no one linked" in rules["DEL-2"].note
+    assert rules["KEY-2"].verdict == "n/a" and "no merchant a person linked" in rules["KEY-2"].note
     assert company_ids(http) == before
 
 
 def test_a_target_that_will_not_link_through_the_api_leaves_those_rules_n_a(
-        serve_asgi: Callable[[Any], str]) -> None:
+        served_account: Callable[..., ServedAccount]) -> None:
     """Like Xero on Codat: made-up credentials in PUT …/authorization link nothing."""
-    from sfc_conformance.sandbox import serve
-
-    sandbox = serve.build(KEY, None, ())
-    refused = {"statusCode": 400, "service": "PublicApi", "error": "This integration links on its own page.",
-               "correlationId": "x", "canBeRetried": "False", "detailedErrorCode": 0}
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] == "PUT" and scope["path"].endswith("/authorization"):
-            from starlette.responses import JSONResponse
-            await JSONResponse(refused, status_code=400)(scope, receive, send)
-            return
-        await sandbox.app(scope, receive, send)
-
-    try:
-        done = live_run(serve_asgi(app), "--tags", "LINK-3 or KEY-2 or DEL-2 or CONF-1 or CONF-3")
-        assert done.returncode == 0, done.stdout[-4000:]
-        rules = verdicts(done.stdout)
-        assert rules["CONF-1"][0] == "pass"
-        for rule in ("LINK-3", "KEY-2", "DEL-2", "CONF-3"):
-            status, _, note = rules[rule]
-            assert status == "n/a" and note.startswith("nothing could be linked: the target refused"), (rule, note)
-            assert "answered 400" in note and "--merchant-driver manual" in note
-    finally:
-        sandbox.close()
+    account = served_account(errors=lambda method, path: 400 if method == "PUT" and path.endswith("/authorization")
+                             else None)
+    done = live_run(account.base_url, "--tags", "LINK-3 or KEY-2 or DEL-2 or CONF-1 or CONF-3")
+    assert done.returncode == 0, done.stdout[-4000:]
+    rules = verdict_table(done.stdout)
+    assert rules["CONF-1"].verdict == "pass"
+    for rule in ("LINK-3", "KEY-2", "DEL-2", "CONF-3"):
+        verdict, note = rules[rule].verdict, rules[rule].note
+        assert verdict == "n/a" and note.startswith("nothing could be linked: the target refused"), (rule, note)
+        assert "answered 400" in note and "--merchant-driver manual" in note
 
 
 # -- merchants a person linked beforehand -------------------------------------------------------
@@ -178,7 +149,7 @@ def _linked_and_configured(http: httpx.Client) -> str:
     for connection in http.get(f"/companies/{company}/connections").json()["results"]:
         assert http.put(f"/companies/{company}/connections/{connection['id']}/authorization",
                         json={"username": "florist", "password": "pw"}).is_success
-    document = choices.complete(http.get(f"/config/companies/{company}/sync/commerce").json(), pick=1, hour=9,
+    document = configurations.complete(http.get(f"/config/companies/{company}/sync/commerce").json(), pick=1, hour=9,
                                 zone="Europe/Paris")
     assert http.post(f"/config/companies/{company}/sync/commerce", json=document).is_success
     return str(company)
@@ -191,13 +162,13 @@ def test_a_linked_company_is_used_put_back_and_kept(account: ServedAccount, http
     done = live_run(account.base_url, "--linked-company", company, "--tags",
                     "REV-2 or REV-3 or CONF-2 or CONF-5 or KEY-1 or READY-1")
     assert done.returncode == 0, done.stdout[-4000:]
-    rules = verdicts(done.stdout)
-    assert {rule: rules[rule][0] for rule in ("REV-2", "REV-3", "CONF-2", "CONF-5", "KEY-1")} == dict.fromkeys(
+    rules = verdict_table(done.stdout)
+    assert {rule: rules[rule].verdict for rule in ("REV-2", "REV-3", "CONF-2", "CONF-5", "KEY-1")} == dict.fromkeys(
         ("REV-2", "REV-3", "CONF-2", "CONF-5", "KEY-1"), "pass")
-    assert rules["READY-1"][0] == "pass"
+    assert rules["READY-1"].verdict == "pass"
     assert company_ids(http) == before  # the given merchant is kept; the run's own are gone
     after = http.get(f"/config/companies/{company}/sync/commerce").json()
-    assert choices.selections(after) == choices.selections(configuration) and after["configured"] is True
+    assert configurations.selections(after) == configurations.selections(configuration) and after["configured"] is True
     statuses = {c["status"] for c in http.get(f"/companies/{company}/connections").json()["results"]}
     assert statuses == {"Linked"}
 
@@ -218,27 +189,24 @@ def test_an_unreachable_receiver_url_makes_the_webhook_rules_n_a(account: Served
     public = f"http://127.0.0.1:{closed_port}/hooks"
     done = live_run(account.base_url, "--receiver-url", public, "--tags", "DEL-1 or DEL-4 or DEL-2")
     assert done.returncode == 0, done.stdout[-4000:]
-    rules = verdicts(done.stdout)
-    assert rules["DEL-2"][0] == "pass"
+    rules = verdict_table(done.stdout)
+    assert rules["DEL-2"].verdict == "pass"
     for rule in ("DEL-1", "DEL-4"):
-        assert rules[rule][0] == "n/a"
-        assert rules[rule][2].startswith(f"your receiver at {public} is not reachable from here"), rules[rule]
+        assert rules[rule].verdict == "n/a"
+        assert rules[rule].note.startswith(f"your receiver at {public} is not reachable from here"), rules[rule]
 
 
 def test_a_reachable_receiver_url_is_used(account: ServedAccount) -> None:
-    with socket.socket() as probe:  # a port nothing listens on yet, for the receiver to take
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # for the receiver to take
     done = live_run(account.base_url, "--receiver-port", str(port), "--receiver-url",
                     f"http://127.0.0.1:{port}/webhooks/sfc", "--tags", "DEL-1")
     assert done.returncode == 0, done.stdout[-4000:]
-    assert verdicts(done.stdout)["DEL-1"][:2] == ("pass", "2/2")
+    assert verdict_table(done.stdout)["DEL-1"].outcome == ("pass", "2/2")
 
 
 def test_manual_linking_and_keep_need_a_live_target() -> None:
     for option in (["--merchant-driver", "manual"], ["--keep"], ["--linked-company", "c1"]):
-        done = subprocess.run([*COMMAND, "run", *option], capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                              env=environment())
+        done = in_child("run", *option, env=live_environment())
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.splitlines() == [f"sfc-conformance: {option[0]}{' manual' if 'manual' in option else ''} "
                                             "is for a live target (--base-url); the embedded sandbox keeps nothing "

@@ -1,4 +1,4 @@
-"""How a run sees the merchant's side (``suite/merchant_eyes.py``), and its options: no browser needed.
+"""How a run sees the merchant's side (``suite/flow_viewer.py``), and its options: no browser needed.
 
 Which browser a run uses, if any; when a plain GET can judge a flow (the
 probe with a changed OTP); the n/a reason and the option it names; the
@@ -9,9 +9,7 @@ browser``; and how the report shows a scenario's screenshots.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
@@ -28,21 +26,15 @@ from sfc_conformance.merchant.browser import BrowserUnavailable
 from sfc_conformance.merchant.browser_thread import BrowserThread
 from sfc_conformance.merchant.view import OPENS, REFUSED
 from sfc_conformance.report.page import render
-from sfc_conformance.suite.merchant_eyes import MerchantEyes, changed_otp
+from sfc_conformance.suite.flow_viewer import FlowViewer, changed_otp
 from sfc_conformance.suite.settings import Settings
 from sfc_conformance.suite.settings import check_merchant_side as check_options
+from tests.helpers import fake_executable, in_child, one_line_error, refused, verdict_table
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded
 
 OTP_RULES = ("OTP-1", "OTP-2", "OTP-3", "OTP-4", "OTP-5")
-
-
-def _executable(folder: Path, name: str) -> Path:
-    path = folder / name
-    path.write_text("#!/bin/sh\nexit 0\n")
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture
@@ -52,33 +44,18 @@ def no_browser_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def eyes_on() -> Iterator[Callable[[Embedded], MerchantEyes]]:
-    """``eyes_on(embedded)``: an embedded run's eyes, asked for no browser; what they observed in ``.seen``."""
-    made: list[MerchantEyes] = []
-
-    def make(e: Embedded, settings: Settings | None = None) -> MerchantEyes:
-        eyes = MerchantEyes(settings or Settings(), e.target, e.api.client.http, lambda response: None)
-        made.append(eyes)
-        return eyes
-
-    yield make
-    for eyes in made:
-        eyes.close()
-
-
 # -- which browser a run uses: the options ---------------------------------------------------------
 
 
 def test_without_a_browser_asked_for_an_embedded_run_uses_none(no_browser_on_path: Path) -> None:
     assert check_options(live=False, browser=None, flow_style=None, merchant_driver="api") == (None, "pages")
     assert check_options(live=False, browser=None, flow_style="app", merchant_driver="api") == (None, "app")
-    _executable(no_browser_on_path, "chromium")  # one on PATH changes nothing: an embedded run uses it when asked
+    fake_executable(no_browser_on_path, "chromium")  # one on PATH changes nothing: an embedded run uses it when asked
     assert check_options(live=False, browser=None, flow_style="app", merchant_driver="api") == (None, "app")
 
 
 def test_a_browser_asked_for_is_resolved(no_browser_on_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    chromium = str(_executable(no_browser_on_path, "chromium"))
+    chromium = str(fake_executable(no_browser_on_path, "chromium"))
     assert check_options(live=True, browser=chromium, flow_style=None, merchant_driver="api") == (chromium, "pages")
     assert check_options(live=False, browser=None, flow_style="app", merchant_driver="browser") == (chromium, "app")
     monkeypatch.setenv("SFC_BROWSER", "chromium")  # read with the options: the run is asked for that one
@@ -124,20 +101,14 @@ def test_options_that_cannot_work_are_usage_errors(no_browser_on_path: Path, opt
 def test_the_options_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
                                                           no_browser_on_path: Path, argv: list[str],
                                                           says: str) -> None:
-    assert cli.main(argv) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and len(err.splitlines()) == 1, err
-    assert err.startswith("sfc-conformance: ") and says in err
+    assert says in refused(capsys, *argv)
 
 
 def test_a_browser_that_will_not_start_is_exit_2_before_any_rule() -> None:
     # In a process of its own: Playwright starts in the command's thread.
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--browser", "/bin/false"],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 2, done.stdout[-2000:]
-    assert done.stdout == ""
-    assert done.stderr.startswith("sfc-conformance: could not start the browser /bin/false: ")
-    assert len(done.stderr.splitlines()) == 1
+    done = in_child("run", "--browser", "/bin/false", timeout=120)
+    line = one_line_error(done.returncode, done.stdout, done.stderr)
+    assert line.startswith("sfc-conformance: could not start the browser /bin/false: ")
 
 
 def test_a_browser_thread_that_will_not_start_is_not_tried_again() -> None:
@@ -164,7 +135,7 @@ def test_changed_otp() -> None:
 
 
 def test_a_plain_get_judges_the_server_rendered_pages(embedded: Callable[..., Embedded],
-                                                      eyes_on: Callable[[Embedded], MerchantEyes]) -> None:
+                                                      eyes_on: Callable[[Embedded], FlowViewer]) -> None:
     e = embedded(flow_style="pages")
     eyes = eyes_on(e)
     company = e.steps.company()
@@ -180,7 +151,7 @@ def test_a_plain_get_judges_the_server_rendered_pages(embedded: Callable[..., Em
 
 
 def test_an_app_style_flow_is_not_judged_without_a_browser(embedded: Callable[..., Embedded],
-                                                           eyes_on: Callable[[Embedded], MerchantEyes],
+                                                           eyes_on: Callable[[Embedded], FlowViewer],
                                                            no_browser_on_path: Path) -> None:
     e = embedded(flow_style="app")
     eyes = eyes_on(e)
@@ -196,9 +167,9 @@ def test_an_app_style_flow_is_not_judged_without_a_browser(embedded: Callable[..
 
 
 def test_the_n_a_reason_names_the_browser_on_path(embedded: Callable[..., Embedded],
-                                                  eyes_on: Callable[[Embedded], MerchantEyes],
+                                                  eyes_on: Callable[[Embedded], FlowViewer],
                                                   no_browser_on_path: Path) -> None:
-    chromium = _executable(no_browser_on_path, "chromium")
+    chromium = fake_executable(no_browser_on_path, "chromium")
     e = embedded(flow_style="app")
     sight = eyes_on(e).look(e.steps.started().flow.url)
     assert sight.reason.endswith(f"no browser was asked for: pass --browser PATH (e.g. --browser {chromium}) "
@@ -217,7 +188,7 @@ def test_a_live_app_style_flow_without_a_browser_says_none_was_found(no_browser_
 
     target = LiveTarget("https://api.partner.example", Secret("live-eyes-key"))
     with httpx.Client(transport=httpx.MockTransport(answer)) as http:
-        eyes = MerchantEyes(Settings(target="live"), target, http, lambda response: None)
+        eyes = FlowViewer(Settings(target="live"), target, http, lambda response: None)
         assert not eyes.has_browser
         assert not eyes.probe("https://flow.partner.example/start?otp=246801&merchantIdentifier=m").can_judge
         assert asked == ["https://flow.partner.example/start?otp=246802&merchantIdentifier=m"]  # never the real one
@@ -231,7 +202,7 @@ def test_a_live_app_style_flow_without_a_browser_says_none_was_found(no_browser_
 def test_the_browser_s_answers_from_the_embedded_sandbox_are_observed(embedded: Callable[..., Embedded]) -> None:
     e = embedded(flow_style="app")
     seen: list[httpx.Response] = []
-    eyes = MerchantEyes(Settings(), e.target, e.api.client.http, seen.append)
+    eyes = FlowViewer(Settings(), e.target, e.api.client.http, seen.append)
     assert eyes.route is not None
     url = e.steps.started().flow.url
     answer = eyes.route(httpx.Request("GET", url))
@@ -244,22 +215,16 @@ def test_the_browser_s_answers_from_the_embedded_sandbox_are_observed(embedded: 
 # -- the run: n/a, never pass, without a browser -----------------------------------------------------------
 
 
-def _verdicts(output: str) -> dict[str, tuple[str, str]]:
-    return {m.group(1): (m.group(2), m.group(3)) for m in
-            re.finditer(r"^([A-Z]+-\d+) +(?:MUST|SHOULD) +(\S+(?: run)?) +\S+ *(.*)$", output, re.MULTILINE)}
-
-
 def test_an_app_style_run_without_a_browser_reports_the_otp_rules_n_a_and_passes() -> None:
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--flow-style", "app"],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = in_child("run", "--flow-style", "app")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
-    verdicts = _verdicts(done.stdout)
+    verdicts = verdict_table(done.stdout)
     for rule in (*OTP_RULES, "FLOW-1", "FLOW-2", "FLOW-3"):
-        assert verdicts[rule][0] == "n/a", (rule, verdicts[rule])
+        assert verdicts[rule].verdict == "n/a", (rule, verdicts[rule])
     for rule in OTP_RULES:
-        assert "the flow is a browser app" in verdicts[rule][1] and "--browser PATH" in verdicts[rule][1]
-    assert "--merchant-driver browser" in verdicts["FLOW-1"][1]
-    assert verdicts["OTP-6"][0] == "pass"  # it opens no flow URL: judged as ever
+        assert "the flow is a browser app" in verdicts[rule].note and "--browser PATH" in verdicts[rule].note
+    assert "--merchant-driver browser" in verdicts["FLOW-1"].note
+    assert verdicts["OTP-6"].verdict == "pass"  # it opens no flow URL: judged as ever
     assert "seen with" not in done.stdout
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,12 +23,12 @@ import pytest
 
 from sfc_conformance.commands import selftest
 from sfc_conformance.core.background_server import BackgroundServer
-from sfc_conformance.merchant.browser import BrowserUnavailable, find_browser
 from sfc_conformance.merchant.view import OPENS, REFUSED
 from sfc_conformance.sandbox import FLOW_STYLES, serve
 from sfc_conformance.sandbox.faults import FAULTS
-from sfc_conformance.suite.merchant_eyes import MerchantEyes, Sight
+from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow
 from sfc_conformance.suite.settings import Settings
+from tests.helpers import browser_or_skip, child_environment, in_child, verdict_table
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded
@@ -38,54 +36,26 @@ if TYPE_CHECKING:
 OTP_RULES = ("OTP-1", "OTP-2", "OTP-3", "OTP-4", "OTP-5")
 # Every fault of the catalog that breaks a rule judged by opening a flow URL.
 OTP_FAULTS = sorted(name for name, (rule, _) in FAULTS.items() if rule in OTP_RULES)
-COMMAND = [sys.executable, "-m", "sfc_conformance"]
+WHOLE_RUN = 900  # seconds a whole run in the browser may take
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    try:
-        return find_browser()
-    except BrowserUnavailable as reason:
-        if os.environ.get("SFC_REQUIRE_BROWSER"):  # CI installs one: a missing browser is a broken setup there
-            pytest.fail(f"SFC_REQUIRE_BROWSER is set and there is no browser to drive: {reason}")
-        pytest.skip(f"no browser to drive: {reason}")
-
-
-def _verdicts(output: str) -> dict[str, tuple[str, str]]:
-    return {m.group(1): (m.group(2), m.group(3)) for m in
-            re.finditer(r"^([A-Z]+-\d+) +(?:MUST|SHOULD) +(\S+(?: run)?) +\S+ *(.*)$", output, re.MULTILINE)}
-
-
-def _run(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, timeout=900, check=False,
-                          env=env)
+    return browser_or_skip()
 
 
 # -- the run's eyes, in the routed browser ------------------------------------------------------------------
 
 
-@pytest.fixture
-def eyes_in_browser(chromium: str) -> Iterator[Callable[[Embedded], MerchantEyes]]:
-    made: list[MerchantEyes] = []
-
-    def make(e: Embedded) -> MerchantEyes:
-        made.append(MerchantEyes(Settings(browser=chromium), e.target, e.api.client.http, lambda response: None))
-        return made[-1]
-
-    yield make
-    for eyes in made:
-        eyes.close()
-
-
-def test_the_browser_judges_the_app_style_from_any_thread(embedded: Callable[..., Embedded],
-                                                          eyes_in_browser: Callable[[Embedded], MerchantEyes]) -> None:
+def test_the_browser_judges_the_app_style_from_any_thread(chromium: str, embedded: Callable[..., Embedded],
+                                                          eyes_on: Callable[..., FlowViewer]) -> None:
     e = embedded(flow_style="app")
-    eyes = eyes_in_browser(e)
+    eyes = eyes_on(e, Settings(browser=chromium))
     company = e.steps.company()
     fresh_url, other_url = e.steps.flow_url(company), e.steps.flow_url(e.steps.company("Other Shop Ltd"))
     e.target.clock.advance(30)  # both expired
     expired = eyes.look(fresh_url)
-    late: list[Sight] = []
+    late: list[OpenedFlow] = []
     timer = threading.Thread(target=lambda: late.append(eyes.look(other_url)))  # as OTP-1's late open does
     timer.start()
     timer.join(timeout=60)
@@ -118,6 +88,7 @@ def test_without_a_browser_the_app_style_otp_faults_are_n_a_never_pass() -> None
     table = "\n".join([selftest.HEADER, *map(selftest.row, results)])
     clean, *faults = results
     assert clean.status == selftest.CLEAN, table
+    assert [result.case.fault for result in faults] == OTP_FAULTS, table
     for result in faults:
         # Exit 0, nothing reported: the rule is n/a (selftest calls that UNSEEN, a hole on the embedded sandbox).
         assert (result.status, result.exit_code, result.reported) == (selftest.UNSEEN, 0, []), table
@@ -130,12 +101,13 @@ def test_without_a_browser_the_app_style_otp_faults_are_n_a_never_pass() -> None
 
 @pytest.mark.parametrize("style", FLOW_STYLES)
 def test_the_whole_suite_passes_with_the_merchant_in_the_browser(chromium: str, style: str, tmp_path: Path) -> None:
-    done = _run("run", "--merchant-driver", "browser", "--flow-style", style, "--report-dir", str(tmp_path))
+    done = in_child("run", "--merchant-driver", "browser", "--flow-style", style, "--report-dir", str(tmp_path),
+                    timeout=WHOLE_RUN)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr
-    verdicts = _verdicts(done.stdout)
-    assert {rule for rule, (status, _) in verdicts.items() if status != "pass"} <= {"API-6"}, verdicts
+    verdicts = verdict_table(done.stdout)
+    assert {rule for rule, row in verdicts.items() if row.verdict != "pass"} <= {"API-6"}, verdicts
     for rule in OTP_RULES:
-        assert verdicts[rule][1].startswith("seen with a browser ("), verdicts[rule]
+        assert verdicts[rule].note.startswith("seen with a browser ("), verdicts[rule]
     page = (tmp_path / "report.html").read_text()
     assert "merchant's side seen with: a browser (" in page
     evidence = page[page.index("<h2>What the merchant saw</h2>"):page.index("<h2>Timeline</h2>")]
@@ -161,15 +133,16 @@ def test_a_live_app_style_flow_is_judged_in_the_browser_found_and_n_a_without(ch
                                                                                tmp_path: Path) -> None:
     # The OTP rules that need no wait; the late open and the expiry checks cost an OTP window (tox -e live-app).
     tags = "OTP-4 or OTP-5"
-    env = {**os.environ, "SFC_API_KEY": "browser-live-key", "PATH": f"{Path(chromium).parent}:{os.environ['PATH']}"}
-    seen = _run("run", "--base-url", served_app, "--tags", tags, env=env)
+    env = child_environment(SFC_API_KEY="browser-live-key", PATH=f"{Path(chromium).parent}:{os.environ['PATH']}")
+    seen = in_child("run", "--base-url", served_app, "--tags", tags, env=env, timeout=WHOLE_RUN)
     assert seen.returncode == 0, seen.stdout[-3000:] + seen.stderr
-    verdicts = _verdicts(seen.stdout)
-    assert [verdicts[r][0] for r in ("OTP-4", "OTP-5")] == ["pass", "pass"], verdicts
-    assert verdicts["OTP-4"][1].startswith("seen with a browser (")
+    verdicts = verdict_table(seen.stdout)
+    assert [verdicts[r].verdict for r in ("OTP-4", "OTP-5")] == ["pass", "pass"], verdicts
+    assert verdicts["OTP-4"].note.startswith("seen with a browser (")
 
-    blind = _run("run", "--base-url", served_app, "--tags", tags, env={**env, "PATH": str(tmp_path)})
+    blind = in_child("run", "--base-url", served_app, "--tags", tags, env={**env, "PATH": str(tmp_path)},
+                     timeout=WHOLE_RUN)
     assert blind.returncode == 0, blind.stdout[-3000:] + blind.stderr
-    verdicts = _verdicts(blind.stdout)
-    assert [verdicts[r][0] for r in ("OTP-4", "OTP-5")] == ["n/a", "n/a"], verdicts
-    assert "the flow is a browser app" in verdicts["OTP-4"][1] and "no browser found" in verdicts["OTP-4"][1]
+    verdicts = verdict_table(blind.stdout)
+    assert [verdicts[r].verdict for r in ("OTP-4", "OTP-5")] == ["n/a", "n/a"], verdicts
+    assert "the flow is a browser app" in verdicts["OTP-4"].note and "no browser found" in verdicts["OTP-4"].note

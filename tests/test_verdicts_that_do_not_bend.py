@@ -32,9 +32,9 @@ from sfc_conformance.merchant.punctual import Timed
 from sfc_conformance.merchant.view import PlainView
 from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.report.page import render
-from sfc_conformance.suite.merchants import Flow
+from sfc_conformance.suite.merchants import FlowUrl
 from sfc_conformance.suite.recorder import VerdictRecorder
-from sfc_conformance.suite.world import in_band, late_open_figures
+from sfc_conformance.suite.timed_opens import in_band, late_open_figures
 
 MISSED = "the late open came 29.40 s after the start call (due 27.20 s), answered by 29.45 s"
 
@@ -211,7 +211,7 @@ def _timed(first: float, last: float) -> Timed:
 def test_a_late_open_is_judged_only_when_the_otp_reached_the_target_inside_the_band(
         first: float, last: float, judged: bool) -> None:
     sent = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-    flow = Flow("http://t/flow?otp=123456", sent, sent + timedelta(milliseconds=10))
+    flow = FlowUrl("http://t/flow?otp=123456", sent, sent + timedelta(milliseconds=10))
     timed = _timed(sent.timestamp() + first, sent.timestamp() + last)
     assert in_band(flow, timed) is judged
     assert late_open_figures(flow, timed, sent.timestamp() + 27.2) == (

@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, plugins: Sequence[object] = ()) -> int:
     if settings.live:
         _reach(settings)
     if settings.browser:  # asked for: one that will not start is a usage error, before any rule runs
-        from sfc_conformance.suite.merchant_eyes import try_browser  # noqa: PLC0415
+        from sfc_conformance.suite.flow_viewer import try_browser  # noqa: PLC0415
         try_browser(settings.browser)
     # The whole suite holds API-5: its generated requests need nothing the run loads or does, so they start
     # now, in a process of their own, while the engines load and pytest starts.

@@ -1,5 +1,6 @@
-"""The conformance suite's machinery: settings, targets in a run, observations, drivers, verdict.
+"""The conformance suite's machinery: settings, the run's parts, drivers, the verdict.
 
 Step definitions (``steps/``) stay thin and read like the Gherkin they serve;
-what they need beyond a call and an assertion lives here.
+each asks, as fixtures, for the parts of the run it uses (:mod:`.plugin` lists
+them); what they need beyond a call and an assertion lives here.
 """

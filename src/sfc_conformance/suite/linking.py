@@ -2,7 +2,7 @@
 
 ``--linked-company ID`` names merchants a person linked and configured
 beforehand: each must be ready to sync, and is lent to the scenarios that
-keep the link in place (:mod:`.sharing`), its configuration put back.
+keep the link in place (:mod:`.shared_merchants`), its configuration put back.
 
 On a real integration (Xero signs its merchants in on its own page) the
 authorization call cannot link a connection; a person must.  So before any
@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import pytest
 from starlette.applications import Starlette
@@ -37,14 +37,15 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.clock import Clock
 from sfc_conformance.core.errors import SfcError, UsageError
 from sfc_conformance.core.readiness import assess
+from sfc_conformance.suite.merchants import Merchant
 from sfc_conformance.suite.recorder import rule_ids, scenario_name
-from sfc_conformance.suite.sharing import READY
-from sfc_conformance.suite.world import Merchant
-
-if TYPE_CHECKING:
-    from sfc_conformance.suite.world import Suite
+from sfc_conformance.suite.run_merchants import Merchants
+from sfc_conformance.suite.settings import Settings
+from sfc_conformance.suite.shared_merchants import READY
+from sfc_conformance.suite.target_api import TargetApi, UnexpectedAnswer
 
 # Which scenarios that break a link (or need a pristine one) get a person's link first: the rules no
 # scenario on the shared merchant can judge, the MUST rules first.
@@ -74,8 +75,8 @@ def order_of(rules: list[str], seen_before: int, position: int) -> tuple[int, in
 class LinkDesk:
     """``GET /link/N`` on 127.0.0.1: a fresh flow URL for merchant N, every time."""
 
-    def __init__(self, suite: Suite, wanted: list[Wanted]) -> None:
-        self.suite = suite
+    def __init__(self, merchants: Merchants, wanted: list[Wanted]) -> None:
+        self.merchants = merchants
         self.wanted = wanted
         self._server = BackgroundServer(Starlette(routes=[Route("/link/{number:int}", self._open)]))
 
@@ -88,7 +89,7 @@ class LinkDesk:
             return PlainTextResponse("There is no merchant with that number in this run.", status_code=404)
         merchant = self.wanted[number - 1].merchant
         try:
-            answer = await run_in_threadpool(self.suite.start_flow, merchant)
+            answer = await run_in_threadpool(self.merchants.start_flow, merchant)
         except SfcError as error:
             return PlainTextResponse(f"The target could not be asked for a flow URL: {error}", status_code=502)
         if answer.status_code != 200 or not merchant.flows:
@@ -104,31 +105,32 @@ class LinkDesk:
         self._server.stop()
 
 
-def ask_a_person(suite: Suite, wanted: list[Wanted], timeout: float, say: Callable[[str], None]) -> None:
+def ask_a_person(api: TargetApi, merchants: Merchants, clock: Clock, wanted: list[Wanted], timeout: float,
+                 say: Callable[[str], None]) -> None:
     """Print a link per merchant and wait until a person has linked them all, or ``timeout`` s have passed.
 
     Each :class:`Wanted` ends with ``linked`` set as its accounting connection was last read.
     """
     if not wanted:
         return
-    with LinkDesk(suite, wanted) as desk:
+    with LinkDesk(merchants, wanted) as desk:
         say(f"--merchant-driver manual: {len(wanted)} merchant{'s' if len(wanted) != 1 else ''} to link. Open each "
             "link, sign in to the accounting software, and stop once it is linked (the run configures it):")
         for number, item in enumerate(wanted, 1):
             say(f"  {number}. {desk.url(number)}   {item.merchant.name} (company {item.merchant.company_id}), "
                 f"for {item.purpose}")
         say("Each link asks the target for a fresh flow URL (a flow URL itself works for 30 s).")
-        _wait_for_links(suite, wanted, timeout, say)
+        _wait_for_links(api, clock, wanted, timeout, say)
 
 
-def _wait_for_links(suite: Suite, wanted: list[Wanted], timeout: float, say: Callable[[str], None]) -> None:
-    clock = suite.clock
+def _wait_for_links(api: TargetApi, clock: Clock, wanted: list[Wanted], timeout: float,
+                    say: Callable[[str], None]) -> None:
     deadline = clock.now() + timedelta(seconds=timeout)
     next_line = clock.now()
     for _ in itertools.count():
         for item in wanted:
             if not item.linked:
-                item.linked = _is_linked(suite, item.merchant)
+                item.linked = _is_linked(api, item.merchant)
         waiting = [item for item in wanted if not item.linked]
         left = (deadline - clock.now()).total_seconds()
         if not waiting or left <= 0:
@@ -142,37 +144,37 @@ def _wait_for_links(suite: Suite, wanted: list[Wanted], timeout: float, say: Cal
         "" if linked == len(wanted) else f"; the scenarios of the others are n/a (--link-timeout {timeout:g} s)"))
 
 
-def _is_linked(suite: Suite, merchant: Merchant) -> bool:
+def _is_linked(api: TargetApi, merchant: Merchant) -> bool:
     try:
-        return bool(suite.connection(merchant, "Accounting").get("status") == "Linked")
-    except (AssertionError, SfcError):
+        return bool(api.connection(merchant, "Accounting").get("status") == "Linked")
+    except (UnexpectedAnswer, SfcError):
         return False
 
 
-def use_linked_companies(suite: Suite) -> None:
+def use_linked_companies(settings: Settings, api: TargetApi, merchants: Merchants) -> None:
     """--linked-company: each must be ready to sync now; the first is lent as the shared ready merchant."""
-    for company_id in suite.settings.linked_companies:
-        answer = suite.api.get_company(company_id)
+    for company_id in settings.linked_companies:
+        answer = api.get_company(company_id)
         if answer.status_code != 200:
             raise UsageError(f"--linked-company {company_id}: GET /companies/{company_id} answered "
                              f"{answer.status_code}; give the id of a company on this account")
-        company = suite.json(answer)
+        company = api.json(answer)
         merchant = Merchant(company_id, str(company.get("name")))
-        readiness = assess(company, suite.configuration(merchant), suite.connections(merchant))
+        readiness = assess(company, api.configuration(merchant), api.connections(merchant))
         if not readiness.ready:
             raise UsageError(f"--linked-company {company_id} is not ready to sync: "
                              f"{'; '.join(readiness.reasons)}; link and configure it first")
-        suite.shared.adopt(READY, merchant)
+        merchants.shared.adopt(READY, merchant)
 
 
-def ask_for_links(suite: Suite, chosen: list[pytest.Item]) -> None:
+def ask_for_links(settings: Settings, api: TargetApi, merchants: Merchants, clock: Clock, chosen: list[pytest.Item],
+                  say: Callable[[str], None]) -> None:
     """--merchant-driver manual: as few links as the chosen scenarios need, asked of a person at once.
 
     Scenarios tagged ``@shared_link`` share one merchant (unless --linked-company gives it); each
     ``@link`` scenario needs its own, granted in :func:`order_of` up to ``--manual-links``.  A
     scenario left without a linked merchant is skipped with the reason: ``n/a``, never FAIL.
     """
-    settings = suite.settings
     shared = not settings.linked_companies and any(i.get_closest_marker("shared_link") for i in chosen)
     own = [i for i in chosen if i.get_closest_marker("link")]
     seen: Counter[str] = Counter()
@@ -188,24 +190,24 @@ def ask_for_links(suite: Suite, chosen: list[pytest.Item]) -> None:
             f"nothing could be linked for it: it needs a merchant linked for it alone, and the "
             f"{settings.manual_links} links --merchant-driver manual asks a person for went to other rules "
             f"(--manual-links {len(own) + shared} would link them all)")))
-    wanted = [Wanted(_merchant_to_link(suite), SHARED, None)] if shared else []
-    wanted += [Wanted(_merchant_to_link(suite), f"{' '.join(rule_ids(item))}: "
+    wanted = [Wanted(_merchant_to_link(merchants), SHARED, None)] if shared else []
+    wanted += [Wanted(_merchant_to_link(merchants), f"{' '.join(rule_ids(item))}: "
                       f"{scenario_name(item).rsplit('.feature: ', 1)[-1]}", item.nodeid)
                for _, item in ranked[:budget]]
-    ask_a_person(suite, wanted, settings.link_timeout, suite.say)
+    ask_a_person(api, merchants, clock, wanted, settings.link_timeout, say)
     by_id = {item.nodeid: item for item in own}
     for asked in wanted:
         if asked.scenario is None and asked.linked:
-            suite.linked_for_sharing.append(asked.merchant)
+            merchants.linked_for_sharing.append(asked.merchant)
         elif asked.scenario is not None and asked.linked:
-            suite.reserved[asked.scenario] = asked.merchant
+            merchants.reserved[asked.scenario] = asked.merchant
         elif asked.scenario is not None:
             by_id[asked.scenario].add_marker(pytest.mark.skip(reason=(
                 f"nothing could be linked: no one linked {asked.merchant.name} within --link-timeout "
                 f"{settings.link_timeout:g} s (--merchant-driver manual)")))
 
 
-def _merchant_to_link(suite: Suite) -> Merchant:
-    merchant = suite.create_merchant()
-    suite.expect(suite.start_flow(merchant), 200, "starting the sync flow of a merchant to link")
+def _merchant_to_link(merchants: Merchants) -> Merchant:
+    merchant = merchants.create()
+    merchants.issue_flow_url(merchant, "starting the sync flow of a merchant to link")
     return merchant

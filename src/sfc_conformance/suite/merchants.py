@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
-class Flow:
-    """A flow URL and when it was asked for (sent) and received, on the run's clock."""
+class FlowUrl:
+    """A flow URL the target issued to a merchant, and when it was asked for (sent) and received, on the run's
+    clock; when it was opened, and by when that open was due (a time-critical one)."""
 
     url: str
     sent_at: datetime
@@ -32,9 +33,11 @@ class Flow:
 
 @dataclass
 class Merchant:
+    """A merchant company as the run knows it; passed from step to step (``target_fixture="merchant"``)."""
+
     company_id: str
     name: str
-    flows: list[Flow] = field(default_factory=list)
+    flows: list[FlowUrl] = field(default_factory=list)
     configuration: dict[str, Any] | None = None  # the last configuration the merchant posted
     severed_after_sync: str | None = None  # latest sync id (or "") when the connection was deleted
     severed_connection_id: str | None = None
@@ -42,7 +45,8 @@ class Merchant:
     failed_after_severing: str | None = None  # DEL-3: the scheduled sync that failed after the deletion
 
     @property
-    def flow(self) -> Flow:
+    def flow(self) -> FlowUrl:
+        """The flow URL issued last."""
         if not self.flows:
             raise AssertionError("no flow URL was issued to this merchant yet")
         return self.flows[-1]

@@ -22,6 +22,30 @@ created – unless ``--sfc-keep``, and says what it created, deleted and left;
 it uses the merchants a person linked (``--sfc-linked-company``) or asks a
 person to link a few at the start (``--sfc-merchant-driver manual``); and it
 checks that a public ``--sfc-receiver-url`` reaches the receiver.
+
+Steps ask for what they use, as fixtures, each one part of the run
+(:class:`~sfc_conformance.suite.run_parts.RunParts` holds one of each):
+
+=================  ==================================================================================
+``settings``       the run's checked options (the platform keys, the credentials, the driver)
+``target``         what the target can do beyond its API (its ``Capabilities``)
+``clock``          the run's clock
+``client``         the run's one HTTP client, for requests no row of the protocol names
+``api``            the profile's calls, and a merchant's state read through them (:mod:`.target_api`)
+``answer_log``     every answer of the run so far (:mod:`.answer_log`)
+``run_id``         the mark on everything the run creates (RUN-3)
+``rule_notes``     what the run noted about a rule, beside its verdict
+``merchants``      creating merchants, starting their flows, lending shared ones (:mod:`.run_merchants`)
+``flow_viewer``    a flow URL opened as the merchant, and judged (:mod:`.flow_viewer`)
+``timed_opens``    the opens the OTP window judges: straight away, late, expired (:mod:`.timed_opens`)
+``subscriptions``  the run's webhook subscriptions, and the connections severed meanwhile
+``receiver``       the webhook receiver the target posts to
+``move_time``      moves the target's time (scenarios marked embedded_only)
+``long_wait``      a long wait on the run's clock, counted down on the terminal
+``driver``         how the merchant acts in this run (``--merchant-driver``)
+``api_driver``     the merchant's actions through the API, whichever driver the run uses
+``flow_walker``    who walks the flow pages (FLOW-*): the browser, the pages, or None
+=================  ==================================================================================
 """
 
 from __future__ import annotations
@@ -32,26 +56,40 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
 import pytest
 
-from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.clock import Clock, SystemClock
 from sfc_conformance.core.errors import SfcError, UsageError
 from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
 from sfc_conformance.core.rules import RULES, SUITE_RULES
+from sfc_conformance.core.run_identity import RunId
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.core.targets import LiveTarget, Target
 from sfc_conformance.core.verdict import RunFacts
+from sfc_conformance.core.webhook_receiver import WebhookReceiver
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
-from sfc_conformance.suite.drivers import MerchantDriver, driver_for
+from sfc_conformance.suite.answer_log import AnswerLog
+from sfc_conformance.suite.drivers import (
+    ApiDriver,
+    BrowserDriver,
+    ManualDriver,
+    MerchantDriver,
+    PagesDriver,
+    driver_for,
+    walker_for,
+)
+from sfc_conformance.suite.flow_viewer import FlowViewer
 from sfc_conformance.suite.housekeeping import Tidied, marked_by, tidy
 from sfc_conformance.suite.linking import ask_for_links, use_linked_companies
 from sfc_conformance.suite.options import add_pytest_options, given_to_pytest
 from sfc_conformance.suite.preflight import preflight
+from sfc_conformance.suite.progress import countdown
 from sfc_conformance.suite.receiver_check import unreachable
 from sfc_conformance.suite.recorder import (
     LEVEL_MARKERS,
@@ -60,9 +98,13 @@ from sfc_conformance.suite.recorder import (
     register_markers,
     rule_ids,
 )
+from sfc_conformance.suite.rule_notes import RuleNotes
+from sfc_conformance.suite.run_merchants import Merchants
+from sfc_conformance.suite.run_parts import RunParts
 from sfc_conformance.suite.settings import OPTIONS, Settings, checked
-from sfc_conformance.suite.step_lookup import StepLookups
-from sfc_conformance.suite.world import Suite
+from sfc_conformance.suite.subscriptions import Subscriptions
+from sfc_conformance.suite.target_api import TargetApi
+from sfc_conformance.suite.timed_opens import TimedOpens
 
 TARGET_MARKERS = {
     **LEVEL_MARKERS,
@@ -102,23 +144,133 @@ def pytest_configure(config: pytest.Config) -> None:
     register_markers(config, TARGET_MARKERS, RULES)
     if not config.pluginmanager.has_plugin(PLUGIN_NAME):  # plain pytest: `run` hands in its own
         config.pluginmanager.register(SuitePlugin(), PLUGIN_NAME)
-    config.pluginmanager.register(StepLookups(), "sfc-step-lookups")
+
+
+# -- the parts of the run, one fixture each ------------------------------------------------------------
+
+
+def _parts(request: pytest.FixtureRequest) -> RunParts:
+    plugin = request.config.pluginmanager.get_plugin(PLUGIN_NAME)
+    parts = getattr(plugin, "parts", None)
+    if not isinstance(parts, RunParts):
+        raise RuntimeError("the conformance suite's target was not started")
+    return parts
 
 
 @pytest.fixture(scope="session")
-def sfc(request: pytest.FixtureRequest) -> Suite:
-    """The run's :class:`Suite`: settings, target, the one client, observations."""
-    plugin = request.config.pluginmanager.get_plugin(PLUGIN_NAME)
-    suite = getattr(plugin, "suite", None)
-    if not isinstance(suite, Suite):
-        raise RuntimeError("the conformance suite's target was not started")
-    return suite
+def settings(request: pytest.FixtureRequest) -> Settings:
+    return _parts(request).settings
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    return _parts(request).target
+
+
+@pytest.fixture(scope="session")
+def clock(request: pytest.FixtureRequest) -> Clock:
+    return _parts(request).clock
+
+
+@pytest.fixture(scope="session")
+def client(request: pytest.FixtureRequest) -> ApiClient:
+    return _parts(request).client
+
+
+@pytest.fixture(scope="session")
+def api(request: pytest.FixtureRequest) -> TargetApi:
+    return _parts(request).api
+
+
+@pytest.fixture(scope="session")
+def answer_log(request: pytest.FixtureRequest) -> AnswerLog:
+    return _parts(request).answer_log
+
+
+@pytest.fixture(scope="session")
+def run_id(request: pytest.FixtureRequest) -> RunId:
+    return _parts(request).run_id
+
+
+@pytest.fixture(scope="session")
+def rule_notes(request: pytest.FixtureRequest) -> RuleNotes:
+    return _parts(request).rule_notes
+
+
+@pytest.fixture(scope="session")
+def merchants(request: pytest.FixtureRequest) -> Merchants:
+    return _parts(request).merchants
+
+
+@pytest.fixture(scope="session")
+def flow_viewer(request: pytest.FixtureRequest) -> FlowViewer:
+    return _parts(request).flow_viewer
+
+
+@pytest.fixture(scope="session")
+def timed_opens(request: pytest.FixtureRequest) -> TimedOpens:
+    return _parts(request).timed_opens
+
+
+@pytest.fixture(scope="session")
+def subscriptions(request: pytest.FixtureRequest) -> Subscriptions:
+    return _parts(request).subscriptions
+
+
+@pytest.fixture(scope="session")
+def receiver(request: pytest.FixtureRequest) -> WebhookReceiver:
+    return _parts(request).target.receiver
+
+
+@pytest.fixture(scope="session")
+def move_time(request: pytest.FixtureRequest) -> Callable[[float], None]:
+    """Lets ``seconds`` pass on a target whose time the suite moves (its scenarios are marked embedded_only)."""
+    target = _parts(request).target
+
+    def move(seconds: float) -> None:
+        time = target.capabilities.time
+        if time is None:
+            raise AssertionError("this step needs a target whose time the suite can move")
+        time.advance(seconds)
+
+    return move
+
+
+@pytest.fixture(scope="session")
+def long_wait(request: pytest.FixtureRequest) -> Callable[[float, str], None]:
+    """Lets ``seconds`` pass on the run's clock, saying ``waiting N s {why}…`` on the terminal every few seconds."""
+    parts = _parts(request)
+
+    def wait(seconds: float, why: str) -> None:
+        countdown(parts.clock, seconds, why, parts.say)
+
+    return wait
 
 
 @pytest.fixture
-def driver(sfc: Suite) -> MerchantDriver:
-    """How the merchant acts in this run: the API, or the sandbox's flow pages."""
-    return driver_for(sfc)
+def api_driver(api: TargetApi, settings: Settings, merchants: Merchants, subscriptions: Subscriptions,
+               clock: Clock) -> ApiDriver:
+    """The merchant's actions through the public API, whichever driver the run uses."""
+    return ApiDriver(api, settings, merchants, subscriptions, clock)
+
+
+@pytest.fixture
+def driver(api: TargetApi, settings: Settings, merchants: Merchants, subscriptions: Subscriptions, clock: Clock,
+           client: ApiClient, flow_viewer: FlowViewer, api_driver: ApiDriver) -> MerchantDriver:
+    """How the merchant acts in this run: the API, the sandbox's flow pages or its flow in a browser, or a person."""
+    return driver_for(settings.merchant_driver, api_driver,
+                      PagesDriver(api, settings, merchants, client, api_driver),
+                      BrowserDriver(api, settings, merchants, flow_viewer, api_driver),
+                      ManualDriver(api, settings, merchants, subscriptions, clock))
+
+
+@pytest.fixture
+def flow_walker(api: TargetApi, settings: Settings, merchants: Merchants, client: ApiClient,
+                flow_viewer: FlowViewer, api_driver: ApiDriver) -> PagesDriver | BrowserDriver | None:
+    """Who walks the flow for the flow-page rules: the browser when the run has one, else the server-rendered
+    pages; None for an app-style flow without a browser."""
+    return walker_for(settings, flow_viewer, PagesDriver(api, settings, merchants, client, api_driver),
+                      BrowserDriver(api, settings, merchants, flow_viewer, api_driver))
 
 
 class SuitePlugin(VerdictRecorder):
@@ -127,7 +279,7 @@ class SuitePlugin(VerdictRecorder):
         super().__init__(SUITE_RULES)
         self.__name__ = PLUGIN_NAME  # pytest registers a plugin object given to pytest.main under its __name__
         self.settings = settings
-        self.suite: Suite | None = None
+        self.parts: RunParts | None = None  # made once the target has started
         self.target: Target | None = None
         self.live_target: LiveTarget | None = None  # the same target when it is live: what the run made is deleted
         self.tidied: Tidied | None = None  # what the end of a live run did with what it created
@@ -179,21 +331,20 @@ class SuitePlugin(VerdictRecorder):
         self.target = target
         try:
             target.start()
-            self.suite = Suite(settings, target)
-            self.suite.say = self._say
-            self.suite.eyes.start_if_asked()  # a browser asked for that will not start: exit 2, before any rule
+            parts = self.parts = RunParts(settings, target, self._say)
+            parts.flow_viewer.start_if_asked()  # a browser asked for that will not start: exit 2, before any rule
             if settings.live:  # the embedded sandbox is in this process: nothing to reach
                 self._end_on_sigterm()
-                preflight(self.suite.client)
-                use_linked_companies(self.suite)
+                preflight(parts.client)
+                use_linked_companies(settings, parts.api, parts.merchants)
                 if settings.merchant_driver == "manual":
-                    ask_for_links(self.suite, chosen)
+                    ask_for_links(settings, parts.api, parts.merchants, parts.clock, chosen, self._say)
                 if settings.receiver_url and any(set(rule_ids(i)) & set(WEBHOOK_RULES) for i in chosen):
-                    self.suite.receiver_unreachable = unreachable(target.receiver, target.receiver_url,
-                                                                  self.suite.run, timeout=settings.timeout)
-                self.suite.prepare_expired_flows(expiry_checks)
+                    parts.subscriptions.receiver_unreachable = unreachable(
+                        target.receiver, target.receiver_url, parts.run_id, timeout=settings.timeout)
+                parts.timed_opens.prepare_expired_flows(expiry_checks)
                 if late_open:
-                    self.suite.prepare_late_open()
+                    parts.timed_opens.prepare_late_open()
         except (SfcError, OSError, AssertionError) as error:  # a target that fails the start of the run: exit 2
             self._stop()
             reason = f"sfc-conformance: {redact(str(error).splitlines()[0] if str(error) else type(error).__name__)}"
@@ -228,31 +379,31 @@ class SuitePlugin(VerdictRecorder):
         if self._stopped:
             return
         self._stopped = True
-        suite, target = self.suite, self.target
-        if suite is not None:
-            suite.cancel_timers()
+        parts, target = self.parts, self.target
+        if parts is not None:
+            parts.timed_opens.cancel()
             if self.live_target is not None:
-                self.unrestored = suite.shared.restore_given()
-                self.tidied = self._tidy(suite, self.live_target)
-            suite.close()
+                self.unrestored = parts.merchants.shared.restore_given()
+                self.tidied = self._tidy(parts, self.live_target)
+            parts.close()
         if target is not None:
             target.stop()
             self.target = None
 
-    def _tidy(self, suite: Suite, target: LiveTarget) -> Tidied:
+    def _tidy(self, parts: RunParts, target: LiveTarget) -> Tidied:
         pace = Pace(DEFAULT_CONCURRENCY, target.clock, patience=DELETION_PATIENCE)
         client = PacedClient(target.base_url, target.api_key, pace, timeout=target.timeout,
                              connect_timeout=target.connect_timeout)
         try:
             if self._interrupted:  # an answer cut off by the interruption: what the target made is marked
-                for found in marked_by(suite.run, client, target.clock.now()):
-                    suite.created.add(found.kind, found.id, found.label)
-            created = suite.created.items()
+                for found in marked_by(parts.run_id, client, target.clock.now()):
+                    parts.created.add(found.kind, found.id, found.label)
+            created = parts.created.items()
             kinds = Counter(item.kind for item in created)
-            if created and not suite.settings.keep:
+            if created and not parts.settings.keep:
                 self._say(f"deleting what the run created: {kinds['company']} companies, "
                           f"{kinds['subscription']} subscriptions…")
-            return tidy(created, client, keep=suite.settings.keep, workers=DEFAULT_CONCURRENCY)
+            return tidy(created, client, keep=parts.settings.keep, workers=DEFAULT_CONCURRENCY)
         finally:
             client.close()
 
@@ -263,10 +414,10 @@ class SuitePlugin(VerdictRecorder):
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         super().pytest_runtest_setup(item)
-        if self.suite is None:
+        if self.parts is None:
             return
-        self.suite.scenario = item.nodeid
-        refused = self.suite.cannot_link.get("Accounting")
+        self.parts.merchants.scenario = item.nodeid
+        refused = self.parts.merchants.cannot_link.get("Accounting")
         if refused and item.get_closest_marker("link"):
             pytest.skip(refused)  # before it creates a merchant the target would not link
 
@@ -274,28 +425,28 @@ class SuitePlugin(VerdictRecorder):
 
     @property
     def strict(self) -> bool:
-        return bool(self.suite and self.suite.settings.strict)
+        return bool(self.parts and self.parts.settings.strict)
 
     def exchanges(self) -> Sequence[Shown]:
-        return self.suite.observations.records if self.suite else ()
+        return self.parts.answer_log.records if self.parts else ()
 
     def notes(self) -> dict[str, list[str]]:
-        return self.suite.notes if self.suite else {}
+        return self.parts.rule_notes.by_rule if self.parts else {}
 
     def screenshots(self) -> Sequence[Screenshot]:
-        return self.suite.screenshots if self.suite else ()
+        return self.parts.flow_viewer.screenshots if self.parts else ()
 
     def facts(self) -> RunFacts:
-        settings = self.suite.settings if self.suite else None
+        settings = self.parts.settings if self.parts else None
         return RunFacts(
-            target=self.suite.target.name if self.suite else "?",
-            base_url=self.suite.target.base_url if self.suite else "",
+            target=self.parts.target.name if self.parts else "?",
+            base_url=self.parts.target.base_url if self.parts else "",
             started=self._started,
             finished=SystemClock().now(),
             strict=bool(settings and settings.strict),
             sandbox_faults=settings.sandbox_faults if settings else (),
             tags=str(self.config.getoption("markexpr", "") or ""),
-            merchant_view=self.suite.eyes.seen_with if self.suite else "",
+            merchant_view=self.parts.flow_viewer.seen_with if self.parts else "",
             housekeeping=tuple(self._housekeeping()),
         )
 

@@ -29,26 +29,14 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final
 
 import pytest
 
 from sfc_conformance.core.errors import SfcError
-from sfc_conformance.suite import choices
+from sfc_conformance.suite import configurations
 from sfc_conformance.suite.merchants import Merchant
-
-if TYPE_CHECKING:
-    from sfc_conformance.core.sync_flow_api import SyncFlowApi
-
-
-class Reads(Protocol):
-    """What sharing asks of the run (:class:`~sfc_conformance.suite.world.Suite`): a merchant's state, and the API."""
-
-    api: SyncFlowApi
-
-    def connections(self, merchant: Merchant) -> list[dict[str, Any]]: ...
-
-    def configuration(self, merchant: Merchant) -> dict[str, Any]: ...
+from sfc_conformance.suite.target_api import TargetApi, UnexpectedAnswer
 
 STARTED: Final = "started"  # the flow started: both connections PendingAuth, nothing configured
 LINKED: Final = "linked"  # the accounting connection authorized, nothing configured
@@ -67,7 +55,9 @@ class _Lender:
 
 @dataclass
 class SharedMerchants:
-    suite: Reads
+    """The merchants lent by kind (:data:`STARTED`, :data:`LINKED`, :data:`READY`), each checked before a loan."""
+
+    api: TargetApi
     lenders: dict[str, _Lender] = field(default_factory=dict)
     prepared: int = 0  # merchants prepared for sharing, replacements included
     retired: list[str] = field(default_factory=list)  # why a merchant stopped being lent
@@ -127,9 +117,9 @@ class SharedMerchants:
     def state_of(self, merchant: Merchant) -> tuple[str, dict[str, Any]]:
         """The merchant's lendable state, as one comparable text, and its configuration document."""
         connections = sorted((str(c.get("id")), str(c.get("sourceType")), str(c.get("integrationKey")),
-                              str(c.get("status"))) for c in self.suite.connections(merchant))
-        document = self.suite.configuration(merchant)
-        state = {"connections": connections, "choices": choices.selections(document),
+                              str(c.get("status"))) for c in self.api.connections(merchant))
+        document = self.api.configuration(merchant)
+        state = {"connections": connections, "choices": configurations.selections(document),
                  "configured": document.get("configured")}
         return json.dumps(state, sort_keys=True, default=str), document
 
@@ -145,7 +135,7 @@ class SharedMerchants:
     def _unchanged(self, lender: _Lender) -> bool:
         try:
             return self.state_of(lender.merchant)[0] == lender.state
-        except (AssertionError, SfcError):  # it cannot even be read: not in the state it was lent in
+        except (UnexpectedAnswer, SfcError):  # it cannot even be read: not in the state it was lent in
             return False
 
     def _restored(self, lender: _Lender) -> bool:
@@ -156,7 +146,7 @@ class SharedMerchants:
                 return True
             if json.loads(state)["connections"] != json.loads(lender.state)["connections"]:
                 return False
-            self.suite.api.set_configuration(lender.merchant.company_id, lender.document)
+            self.api.set_configuration(lender.merchant.company_id, lender.document)
             return self.state_of(lender.merchant)[0] == lender.state
-        except (AssertionError, SfcError):
+        except (UnexpectedAnswer, SfcError):
             return False

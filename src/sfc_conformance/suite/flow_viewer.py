@@ -1,6 +1,6 @@
-"""How a run sees a flow URL as the merchant does (profile, "What the merchant sees").
+"""The flow viewer: a flow URL opened as the merchant opens it, and judged (profile, "What the merchant sees").
 
-    sight = suite.eyes.look(url)   # opens, refused or undecided, with the reason; or None: not judged here
+    opened = flow_viewer.look(url)   # opens, refused or undecided, with the reason; or None: not judged here
 
 A flow URL is *refused* when the merchant, opening it in a browser, meets a
 401: the document's own, or the answer to a request of the page carrying the
@@ -35,7 +35,7 @@ with the other options):
 One browser per run, in a thread of its own (:class:`~sfc_conformance.merchant.browser_thread.BrowserThread`),
 so that the timer of OTP-1's late open uses it too; stopped with the run.  On
 the embedded sandbox it is routed in-process (``EmbeddedTarget.answer``: no
-sockets), and every answer it gets is observed like the client's (KEY-2 sees
+sockets), and every answer it gets goes to the answer log like the client's (KEY-2 sees
 the flow's own requests too).
 """
 
@@ -106,7 +106,7 @@ def changed_otp(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Sight(Judged):
+class OpenedFlow(Judged):
     """A flow URL opened as the merchant: the judgement, how it was seen, and what there was to see."""
 
     url: str
@@ -144,15 +144,18 @@ def _drawn(tab: BrowserSession) -> str:
         return ""
 
 
-class MerchantEyes:
+class FlowViewer:
+    """Opens flow URLs as the merchant, in the run's browser or with plain GETs, and keeps what the merchant was
+    shown (screenshots, in order: the report gives each scenario those taken while it ran)."""
+
     def __init__(self, settings: Settings, target: Target, http: httpx.Client,
-                 observe: Callable[[httpx.Response], None]) -> None:
+                 log_answer: Callable[[httpx.Response], None]) -> None:
         self._http = http
-        self._observe = observe
+        self._log_answer = log_answer
         self._clock = target.clock
         pages = target.capabilities.pages  # a target that serves its pages in-process: no socket, no browser unasked
         self.embedded = pages is not None
-        self.route: Router | None = self._observed(pages) if pages is not None else None
+        self.route: Router | None = self._logged(pages) if pages is not None else None
         self.asked = settings.browser is not None
         path = settings.browser
         self._why_none = ""  # why the run has no browser, for the n/a reason
@@ -166,17 +169,18 @@ class MerchantEyes:
                                       quiet=ROUTED_QUIET if self.route else DEFAULT_QUIET) if path else None
         self._plain: PlainVerdict | None = None
         self._lock = threading.Lock()
+        self.screenshots: list[Screenshot] = []
 
     # -- the browser --------------------------------------------------------------------
 
-    def _observed(self, answer: Router) -> Router:
-        """The in-process target's answers to the browser, each observed as the client's are."""
+    def _logged(self, answer: Router) -> Router:
+        """The in-process target's answers to the browser, each logged as the client's are."""
 
         def route(request: httpx.Request) -> httpx.Response | None:
             response = answer(request)
             if response is not None:
                 response.request = request
-                self._observe(response)
+                self._log_answer(response)
             return response
 
         return route
@@ -207,10 +211,20 @@ class MerchantEyes:
         if self._browser is not None:
             self._browser.close()
 
+    def keep(self, shots: tuple[Screenshot, ...] | list[Screenshot]) -> None:
+        """Screenshots of the scenario under way, for the report (the recorder gives each scenario its own)."""
+        self.screenshots.extend(shots)
+
     # -- looking ------------------------------------------------------------------------
 
-    def look(self, url: str) -> Sight:
-        """Open ``url`` as the merchant and judge it: in the browser if the run has one, else with a plain GET."""
+    def look(self, url: str) -> OpenedFlow:
+        """Open ``url`` as the merchant and judge it: in the browser if the run has one, else with a plain GET;
+        what the browser showed is kept."""
+        opened = self._look(url)
+        self.keep(opened.screenshots)
+        return opened
+
+    def _look(self, url: str) -> OpenedFlow:
         browser = self._browser
         if browser is not None:
             try:
@@ -223,7 +237,7 @@ class MerchantEyes:
                 browser.close()
         return self._plainly(url)
 
-    def _in_browser(self, browser: BrowserThread, url: str) -> Sight:
+    def _in_browser(self, browser: BrowserThread, url: str) -> OpenedFlow:
         def job(chromium: MerchantBrowser) -> tuple[datetime, MerchantView, str, str]:
             with chromium.session(self.route) as tab:
                 opened_at = self._clock.now()  # here, not when asked: the browser may have been busy
@@ -231,28 +245,28 @@ class MerchantEyes:
                 return opened_at, view, _drawn(tab), _title(tab)
 
         opened_at, view, document, title = browser.call(job)
-        return self._browser_sight(url, view, document, title, opened_at, self._clock.now())
+        return self._seen_in_browser(url, view, document, title, opened_at, self._clock.now())
 
-    def _browser_sight(self, url: str, view: MerchantView, document: str, title: str, opened_at: datetime,
-                       answered_at: datetime) -> Sight:
+    def _seen_in_browser(self, url: str, view: MerchantView, document: str, title: str, opened_at: datetime,
+                       answered_at: datetime) -> OpenedFlow:
         shots: tuple[Screenshot, ...] = ()
         if view.screenshot is not None:  # "refusal page: Link expired": the judgement, and the page's own title
             caption = f"{view.screenshot.caption}: {title}" if title else view.screenshot.caption
             shots = (dataclasses.replace(view.screenshot, caption=caption),)
-        return Sight(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document, opened_at,
+        return OpenedFlow(url, view.judgement, view.reason, self.seen_with, view.describe(), shots, document, opened_at,
                      answered_at)
 
-    def _plain_sight(self, view: PlainView, opened_at: datetime, answered_at: datetime) -> Sight:
-        return Sight(view.url, view.judgement, redact(view.reason), self.seen_with, _plain_detail(view),
+    def _seen_plainly(self, view: PlainView, opened_at: datetime, answered_at: datetime) -> OpenedFlow:
+        return OpenedFlow(view.url, view.judgement, redact(view.reason), self.seen_with, _plain_detail(view),
                      document=view.document, opened_at=opened_at, answered_at=answered_at)
 
-    def _plainly(self, url: str) -> Sight:
+    def _plainly(self, url: str) -> OpenedFlow:
         verdict = self.probe(url)
         if not verdict.can_judge:
-            return Sight(url, None, self.not_judged(verdict), self.seen_with)
+            return OpenedFlow(url, None, self.not_judged(verdict), self.seen_with)
         opened_at = self._clock.now()
         view = plain_open(url, self._http)
-        return self._plain_sight(view, opened_at, self._clock.now())
+        return self._seen_plainly(view, opened_at, self._clock.now())
 
     # -- time-critical opens ----------------------------------------------------------
 
@@ -263,13 +277,13 @@ class MerchantEyes:
         return PunctualOpener(self._http, browser=browser.executable if browser is not None else None,
                               timeout=self._timeout, snapshot=lambda tab: (_drawn(tab), _title(tab)))
 
-    def sight_of(self, timed: Timed) -> Sight:
+    def timed_open(self, timed: Timed) -> OpenedFlow:
         """A time-critical open as the run judges it, timed by when the OTP reached the target."""
         opened_at = datetime.fromtimestamp(timed.first_sent, UTC)
         answered_at = datetime.fromtimestamp(timed.last_answered, UTC)
         if isinstance(timed.view, MerchantView):
-            return self._browser_sight(timed.view.url, timed.view, timed.drawn, timed.title, opened_at, answered_at)
-        return self._plain_sight(timed.view, opened_at, answered_at)
+            return self._seen_in_browser(timed.view.url, timed.view, timed.drawn, timed.title, opened_at, answered_at)
+        return self._seen_plainly(timed.view, opened_at, answered_at)
 
     def probe(self, url: str) -> PlainVerdict:
         """Whether a plain GET can judge this target's flow URLs, found once with ``url`` with its OTP changed.

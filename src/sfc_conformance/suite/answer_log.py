@@ -1,8 +1,9 @@
-"""What the suite notices about every answer of a run (API-1, API-2, API-3, KEY-2, API-6).
+"""The run's answer log: a short record of every answer the suite receives (API-1, API-2, API-3, KEY-2, API-6).
 
-An httpx response hook sees every answer the suite receives – from steps,
-from the fuzzer, from flow pages – and keeps a short record of each.  The
-whole-run scenarios read the records at the end of the run.
+An httpx response hook (:meth:`AnswerLog.hook`) sees every answer – from
+steps, from the fuzzer, from flow pages – and logs what the whole-run
+scenarios judge at the end of the run: the contract's verdict, the content
+type, whether the API key leaked, a ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from sfc_conformance.core.secrets import Secret
 
 
 @dataclass(frozen=True)
-class Observed:
+class LoggedAnswer:
+    """One answer of the run, as the whole-run scenarios judge it."""
+
     method: str
     path: str  # below the base URL, as the contract names it
     status: int
@@ -44,11 +47,13 @@ class Observed:
 
 
 @dataclass
-class Observations:
+class AnswerLog:
+    """Every answer of the run, in the order received; safe to add to from any thread."""
+
     contract: Contract
     base_url: str
     api_key: Secret
-    records: list[Observed] = field(default_factory=list)
+    records: list[LoggedAnswer] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _needles(self) -> list[bytes]:
@@ -76,13 +81,14 @@ class Observations:
                 unknown = tuple(self.contract.unknown_fields(request.method, path, response.status_code, body))
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items()).encode()
         leaked = any(n in response.content or n in headers for n in self._needles())
-        record = Observed(request.method, path, response.status_code, response.headers.get("content-type", ""),
+        record = LoggedAnswer(request.method, path, response.status_code, response.headers.get("content-type", ""),
                           body, is_json, problems, unknown,
                           f"{operation.method} {operation.template}" if operation is not None else "",
                           operation is not None, leaked, response.headers.get("retry-after"), response)
         with self._lock:
             self.records.append(record)
 
-    def api(self) -> list[Observed]:
+    def api_answers(self) -> list[LoggedAnswer]:
+        """The answers of the target's API (not flow pages, not other hosts)."""
         with self._lock:
             return [r for r in self.records if r.is_api]
