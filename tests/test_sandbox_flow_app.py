@@ -22,7 +22,7 @@ import pytest
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.flow_app import SCRIPT
-from sfc_conformance.suite.merchant_eyes import changed_otp
+from sfc_conformance.suite.flow_viewer import changed_otp
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded, SandboxMerchant

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
-from sfc_conformance.suite.merchant_eyes import changed_otp
+from sfc_conformance.suite.flow_viewer import changed_otp
 
 if TYPE_CHECKING:
     from tests.conftest import SandboxSteps

@@ -29,7 +29,7 @@ from sfc_conformance.commands.selftest import (
     Result,
     judge,
 )
-from sfc_conformance.core.rules import RULES, SUITE_RULES
+from sfc_conformance.core.rules import NOT_BUILT, RULES, SUITE_RULES
 from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 
 
@@ -145,9 +145,10 @@ def test_selftest_exits_1_and_shows_the_survivor(monkeypatch: pytest.MonkeyPatch
 def test_the_catalog_holds_a_fault_for_every_must_rule() -> None:
     """No blind spot: RULES is the profile's list (test_rule_coverage proves it), so this is the profile's.
 
-    The partner endpoint's rules have a catalog of their own: tests/test_consumer_faults.py."""
+    The partner endpoint's rules have a catalog of their own: tests/test_consumer_faults.py.  A rule the suite
+    has no scenario for yet (NOT_BUILT: its verdict says "not built") gets its faults with its scenarios."""
     broken = {rule for rule, _ in FAULTS.values()}
-    missing = [r.id for r in SUITE_RULES.values() if r.must and r.id not in broken]
+    missing = [r.id for r in SUITE_RULES.values() if r.must and r.id not in broken and r.id not in NOT_BUILT]
     assert not missing, f"MUST rules with no fault in the catalog: {missing}"
 
 

@@ -25,8 +25,8 @@ from typing import NoReturn
 
 from sfc_conformance import __version__
 from sfc_conformance.core.errors import SfcError
-from sfc_conformance.core.sandbox_catalog import FAULTS, FLOW_STYLES
 from sfc_conformance.core.secrets import redact
+from sfc_conformance.sandbox import FAULTS, FLOW_STYLES
 from sfc_conformance.suite.options import add
 from sfc_conformance.suite.settings import OPTIONS
 

@@ -1,6 +1,6 @@
 """The embedded sandbox: a stateful, Codat-like Sync for Commerce target.
 
-    app.Sandbox          assembles it: state, API, the merchant's side; serve.py serves it
+    app.Sandbox          assembles it: state, API, the merchant's side, the faults' layers; serve.py serves it
     api.py               the API's gate: the key, the rate limit, ErrorMessage (KEY-*, API-2, API-3, API-6)
     state.SandboxState   every rule, one part per concept, behind one lock:
       companies.py         companies and connections (READY-1, READY-2, LINK-3, REV-4, API-4)
@@ -8,16 +8,30 @@
       configuring.py       the merchant's configuration (CONF-*, REV-*); configuration.py its document
       syncs.py             syncs, the schedule and the deletion (DEL-*, FLOW-3); webhooks.py sends
       housekeeping.py      the account as a whole, and READY-1 as the records have it
-    pages.py, flow_app.py  the merchant's side: server-rendered pages, or a browser app (FLOW-*)
-    faults.py, policy.py   the fault catalog, and the one Policy through which faults enter the rules
+    pages.py, flow_app.py  the merchant's side: server-rendered pages, or a browser app (FLOW-*);
+                           templates/ holds their HTML
+    faults.py            the fault catalog: each fault and variant defined once
+    policy.py            the one Policy through which faults enter the rules
+    shapes.py            the faults that reshape what the healthy sandbox sends: answers and webhook events
 
 Each rule id sits in a comment beside the code that enforces it, so
 ``grep -rn OTP-2 src/sfc_conformance/sandbox`` lands there.  Importing this
 package imports nothing heavy, so the command line can read the fault list cheaply.
 """
 
-# How the merchant's side is built (core/sandbox_catalog.py): server-rendered pages
-# (:mod:`.pages`), or a browser app (:mod:`.flow_app`).
-from sfc_conformance.core.sandbox_catalog import FLOW_STYLES
+from enum import StrEnum
 
-__all__ = ["FLOW_STYLES"]
+from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
+
+
+class FlowStyle(StrEnum):
+    """How the merchant's side is built."""
+
+    PAGES = "pages"  # server-rendered pages (:mod:`.pages`)
+    # A browser app (:mod:`.flow_app`): its document always loads, its own requests meet the OTP's 401.
+    APP = "app"
+
+
+FLOW_STYLES: tuple[str, ...] = tuple(style.value for style in FlowStyle)
+
+__all__ = ["FAULTS", "FLOW_STYLES", "VARIANTS", "FlowStyle"]

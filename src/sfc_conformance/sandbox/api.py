@@ -1,8 +1,10 @@
 """The sandbox's JSON API: HTTP in, calls on :class:`SandboxState`, Codat JSON out.
 
 Every request passes the same gate: the API key (KEY-1), the optional rate
-limit (API-6), a bounded JSON body; every refusal leaves as an
-``ErrorMessage`` (API-3), and nothing a client sends may turn into a 5xx (API-5).
+limit (API-6), a bounded JSON body.  A handler refuses by raising
+:class:`~.errors.ApiError`, which the app's exception handler renders as an
+``ErrorMessage`` (API-3, :func:`error_response`); nothing a client sends may
+turn into a 5xx (API-5).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sfc_conformance.core.clock import Clock
@@ -25,7 +27,6 @@ from sfc_conformance.core.secrets import Secret
 from sfc_conformance.sandbox.errors import ApiError, bad_request
 from sfc_conformance.sandbox.policy import Policy
 from sfc_conformance.sandbox.state import SandboxState
-from sfc_conformance.sandbox.webhooks import with_unknown_fields
 
 MAX_BODY = 1024 * 1024
 _NO_BODY = object()
@@ -56,16 +57,9 @@ class RateLimit:
                                headers={"Retry-After": str(retry)})  # API-6: when to come back
 
 
-def error_response(error: ApiError, policy: Policy) -> Response:
+def error_response(error: ApiError) -> Response:
     """Every refusal as an ErrorMessage whose `statusCode` is the HTTP status (API-3)."""
-    headers = error.headers
-    if not policy.sends_retry_after:
-        headers = {k: v for k, v in headers.items() if k.lower() != "retry-after"}
-    if policy.errors_as_plain_text:
-        return PlainTextResponse(error.message, status_code=error.status, headers=headers)
-    body = error.body()
-    body["statusCode"] = policy.error_status_code or error.status  # API-3
-    return JSONResponse(body, status_code=error.status, headers=headers)
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)  # API-3
 
 
 async def read_body(request: Request) -> bytes:
@@ -97,16 +91,6 @@ async def read_json(request: Request, policy: Policy) -> Any:
         raise bad_request("The request body is not valid JSON.") from None  # API-5: a 400, never a 5xx
 
 
-def _with_key_in_link_urls(value: Any, key: str) -> Any:
-    """The `api-key-in-link-url` fault: every `linkUrl` carries the partner's key."""
-    if isinstance(value, dict):
-        return {k: (f"{v}?key={key}" if k == "linkUrl" and isinstance(v, str) else _with_key_in_link_urls(v, key))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_key_in_link_urls(v, key) for v in value]
-    return value
-
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -136,31 +120,19 @@ class Api:
         """
 
         async def run(request: Request) -> Response:
-            try:
-                if not self._authorized(request):
-                    if self.policy.refused_delete_still_deletes and request.method == "DELETE":
-                        with contextlib.suppress(ApiError):
-                            handler(request, _NO_BODY, **dict(request.path_params))
-                    # KEY-1: refused, and nothing changed
-                    raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
-                self.rate_limit.check()  # API-6
-                payload = await read_json(request, self.policy) if body else _NO_BODY
-                args = dict(request.path_params)
-                result = handler(request, payload, **args)
-            except ApiError as error:
-                return error_response(error, self.policy)
-            headers = {}  # KEY-2: nothing of the key goes back, in a header or a body
-            if self.policy.echoes_key:
-                headers["x-api-key-used"] = self._api_key.reveal()
+            if not self._authorized(request):
+                if self.policy.refused_delete_still_deletes and request.method == "DELETE":
+                    with contextlib.suppress(ApiError):
+                        handler(request, _NO_BODY, **dict(request.path_params))
+                # KEY-1: refused, and nothing changed
+                raise ApiError(401, "Unauthorized: send `Authorization: Basic <base64 of your API key>`.")
+            self.rate_limit.check()  # API-6
+            payload = await read_json(request, self.policy) if body else _NO_BODY
+            result = handler(request, payload, **dict(request.path_params))
+            # KEY-2: nothing of the key goes back, in a header or a body
             if result is None:
-                return Response(status_code=204, headers=headers)
-            if self.policy.key_in_link_urls:
-                result = _with_key_in_link_urls(result, self._api_key.reveal())
-            if self.policy.unknown_fields:
-                result = with_unknown_fields(result)
-            if self.policy.connections_as_text_plain and request.url.path.endswith("/connections"):
-                return JSONResponse(result, status_code=status, headers=headers, media_type="text/plain")
-            return JSONResponse(result, status_code=status, headers=headers)  # API-2: application/json
+                return Response(status_code=204)
+            return JSONResponse(result, status_code=status)  # API-2: application/json
 
         return run
 

@@ -11,36 +11,16 @@ import re
 from typing import Any
 
 from sfc_conformance.sandbox.errors import bad_request
-from sfc_conformance.sandbox.model import CONNECTION_STATUSES, LINKED, Company, Connection
+from sfc_conformance.sandbox.model import CONNECTION_STATUSES, LINKED, Company
 from sfc_conformance.sandbox.paging import links, paging
-from sfc_conformance.sandbox.policy import Policy
 from sfc_conformance.sandbox.records import MAX_TEXT, Records
 
 COMPANY_NAME = re.compile(r"^[A-Za-z0-9\s\-',&@.,?!\s]+$")
 
 
-def connection_json(connection: Connection, base: str, policy: Policy) -> dict[str, Any]:
-    body = connection.to_json(base, with_integration_key=policy.sends_integration_key)  # API-1: every required field
-    if policy.misspells_deauthorized and body["status"] == "Deauthorized":
-        body["status"] = "Deauthorised"
-    if not policy.sends_link_url and body["status"] == LINKED:
-        del body["linkUrl"]  # LINK-3: a Linked connection has its `linkUrl`
-    return body
-
-
-def company_json(company: Company, base: str, policy: Policy) -> dict[str, Any]:
+def company_json(company: Company, base: str) -> dict[str, Any]:
     # READY-1 reads the connections here, as the seed page does; they must agree with the list.
-    connections = [connection_json(c, base, policy) for c in company.connections.values()]
-    if policy.company_hides_connections:
-        connections = []
-    if policy.company_shows_stale_links:
-        for connection in connections:
-            if connection["status"] in ("Deauthorized", "Unlinked"):
-                connection["status"] = LINKED
-    body = company.to_json(base, connections)
-    if policy.created_as_text:
-        body["created"] = company.created.strftime("%d/%m/%Y %H:%M:%S")  # API-1: ISO 8601 dates when healthy
-    return body
+    return company.to_json(base, [c.to_json(base) for c in company.connections.values()])
 
 
 class Companies(Records):
@@ -56,28 +36,27 @@ class Companies(Records):
             raise bad_request("`description` must be a string of at most 2048 characters.")
         with self._lock:
             company = self._new_company(name, description)
-            return company_json(company, base, self.policy)
+            return company_json(company, base)
 
     def get_company(self, company_id: str, base: str) -> dict[str, Any]:
         with self._lock:
             if self.policy.finds_unknown_companies and company_id not in self._companies:
-                return company_json(Company(company_id, "Unknown", None, self.clock.now()), base, self.policy)
-            return company_json(self._company(company_id), base, self.policy)  # READY-2: 404 when unknown
+                return company_json(Company(company_id, "Unknown", None, self.clock.now()), base)
+            return company_json(self._company(company_id), base)  # READY-2: 404 when unknown
 
     def list_connections(self, company_id: str, page_text: str | None, size_text: str | None,
                          base: str) -> dict[str, Any]:
         page, size = paging(page_text, size_text)
         with self._lock:
             company = self._company(company_id)
-            every = [connection_json(c, base, self.policy) for c in company.connections.values()]
+            every = [c.to_json(base) for c in company.connections.values()]
         first = 0 if self.policy.ignores_page else (page - 1) * size  # API-4: page N is the N-th slice
-        has_next = page * size < len(every) or self.policy.next_link_on_last_page
         return {
             "results": every[first: first + size],
             "pageNumber": page,
             "pageSize": size,
-            "totalResults": len(every) + self.policy.extra_total_results,  # API-4: the true count
-            "_links": links(f"/companies/{company_id}/connections", page, size, has_next=has_next),
+            "totalResults": len(every),  # API-4: the true count
+            "_links": links(f"/companies/{company_id}/connections", page, size, has_next=page * size < len(every)),
         }
 
     def authorize(self, company_id: str, connection_id: str, body: Any, base: str) -> dict[str, Any]:
@@ -86,7 +65,7 @@ class Companies(Records):
         with self._lock:
             connection = self._connection(self._company(company_id), connection_id)
             connection.status = LINKED  # LINK-3: authorized, the connection is Linked
-            return connection_json(connection, base, self.policy)
+            return connection.to_json(base)
 
     def update_connection(self, company_id: str, connection_id: str, body: Any, base: str) -> dict[str, Any]:
         if not isinstance(body, dict) or set(body) - {"status"}:
@@ -98,9 +77,9 @@ class Companies(Records):
             connection = self._connection(self._company(company_id), connection_id)
             if (status == "Unlinked" and self.policy.ignores_unlink) or (
                     connection.platform.source_type == "Commerce" and self.policy.ignores_commerce_patch):
-                return connection_json(connection, base, self.policy)
+                return connection.to_json(base)
             if status is not None and status != connection.status:
                 if status in ("Linked", "PendingAuth"):
                     raise bad_request("A connection becomes Linked only through its authorization.")
                 connection.status = status  # REV-4, READY-1: de-authorized (or unlinked) is no longer Linked
-            return connection_json(connection, base, self.policy)
+            return connection.to_json(base)

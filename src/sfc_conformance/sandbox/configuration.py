@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sfc_conformance.core.clock import isoformat
 from sfc_conformance.sandbox.errors import ValidationIssue, bad_request
@@ -27,6 +27,7 @@ GROUPING_PERIODS = ["Daily", "Weekly", "Monthly"]
 INVOICE_GROUP_BY = ["Location", "Currency"]
 LINE_GROUP_BY = ["Product", "TaxRate"]
 DEFAULT_TIME_ZONE = "Etc/UTC"
+FlagName = Literal["enable", "enabled"]  # the sync's switch: as the OAS spells it, or as the seed page does
 # Dates outside these bounds overflow the schedule arithmetic (a 5xx); none is a real plan.
 EARLIEST_DATE = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_DATE = datetime(3000, 1, 1, tzinfo=UTC)
@@ -118,8 +119,6 @@ class Choices:
     sync_sales: bool = True
     sync_payments: bool = True
     sync_fees: bool = True
-    # Set only by the `trust-configured-flag` fault.
-    claimed_configured: bool | None = None
 
     def is_complete(self) -> bool:
         """CONF-4: every required account has a selected account."""
@@ -132,7 +131,7 @@ class Choices:
 
 
 def render(company_id: str, company_name: str, chart: Chart | None, choices: Choices,
-           configured: bool, *, flag: str = "enable") -> dict[str, Any]:
+           configured: bool, *, flag: FlagName = "enable") -> dict[str, Any]:
     """The ``Configuration`` document for a company.
 
     Without a chart (accounting not linked yet) the option lists are empty.
@@ -259,8 +258,6 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
     # READY-3: the seed page spells the flag `enabled`; accept it as an alias.
     flag_key = "enable" if "enable" in body else "enabled"
     new.enable = r.boolean(body, flag_key, flag_key, current.enable)  # REV-2: the choices stay as they are
-    if isinstance(body.get("configured"), bool):
-        new.claimed_configured = body["configured"]
 
     schedule = r.obj(body, "schedule", "schedule")
     if schedule is not None:

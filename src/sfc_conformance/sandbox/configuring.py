@@ -19,18 +19,9 @@ from sfc_conformance.sandbox.records import Records
 from sfc_conformance.sandbox.schedule import next_run
 
 
-def is_configured(choices: configuration.Choices, policy: Policy) -> bool:
-    """Whether the merchant's choices make a complete configuration, as the target derives it."""
-    if policy.trusts_configured_flag and choices.claimed_configured is not None:
-        return choices.claimed_configured
-    if policy.configured_from_start and choices == configuration.Choices():
-        return True
-    return choices.is_complete()  # CONF-1, CONF-4: derived from the choices, never taken from a request
-
-
-def configuration_json(company: Company, policy: Policy) -> dict[str, Any]:
+def configuration_json(company: Company, policy: Policy, configured: bool) -> dict[str, Any]:
     doc = configuration.render(company.id, company.name, company.chart(), company.choices,  # CONF-2
-                               is_configured(company.choices, policy), flag=policy.flag_sent_as)
+                               configured, flag=policy.flag_sent_as)
     if not policy.offers_tax_rates:
         for entry in doc["configuration"]["sales"]["taxRates"].values():
             entry["taxRateOptions"] = []
@@ -45,7 +36,8 @@ def midnight(company: Company) -> datetime:
 class Configuring(Records):
     def get_configuration(self, company_id: str) -> dict[str, Any]:
         with self._lock:
-            return configuration_json(self._company(company_id), self.policy)
+            company = self._company(company_id)
+            return configuration_json(company, self.policy, self._configured(company))
 
     def set_configuration(self, company_id: str, body: Any) -> dict[str, Any]:
         with self._lock:
@@ -56,8 +48,9 @@ class Configuring(Records):
                                           time_zone_default=self.policy.default_time_zone)  # CONF-3, CONF-5, CONF-6
             self._keep_what_the_policy_keeps(company, choices)
             company.choices = choices  # CONF-3, REV-3: stored as posted, also on review
+            self._remember_claim(company, body)
             company.next_scheduled = next_run(choices, self.clock.now())
-            return configuration_json(company, self.policy)
+            return configuration_json(company, self.policy, self._configured(company))
 
     def _chart_before_link(self, company: Company) -> configuration.Chart:
         """CONF-7: before the accounting connection is Linked there is nothing to configure against."""
@@ -81,8 +74,15 @@ class Configuring(Records):
             body = {key: value for key, value in body.items() if key != "enable"}
         return body
 
+    def _remember_claim(self, company: Company, body: Any) -> None:
+        """The `trusts_configured_flag` fault: a `configured` the body claims is remembered, and believed."""
+        claimed = body.get("configured") if isinstance(body, dict) else None
+        if self.policy.trusts_configured_flag and isinstance(claimed, bool):
+            self._fault_memory.claimed_configured[company.id] = claimed
+
     def _keep_what_the_policy_keeps(self, company: Company, choices: configuration.Choices) -> None:
         """The faults that store less than was posted (CONF-3, REV-2, REV-3)."""
+        configured_before = self._configured(company)
         before = company.choices
         if not self.policy.stores_start_date:
             choices.start_date = before.start_date or midnight(company)
@@ -90,6 +90,6 @@ class Configuring(Records):
             choices.accounts.clear()
         if not self.policy.stores_grouping_period:
             choices.grouping_period = before.grouping_period
-        if is_configured(before, self.policy):
+        if configured_before:
             for kept in self.policy.kept_on_review:
                 setattr(choices, kept, getattr(before, kept))

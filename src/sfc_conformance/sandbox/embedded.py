@@ -21,6 +21,7 @@ from sfc_conformance.core.clock import ManualClock, SystemClock
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.core.targets import Capabilities
 from sfc_conformance.core.webhook_receiver import WebhookReceiver
+from sfc_conformance.sandbox import FlowStyle
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY, Sandbox
 
 EMBEDDED_HOST = "sandbox.embedded"
@@ -34,7 +35,7 @@ class EmbeddedTarget:
     webhook_secret: str | None = "whsec_c2ZjLWNvbmZvcm1hbmNlLWVtYmVkZGVkLXNlY3JldA=="
     name: ClassVar[str] = "embedded"
     clock: ManualClock = field(default_factory=lambda: ManualClock(SystemClock().now().replace(microsecond=0)))
-    flow_style: str = "pages"  # or "app": see sandbox.FLOW_STYLES
+    flow_style: str = FlowStyle.PAGES
 
     def __post_init__(self) -> None:
         self.sandbox = Sandbox(api_key=DEFAULT_API_KEY, clock=self.clock, webhook_secret=self.webhook_secret,

@@ -1,48 +1,232 @@
-"""Deliberate defects, for proving that the suite catches a broken target.
+"""The fault catalog: every deliberate defect and every conforming variant of the sandbox, each defined once, here.
 
-The catalog itself (names, the rule each fault breaks, what the sandbox then
-does) is data in :mod:`sfc_conformance.core.sandbox_catalog`, which the command
-line and the run's settings read without importing the sandbox.
-Each fault breaks one rule of the profile in one place of the sandbox.  Its
-name leads to :data:`.policy.CHANGES`, which says which field of the
-sandbox's :class:`~.policy.Policy` it changes; grep that field to find the one
-place it enters the rules.  Faults are off unless asked for with
+A fault breaks one rule of the profile in one place of the sandbox, to prove
+that the suite catches a broken target.  Its entry in :data:`CATALOG` says
+everything about it: the rule it breaks, what the sandbox then does, what it
+changes in the sandbox's :class:`~.policy.Policy` (grep that field to find the
+one place it enters the rules), and, when a live run cannot show it by design
+of the profile, why.  Faults are off unless asked for with
 ``--sandbox-fault NAME``; a partner never needs them.
 
-Variants are the other half of the proof: differences the profile allows
-(the seed page's spelling of a flag, fields the contract does not know, a
-webhook delivered again) that a conforming Codat-like target may show.  The
-suite must pass the sandbox with any of them (``--sandbox-variant NAME``); the
-kill matrix runs each one as a clean case.
+Variants (:data:`VARIANT_CATALOG`) are the other half of the proof:
+differences the profile allows (the seed page's spelling of a flag, fields the
+contract does not know, a webhook delivered again) that a conforming Codat-like
+target may show.  The suite must pass the sandbox with any of them
+(``--sandbox-variant NAME``); the kill matrix runs each one as a clean case.
+
+Data only, cheap to import: the command line and the run's settings read the
+names without starting the sandbox.  :data:`FAULTS`, :data:`VARIANTS`,
+:data:`CHANGES`, :data:`LIVE_BLIND` and :data:`EXPOSED_BY` are views of the
+two tables, by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
 
 from sfc_conformance.core.fault_switches import FaultSwitches
-from sfc_conformance.core.sandbox_catalog import FAULTS, VARIANTS
-from sfc_conformance.core.windows import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN
+from sfc_conformance.core.windows import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN, OTP_LIFETIME
 
-__all__ = ["EXPOSED_BY", "FAULTS", "LIVE_BLIND", "VARIANTS", "Faults"]
+__all__ = ["CATALOG", "CHANGES", "EXPOSED_BY", "FAULTS", "LIVE_BLIND", "VARIANTS", "VARIANT_CATALOG", "Fault",
+           "Faults", "Variant"]
 
-# Where a fault shows only in scenarios of other rules too (a whole-run check sees
-# every answer of the run): the tags a focused run of that fault needs.
-EXPOSED_BY: dict[str, str] = {
-    "status-outside-enum": "API-1 or REV-4",
-}
+SECONDS = timedelta(seconds=1)
 
-# Faults a live target cannot show, by design of the profile, with the reason.
-LIVE_BLIND: dict[str, str] = {
-    "otp-expires-early": f"the profile's live check judges a link opened at most {LIVE_VALID_WITHIN:g} s after "
-                         "the start call was sent",
-    "otp-lasts-31s": f"the profile's live check refuses from {LIVE_EXPIRED_AFTER:g} s after the start call's answer: "
-                     "1 s of network slack",
-}
+
+@dataclass(frozen=True)
+class Fault:
+    rule: str                    # the rule of the profile it breaks
+    does: str                    # what the sandbox then does
+    changes: Mapping[str, Any]   # the fields of the sandbox's Policy it sets
+    live_blind: str | None = None  # why a live run cannot show it, by design of the profile
+    exposed_by: str | None = None  # the tags a focused run needs, when it shows only in other rules' scenarios too
+
+
+@dataclass(frozen=True)
+class Variant:
+    does: str                    # what the sandbox then does, all of it within the profile
+    changes: Mapping[str, Any]   # the fields of the sandbox's Policy it sets
+
+
+def _fault(rule: str, does: str, *, live_blind: str | None = None, exposed_by: str | None = None,
+           **changes: Any) -> Fault:
+    return Fault(rule, does, MappingProxyType(changes), live_blind, exposed_by)
+
+
+def _variant(does: str, **changes: Any) -> Variant:
+    return Variant(does, MappingProxyType(changes))
+
+
+CATALOG: Mapping[str, Fault] = MappingProxyType({
+    "relative-flow-url": _fault("URL-1", "the start call answers a path, not an absolute URL",
+                                absolute_flow_url=False),
+    "otp-five-digits": _fault("URL-2", "OTPs have five digits", otp_digits=5),
+    "flow-url-without-merchant": _fault("URL-2", "the flow URL carries no `merchantIdentifier`",
+                                        url_names_merchant=False),
+    "otp-repeated-while-valid": _fault("URL-3", "a start call inside the OTP window hands out the same OTP again",
+                                       resends_valid_otp=True),
+    "otp-expires-early": _fault("OTP-1", "OTP stops working at 29 s instead of 30 s",
+                                otp_lifetime=OTP_LIFETIME - SECONDS,
+                                live_blind=f"the profile's live check judges a link opened at most "
+                                           f"{LIVE_VALID_WITHIN:g} s after the start call was sent"),
+    "otp-dies-after-10s": _fault("OTP-1", "OTP stops working 10 s after issue", otp_lifetime=10 * SECONDS),
+    "otp-dies-after-20s": _fault("OTP-1", "OTP stops working 20 s after issue", otp_lifetime=20 * SECONDS),
+    "otp-dies-after-24s": _fault("OTP-1", "OTP stops working 24 s after issue", otp_lifetime=24 * SECONDS),
+    "otp-dies-after-27s": _fault("OTP-1", "OTP stops working 27 s after issue", otp_lifetime=27 * SECONDS),
+    "expired-otp-resent": _fault("OTP-3", "after an OTP expired, start calls for that merchant hand it out again",
+                                 resends_expired_otp=True),
+    "otp-lasts-too-long": _fault("OTP-2", "OTP stays valid for 60 s instead of 30 s", otp_lifetime=OTP_LIFETIME * 2),
+    "otp-lasts-31s": _fault("OTP-2", "OTP stays valid for 31 s: one second too long",
+                            otp_lifetime=OTP_LIFETIME + SECONDS,
+                            live_blind=f"the profile's live check refuses from {LIVE_EXPIRED_AFTER:g} s after the "
+                                       "start call's answer: 1 s of network slack"),
+    "otp-lasts-33s": _fault("OTP-2", "OTP stays valid for 33 s instead of 30 s", otp_lifetime=33 * SECONDS),
+    "otp-lasts-40s": _fault("OTP-2", "OTP stays valid for 40 s instead of 30 s", otp_lifetime=40 * SECONDS),
+    "otp-reusable": _fault("OTP-5", "a flow URL can be opened more than once", otp_single_use=False),
+    "otp-not-bound": _fault("OTP-4", "any merchantIdentifier is accepted with an OTP", otp_bound_to_merchant=False),
+    "otp-predictable": _fault("OTP-6", "OTPs are issued from a counter", otp_from_counter=True),
+    "redirect-dropped": _fault("URL-4", "redirectUrl is left out of the flow URL", redirect_in_url=False),
+    "redirect-not-encoded": _fault("URL-4", "redirectUrl is pasted into the flow URL without percent-encoding",
+                                   redirect_encoded=False),
+    "redirect-non-ascii-dropped": _fault("URL-4", "redirectUrl loses its non-ASCII characters in the flow URL",
+                                         redirect_keeps_non_ascii=False),
+    "javascript-redirect-accepted": _fault("URL-5", "javascript: redirect URLs are accepted",
+                                           refused_redirect_schemes=()),
+    "unknown-platform-accepted": _fault("URL-6", "unknown platform keys are accepted", accepts_unknown_platforms=True),
+    "crash-on-malformed-key": _fault("URL-6", "a malformed platform key answers 500", crashes_on_malformed_key=True),
+    "api-key-optional": _fault("KEY-1", "API calls without an Authorization header are served", key_optional=True),
+    "bearer-accepted": _fault("KEY-1", "the API key sent as a Bearer token is accepted", accepts_bearer=True),
+    "refused-delete-still-deletes": _fault("KEY-1", "a DELETE with a wrong key answers 401 but deletes the connection",
+                                           refused_delete_still_deletes=True),
+    "api-key-echoed": _fault("KEY-2", "the API key is echoed in a response header", echoes_key=True),
+    "api-key-in-link-url": _fault("KEY-2", "connections' `linkUrl` carries the API key in its query",
+                                  key_in_link_urls=True),
+    "no-commerce-connection": _fault("LINK-1", "the start call creates no commerce connection",
+                                     creates_commerce_connection=False),
+    "duplicate-connections": _fault("LINK-2", "every start call creates new connections", duplicates_connections=True),
+    "link-url-dropped": _fault("LINK-3", "a Linked connection is sent without `linkUrl`", sends_link_url=False),
+    "configured-from-start": _fault("CONF-1", "`configured` is true before any configuration is posted",
+                                    configured_from_start=True),
+    "no-tax-rate-options": _fault("CONF-2", "a linked configuration offers no tax rate options",
+                                  offers_tax_rates=False),
+    "grouping-period-not-stored": _fault("CONF-3", "the posted grouping period is not stored",
+                                         stores_grouping_period=False),
+    "start-date-not-stored": _fault("CONF-3", "the posted schedule `startDate` is ignored", stores_start_date=False),
+    "monthly-refused": _fault("CONF-3", "a configuration with the offered frequency Monthly is refused with 400",
+                              refuses_monthly=True),
+    "trust-configured-flag": _fault("CONF-4", "`configured` is taken from the request body",
+                                    trusts_configured_flag=True),
+    "sync-hour-unchecked": _fault("CONF-5", "syncHour outside 0-23 is stored", wraps_sync_hour=True),
+    "schedule-defaults-to-london": _fault("CONF-6", "a schedule without `timeZone` defaults to Europe/London",
+                                          default_time_zone="Europe/London"),
+    "configure-before-link": _fault("CONF-7", "configuration is accepted before the accounting connection is linked",
+                                    before_link="accepted"),
+    "configure-before-link-404": _fault("CONF-7", "configuring before the accounting connection is linked answers "
+                                                  "404, as if the company did not exist",
+                                        before_link="not-found"),
+    "start-resets-configuration": _fault("REV-1", "a start call for a configured company resets its configuration",
+                                         start_resets_configuration=True),
+    "disable-unconfigures": _fault("REV-2", "disabling also clears `configured`", disable_unconfigures=True),
+    "enabled-instead-of-enable": _fault("REV-2", "the flag is sent and read only as `enabled`: a posted `enable` is "
+                                                 "ignored",
+                                        flag_sent_as="enabled", reads_enable=False),
+    "tax-rate-change-ignored": _fault("REV-3", "once configured, changes to the tax rate mapping are ignored",
+                                      kept_on_review=frozenset({"tax_rates"})),
+    "invoice-status-change-ignored": _fault("REV-3", "once configured, changes to the invoice status are ignored",
+                                            kept_on_review=frozenset({"invoice_status"})),
+    "grouping-period-change-ignored": _fault("REV-3", "once configured, changes to the grouping period are ignored",
+                                             kept_on_review=frozenset({"grouping_period"})),
+    "unlink-ignored": _fault("REV-4", "PATCH to `Unlinked` answers 200 but the connection stays Linked",
+                             ignores_unlink=True),
+    "no-webhook-on-delete": _fault("DEL-1", "no connection.deleted webhook is sent", announces_deletion=False),
+    "webhook-wrong-company": _fault("DEL-1", "connection.deleted names another company",
+                                    event_names_other_company=True),
+    "webhook-first-subscriber-only": _fault("DEL-1", "connection.deleted goes to the first subscription only",
+                                            first_subscriber_only=True),
+    "webhook-announced-twice": _fault("DEL-1", "each deletion is announced again 5 s later, as a new event",
+                                      announces_twice=True),
+    "webhook-id-per-subscriber": _fault("DEL-1", "each subscription hears of one deletion under an event id of its own",
+                                        event_id_per_subscriber=True),
+    "webhook-late": _fault("DEL-1", "connection.deleted leaves 12 s after the deletion", webhook_delay=12 * SECONDS),
+    "webhook-without-date": _fault("DEL-1", "connection.deleted events carry no `generatedDate`", event_dated=False),
+    "sync-after-delete": _fault("DEL-2", "syncs still complete after the connection is deleted",
+                                syncs_after_delete=True),
+    "sync-after-delete-500": _fault("DEL-2", "a sync requested after the deletion answers 500",
+                                    sync_after_delete_status=500),
+    "latest-complete-after-delete": _fault("DEL-2", "after the deletion the latest sync status says Complete",
+                                           latest_complete_after_delete=True),
+    "scheduler-ignores-delete": _fault("DEL-3", "scheduled syncs go on after the connection is deleted",
+                                       scheduler_ignores_delete=True),
+    "schedule-stops-silently": _fault("DEL-3", "after the deletion no scheduled sync runs, not even the failing "
+                                               "next one",
+                                      next_scheduled_sync_fails=False),
+    "unsigned-webhooks": _fault("DEL-4", "webhooks are sent without signature headers", signature="unsigned"),
+    "webhook-signature-wrong": _fault("DEL-4", "webhooks are signed with another secret", signature="wrong-secret"),
+    "commerce-deauthorize-ignored": _fault("READY-1", "PATCH of the commerce connection answers 200 and changes "
+                                                      "nothing",
+                                           ignores_commerce_patch=True),
+    "company-without-connections": _fault("READY-1", "the company is read with an empty `dataConnections`",
+                                          company_hides_connections=True),
+    "company-shows-stale-links": _fault("READY-1", "the company's `dataConnections` show de-authorized connections "
+                                                   "as Linked",
+                                        company_shows_stale_links=True),
+    "unknown-company-found": _fault("READY-2", "an unknown company id answers 200", finds_unknown_companies=True),
+    "connection-missing-field": _fault("API-1", "connections are sent without `integrationKey`",
+                                       sends_integration_key=False),
+    "non-iso-dates": _fault("API-1", "a company's `created` is sent as dd/mm/yyyy hh:mm:ss, not ISO 8601",
+                            created_as_text=True),
+    "json-as-text-plain": _fault("API-2", "connection lists are sent as text/plain", connections_as_text_plain=True),
+    "plain-text-errors": _fault("API-3", "errors are plain text, not ErrorMessage", errors_as_plain_text=True),
+    "error-status-mismatch": _fault("API-3", "every ErrorMessage says `statusCode` 400, whatever the HTTP status",
+                                    error_status_code=400),
+    # A whole-run check sees every answer of the run: a focused run needs the scenarios that de-authorize too.
+    "status-outside-enum": _fault("API-1", "a de-authorized connection's status is sent as `Deauthorised`, outside "
+                                           "the enum",
+                                  misspells_deauthorized=True, exposed_by="API-1 or REV-4"),
+    "wrong-total-results": _fault("API-4", "`totalResults` counts one too many", extra_total_results=1),
+    "next-link-on-last-page": _fault("API-4", "the last page still carries `_links.next`",
+                                     next_link_on_last_page=True),
+    "page-ignored": _fault("API-4", "every page of connections holds the first page's items", ignores_page=True),
+    "crash-on-bad-json": _fault("API-5", "a malformed JSON body answers 500", crashes_on_bad_json=True),
+    "crash-on-unknown-connection": _fault("API-5", "a well-formed connection id that does not exist answers 500",
+                                          crashes_on_unknown_connection=True),
+    "no-retry-after": _fault("API-6", "429 answers carry no Retry-After", sends_retry_after=False),
+    "pages-drop-invoice-status": _fault("FLOW-1", "the configure page ignores the invoice status chosen",
+                                        pages_keep_invoice_status=False),
+    "no-success-page": _fault("FLOW-2", "the flow ends on an empty 204 instead of a success page or redirect",
+                              success_page=False),
+    "next-sync-off-schedule": _fault("FLOW-3", "the settings page shows the next sync an hour late",
+                                     next_sync_shown_late_by=3600 * SECONDS),
+})
+
+VARIANT_CATALOG: Mapping[str, Variant] = MappingProxyType({
+    "enabled-spelling": _variant("the configuration's flag is sent as `enabled`, as the seed page spells it; "
+                                 "a posted `enable` (or `enabled`) is read",
+                                 flag_sent_as="enabled"),
+    "unknown-fields": _variant("answers and webhook events carry fields the contract does not know",
+                               unknown_fields=True),
+    "webhook-retried": _variant("every webhook delivery is sent twice, with the same `webhook-id` and event",
+                                deliveries_per_event=2),
+    "sync-refused-after-delete": _variant("a sync requested after the deletion is refused with a 409 ErrorMessage",
+                                          sync_after_delete_status=409),
+})
+
+# Views of the two tables, by name.
+FAULTS: dict[str, tuple[str, str]] = {name: (fault.rule, fault.does) for name, fault in CATALOG.items()}
+VARIANTS: dict[str, str] = {name: variant.does for name, variant in VARIANT_CATALOG.items()}
+CHANGES: dict[str, Mapping[str, Any]] = {**{name: fault.changes for name, fault in CATALOG.items()},
+                                         **{name: variant.changes for name, variant in VARIANT_CATALOG.items()}}
+LIVE_BLIND: dict[str, str] = {name: fault.live_blind for name, fault in CATALOG.items() if fault.live_blind}
+EXPOSED_BY: dict[str, str] = {name: fault.exposed_by for name, fault in CATALOG.items() if fault.exposed_by}
 
 
 class Faults(FaultSwitches):
+    """The faults and variants a sandbox is built with: a name the catalog lacks is refused."""
+
     def __init__(self, names: Iterable[str] = ()) -> None:
-        # Variants switch on the same way: each enters the healthy code at the one place it changes.
         super().__init__({**FAULTS, **{name: ("", does) for name, does in VARIANTS.items()}}, names,
                          kind="sandbox fault")

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from sfc_conformance.core.sync_flow_api import PLATFORM_KEY
 from sfc_conformance.sandbox import configuration
 from sfc_conformance.sandbox.companies import COMPANY_NAME
-from sfc_conformance.sandbox.configuring import is_configured
 from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
 from sfc_conformance.sandbox.model import Company, Connection, FlowSession, OtpGrant, new_id
 from sfc_conformance.sandbox.platforms import ACCOUNTING, COMMERCE, Platform
@@ -118,7 +117,7 @@ class Flow(Records):
 
     def _fresh_otp(self) -> str:
         if self.policy.otp_from_counter:
-            return str(next(self._otp_counter))
+            return str(next(self._fault_memory.otp_counter))
         digits = self.policy.otp_digits  # URL-2: six digits
         while True:  # never hand out the same OTP twice (URL-3); drawn at random (OTP-6)
             otp = f"{secrets.randbelow(10**digits):0{digits}d}"
@@ -171,7 +170,7 @@ class Flow(Records):
         """(accounting linked, configured) — which page the flow opens on (FLOW-3: settings once configured)."""
         with self._lock:
             company = self._company(company_id)
-            return company.linked("Accounting"), is_configured(company.choices, self.policy)
+            return company.linked("Accounting"), self._configured(company)
 
     def accounting_connection_id(self, company_id: str) -> str | None:
         """The connection the flow's authorize page links (FLOW-1: the one the API would authorize)."""

@@ -23,20 +23,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from sfc_conformance.core.clock import isoformat
-from sfc_conformance.sandbox.api import error_response, read_json
-from sfc_conformance.sandbox.configuration import ACCOUNT_SLOTS, TAX_COMPONENTS, iana_time_zones
+from sfc_conformance.sandbox.api import read_json
 from sfc_conformance.sandbox.errors import ApiError, bad_request
-from sfc_conformance.sandbox.flow_forms import INCOMPLETE, apply_form, redirect_location
-from sfc_conformance.sandbox.pages import STYLE
+from sfc_conformance.sandbox.flow_forms import INCOMPLETE, apply_form, choice_fieldsets, redirect_location
+from sfc_conformance.sandbox.rendering import STYLE, render, time_zones
 from sfc_conformance.sandbox.state import SandboxState
 
 SCRIPT = Path(__file__).with_name("flow_app.js").read_text(encoding="utf-8")
@@ -47,14 +48,7 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
-_DOCUMENT = (
-    "<!doctype html><html lang=en><head><meta charset=utf-8>"
-    '<meta name=viewport content="width=device-width, initial-scale=1">'
-    f"<title>{TITLE}</title><style>{STYLE}</style></head><body>"
-    "<main id=app><p id=loading>Loading your sync settings…</p></main>"
-    "<noscript><p class=error>This page needs JavaScript.</p></noscript>"
-    f"<script>{SCRIPT}</script></body></html>"
-)
+_DOCUMENT = render("app.html", title=TITLE, script=Markup(SCRIPT))  # this package's own script, as it is
 _DOCUMENT_HEADERS = {
     # Only this document's own script and style run, and the script talks to this origin only.
     "Content-Security-Policy": (f"default-src 'none'; script-src {_csp_hash(SCRIPT)}; style-src {_csp_hash(STYLE)}; "
@@ -87,6 +81,8 @@ def _form(form_id: str, submit: str, *fieldsets: tuple[str, list[dict[str, Any]]
 
 
 class FlowApp:
+    prefixes: tuple[str, ...] = ("/sync-flow/", "/flow-api/")
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
 
@@ -101,6 +97,10 @@ class FlowApp:
             Route("/flow-api/s/{token}/deauthorize", self.deauthorize, methods=["POST"]),
         ]
 
+    def refusal(self, request: Request, error: ApiError) -> Response | None:
+        """The app draws a refusal from the API's own ErrorMessage: none of its own."""
+        return None
+
     # -- the document and the OTP (OTP-1..5) -------------------------------------------
 
     async def document(self, request: Request) -> Response:
@@ -109,15 +109,12 @@ class FlowApp:
 
     async def open(self, request: Request) -> Response:
         p = request.path_params
-        try:
-            body = await self._fields(request)
-            if p["clientId"] != self.state.client_id:
-                raise ApiError(401, "This sync flow link is not valid.")
-            params = {"otp": body.get("otp", ""), "merchantIdentifier": body.get("merchantIdentifier", "")}
-            session = self.state.open_flow(p["commerceKey"], p["accountingKey"], params)
-            screen = self._first_screen(session.company_id)
-        except ApiError as error:
-            return error_response(error, self.state.policy)
+        body = await self._fields(request)
+        if p["clientId"] != self.state.client_id:
+            raise ApiError(401, "This sync flow link is not valid.")
+        params = {"otp": body.get("otp", ""), "merchantIdentifier": body.get("merchantIdentifier", "")}
+        session = self.state.open_flow(p["commerceKey"], p["accountingKey"], params)
+        screen = self._first_screen(session.company_id)
         return JSONResponse({"token": session.token, "screen": screen}, headers=_API_HEADERS)
 
     def _first_screen(self, company_id: str) -> dict[str, Any]:
@@ -142,16 +139,13 @@ class FlowApp:
         return token, self.state.session(token).company_id
 
     async def show(self, request: Request) -> Response:
-        try:
-            _, company_id = self._company(request)
-            screen = request.path_params["screen"]
-            if screen == "configure":
-                return _screen(self._configure_screen(company_id))
-            if screen == "settings":
-                return _screen(self._settings_screen(company_id))
-            raise ApiError(404, f"The sync flow has no screen {screen[:40]!r}.")
-        except ApiError as error:
-            return error_response(error, self.state.policy)
+        _, company_id = self._company(request)
+        screen = request.path_params["screen"]
+        if screen == "configure":
+            return _screen(self._configure_screen(company_id))
+        if screen == "settings":
+            return _screen(self._settings_screen(company_id))
+        raise ApiError(404, f"The sync flow has no screen {screen[:40]!r}.")
 
     # -- authorize (seed §2) ------------------------------------------------------------
 
@@ -165,17 +159,14 @@ class FlowApp:
                 "parts": [_form("authorize", "Authorize", ("", fields))]}
 
     async def authorize(self, request: Request) -> Response:
-        try:
-            _, company_id = self._company(request)
-            form = await self._fields(request)
-            connection_id = self.state.accounting_connection_id(company_id)
-            if connection_id is None:
-                raise ApiError(409, "This company has no accounting connection to authorize.")
-            credentials = {k: v for k, v in form.items() if k in ("username", "password")}
-            self.state.authorize(company_id, connection_id, credentials, str(request.base_url))
-            return _screen(self._configure_screen(company_id))
-        except ApiError as error:
-            return error_response(error, self.state.policy)
+        _, company_id = self._company(request)
+        form = await self._fields(request)
+        connection_id = self.state.accounting_connection_id(company_id)
+        if connection_id is None:
+            raise ApiError(409, "This company has no accounting connection to authorize.")
+        credentials = {k: v for k, v in form.items() if k in ("username", "password")}
+        self.state.authorize(company_id, connection_id, credentials, str(request.base_url))
+        return _screen(self._configure_screen(company_id))
 
     # -- configure (seed §3) and the end of the flow (FLOW-2) -----------------------------
 
@@ -186,8 +177,7 @@ class FlowApp:
                     sched["selectedFrequency"], blank=False),
             {"kind": "input", "type": "number", "name": "syncHour", "label": "Hour", "min": 0, "max": 23,
              "value": str(sched["syncHour"])},
-            _select("timeZone", "Time zone", [(z, z) for z in sorted(iana_time_zones())], sched["timeZone"],
-                    blank=False),
+            _select("timeZone", "Time zone", time_zones(), sched["timeZone"], blank=False),
             {"kind": "input", "type": "date", "name": "startDate", "label": "Start date",
              "value": str(sched.get("startDate") or "")[:10]},  # the day; a schedule starts at midnight UTC
             {"kind": "checkbox", "name": "enable", "label": "Sync enabled",
@@ -196,45 +186,18 @@ class FlowApp:
 
     def _configure_screen(self, company_id: str) -> dict[str, Any]:
         doc = self.state.get_configuration(company_id)
-        conf = doc["configuration"]
-        fieldsets = []
-        for section, slots in ACCOUNT_SLOTS.items():
-            fields = []
-            for slot in slots:
-                entry = conf[section]["accounts"][slot]
-                options = [(o["id"], f'{o["nominalCode"]} {o["name"]}') for o in entry["accountOptions"] or []]
-                label = entry["labelText"] + (" (required)" if entry["required"] else "")
-                fields.append(_select(f"account.{section}.{slot}", label, options, entry["selectedAccountId"]))
-            fieldsets.append((f"{section.title()} accounts", fields))
-        tax = []
-        for component in TAX_COMPONENTS:
-            entry = conf["sales"]["taxRates"][component]
-            options = [(o["id"], o["name"]) for o in entry["taxRateOptions"] or []]
-            tax.append(_select(f"taxRate.{component}", component, options, entry["selectedTaxRateId"]))
-        fieldsets.append(("Tax rates", tax))
-        status = conf["sales"]["invoiceStatus"]
-        period = conf["sales"]["grouping"]["groupingPeriod"]
-        fieldsets.append(("Invoices", [
-            _select("invoiceStatus", "Invoice status", [(s, s) for s in status["invoiceStatusOptions"] or []],
-                    status["selectedInvoiceStatus"]),
-            _select("groupingPeriod", "Group sales", [(s, s) for s in period["groupingPeriodOptions"] or []],
-                    period["selectedGroupingPeriod"]),
-        ]))
+        fieldsets = [(legend, [{"kind": "select", **asdict(choice)} for choice in choices])
+                     for legend, choices in choice_fieldsets(doc)]
         fieldsets.append(self._schedule_fieldset(doc))
         return {"name": "configure", "title": "Configure your sync", "parts": [_form("configure", "Save", *fieldsets)]}
 
     async def configure(self, request: Request) -> Response:
-        try:
-            token, company_id = self._company(request)
-            form = await self._fields(request)
-            stored = apply_form(self.state, company_id, form, schedule_only=False)
-            if not stored["configured"]:  # the flow ends only once every required account is chosen
-                raise bad_request(INCOMPLETE)
-            redirect_url = self.state.session(token).redirect_url
-        except ApiError as error:
-            return error_response(error, self.state.policy)
-        if not self.state.policy.success_page:
-            return Response(status_code=204, headers=_API_HEADERS)
+        token, company_id = self._company(request)
+        form = await self._fields(request)
+        stored = apply_form(self.state, company_id, form, schedule_only=False)
+        if not stored["configured"]:  # the flow ends only once every required account is chosen
+            raise bad_request(INCOMPLETE)
+        redirect_url = self.state.session(token).redirect_url
         if redirect_url:  # FLOW-2: the partner's redirect, or the success screen
             return JSONResponse({"redirect": redirect_location(redirect_url)}, headers=_API_HEADERS)
         return _screen({
@@ -266,22 +229,14 @@ class FlowApp:
         ]}
 
     async def change_settings(self, request: Request) -> Response:
-        try:
-            _, company_id = self._company(request)
-            form = await self._fields(request)
-            apply_form(self.state, company_id, form, schedule_only=True)
-            return _screen(self._settings_screen(company_id))
-        except ApiError as error:
-            return error_response(error, self.state.policy)
+        _, company_id = self._company(request)
+        form = await self._fields(request)
+        apply_form(self.state, company_id, form, schedule_only=True)
+        return _screen(self._settings_screen(company_id))
 
     async def deauthorize(self, request: Request) -> Response:
-        try:
-            _, company_id = self._company(request)
-            connection_id = self.state.accounting_connection_id(company_id)
-            if connection_id is not None:
-                self.state.update_connection(company_id, connection_id, {"status": "Deauthorized"},
-                                             str(request.base_url))
-            return _screen(self._settings_screen(company_id))
-        except ApiError as error:
-            return error_response(error, self.state.policy)
-
+        _, company_id = self._company(request)
+        connection_id = self.state.accounting_connection_id(company_id)
+        if connection_id is not None:
+            self.state.update_connection(company_id, connection_id, {"status": "Deauthorized"}, str(request.base_url))
+        return _screen(self._settings_screen(company_id))

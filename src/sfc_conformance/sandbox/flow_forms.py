@@ -1,19 +1,61 @@
-"""What both flow styles share: the merchant's form read into a Configuration, and where the flow ends.
+"""What both flow styles share: the configure form's choices, the form read into a Configuration, where the flow ends.
 
 The server-rendered pages (:mod:`.pages`) and the browser app (:mod:`.flow_app`)
-send the same form fields (``account.sales.sales``, ``taxRate.standard``,
-``invoiceStatus``, ``syncHour``...) and hand them to :func:`apply_form`, which
-posts the whole document to the same :class:`SandboxState` method the API
-calls: so both styles leave the state the API steps do (FLOW-1).
+offer the same choices (:func:`choice_fieldsets`), send the same form fields
+(``account.sales.sales``, ``taxRate.standard``, ``invoiceStatus``,
+``syncHour``...) and hand them to :func:`apply_form`, which posts the whole
+document to the same :class:`SandboxState` method the API calls: so both styles
+leave the state the API steps do (FLOW-1).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sfc_conformance.sandbox.configuration import ACCOUNT_SLOTS, TAX_COMPONENTS
 from sfc_conformance.sandbox.state import SandboxState
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One ``<select>`` of the configure form: its field name, label, (value, label) options and the value chosen."""
+
+    name: str
+    label: str
+    options: list[tuple[str, str]]
+    value: str | None
+    blank: bool = True  # a "(none)" option comes first
+
+
+def choice_fieldsets(doc: dict[str, Any]) -> list[tuple[str, list[Choice]]]:
+    """The configure form's accounts, tax rates and invoice choices, by fieldset legend, from the Configuration."""
+    conf = doc["configuration"]
+    fieldsets = []
+    for section, slots in ACCOUNT_SLOTS.items():
+        accounts = []
+        for slot in slots:
+            entry = conf[section]["accounts"][slot]
+            options = [(o["id"], f'{o["nominalCode"]} {o["name"]}') for o in entry["accountOptions"] or []]
+            label = entry["labelText"] + (" (required)" if entry["required"] else "")
+            accounts.append(Choice(f"account.{section}.{slot}", label, options, entry["selectedAccountId"]))
+        fieldsets.append((f"{section.title()} accounts", accounts))
+    taxes = []
+    for component in TAX_COMPONENTS:
+        entry = conf["sales"]["taxRates"][component]
+        options = [(o["id"], o["name"]) for o in entry["taxRateOptions"] or []]
+        taxes.append(Choice(f"taxRate.{component}", component, options, entry["selectedTaxRateId"]))
+    fieldsets.append(("Tax rates", taxes))
+    status = conf["sales"]["invoiceStatus"]
+    period = conf["sales"]["grouping"]["groupingPeriod"]
+    fieldsets.append(("Invoices", [
+        Choice("invoiceStatus", "Invoice status", [(s, s) for s in status["invoiceStatusOptions"] or []],
+               status["selectedInvoiceStatus"]),
+        Choice("groupingPeriod", "Group sales", [(s, s) for s in period["groupingPeriodOptions"] or []],
+               period["selectedGroupingPeriod"]),
+    ]))
+    return fieldsets
 
 
 def apply_form(state: SandboxState, company_id: str, form: dict[str, str], *, schedule_only: bool) -> dict[str, Any]:

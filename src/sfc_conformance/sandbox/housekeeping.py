@@ -11,7 +11,6 @@ from typing import Any
 
 from sfc_conformance.core import readiness
 from sfc_conformance.sandbox.companies import company_json
-from sfc_conformance.sandbox.configuring import is_configured
 from sfc_conformance.sandbox.errors import not_found
 from sfc_conformance.sandbox.model import Company
 from sfc_conformance.sandbox.paging import page_of, paging
@@ -25,7 +24,7 @@ class Housekeeping(Records):
         with self._lock:
             total = len(self._companies)
             chosen = itertools.islice(self._companies.values(), (page - 1) * size, page * size)
-            results = [company_json(company, base, self.policy) for company in chosen]
+            results = [company_json(company, base) for company in chosen]
         return page_of("/companies", results, page, size, total)
 
     def delete_company(self, company_id: str) -> None:
@@ -65,6 +64,6 @@ class Housekeeping(Records):
                  if not company.linked(source_type)]
         if not company.choices.enable:
             unmet.append(readiness.ENABLED)
-        if not is_configured(company.choices, self.policy):
+        if not self._configured(company):
             unmet.append(readiness.CONFIGURED)
         return unmet

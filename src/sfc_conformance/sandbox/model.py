@@ -30,8 +30,8 @@ class Connection:
     status: str = PENDING
     last_sync: datetime | None = None
 
-    def to_json(self, base: str, *, with_integration_key: bool = True) -> dict[str, Any]:
-        body: dict[str, Any] = {
+    def to_json(self, base: str) -> dict[str, Any]:
+        return {
             "id": self.id,
             "integrationId": self.platform.integration_id,
             "integrationKey": self.platform.key,
@@ -42,11 +42,8 @@ class Connection:
             "status": self.status,
             "lastSync": isoformat(self.last_sync) if self.last_sync else None,
             "created": isoformat(self.created),
-            "dataConnectionErrors": [],
+            "dataConnectionErrors": [],  # API-1: every required field, ISO 8601 dates
         }
-        if not with_integration_key:
-            del body["integrationKey"]
-        return body
 
 
 @dataclass

@@ -8,7 +8,6 @@ same records the same way (FLOW-1).
 
 from __future__ import annotations
 
-import itertools
 import re
 import threading
 from collections.abc import Callable
@@ -16,9 +15,10 @@ from datetime import datetime
 
 from sfc_conformance.core.clock import Clock
 from sfc_conformance.core.secrets import Secret
+from sfc_conformance.sandbox.configuration import Choices
 from sfc_conformance.sandbox.errors import not_found
 from sfc_conformance.sandbox.model import Company, Connection, FlowSession, OtpGrant, Webhook, new_id
-from sfc_conformance.sandbox.policy import Policy
+from sfc_conformance.sandbox.policy import FaultMemory, Policy
 from sfc_conformance.sandbox.webhooks import Delivery
 
 UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -39,7 +39,7 @@ class Records:
         self._sessions: dict[str, FlowSession] = {}
         self._webhooks: dict[str, Webhook] = {}
         self._outbox: list[tuple[datetime, Delivery]] = []  # deliveries and when each is due
-        self._otp_counter = itertools.count(100000)  # the `otp_from_counter` fault's counter
+        self._fault_memory = FaultMemory()
 
     def _new_company(self, name: str, description: str | None) -> Company:
         company = Company(new_id(), name, description, self.clock.now())
@@ -59,6 +59,15 @@ class Records:
                 raise RuntimeError("fault: crash-on-unknown-connection")
             raise not_found(f"Data connection {connection_id[:64]} not found")  # API-5: a 404, never a 5xx
         return connection
+
+    def _configured(self, company: Company) -> bool:
+        """Whether the merchant's choices make a complete configuration, as the target derives it."""
+        claimed = self._fault_memory.claimed_configured.get(company.id)
+        if self.policy.trusts_configured_flag and claimed is not None:
+            return claimed
+        if self.policy.configured_from_start and company.choices == Choices():
+            return True
+        return company.choices.is_complete()  # CONF-1, CONF-4: derived from the choices, never taken from a request
 
     def _send_due(self, now: datetime) -> None:
         """Send every delivery due by ``now``, outside the lock: a slow receiver must not stall the API."""

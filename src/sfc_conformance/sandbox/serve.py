@@ -15,6 +15,7 @@ import uvicorn
 
 from sfc_conformance.core.background_server import bind
 from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.sandbox import FlowStyle
 from sfc_conformance.sandbox.app import Sandbox
 
 __all__ = ["Scheduler", "bind", "build", "serve"]
@@ -41,7 +42,8 @@ class Scheduler:
         self._thread.join(timeout=5)
 
 
-def build(api_key: str, webhook_secret: str | None, faults: Iterable[str], flow_style: str = "pages") -> Sandbox:
+def build(api_key: str, webhook_secret: str | None, faults: Iterable[str],
+          flow_style: str = FlowStyle.PAGES) -> Sandbox:
     return Sandbox(api_key=api_key, clock=SystemClock(), webhook_secret=webhook_secret,
                    faults=faults, threaded_webhooks=True, flow_style=flow_style)
 

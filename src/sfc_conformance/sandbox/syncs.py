@@ -16,13 +16,12 @@ from urllib.parse import urlsplit
 from sfc_conformance.core.clock import isoformat
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.sandbox import configuration
-from sfc_conformance.sandbox.companies import connection_json
-from sfc_conformance.sandbox.configuring import configuration_json, is_configured, midnight
+from sfc_conformance.sandbox.configuring import configuration_json, midnight
 from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
 from sfc_conformance.sandbox.model import Company, Connection, SyncRecord, Webhook, new_id
 from sfc_conformance.sandbox.records import MAX_TEXT, Records
 from sfc_conformance.sandbox.schedule import next_run
-from sfc_conformance.sandbox.webhooks import build_delivery, with_unknown_fields
+from sfc_conformance.sandbox.webhooks import build_delivery
 
 ANNOUNCED_AGAIN_AFTER = timedelta(seconds=5)  # the `announces_twice` fault's second event
 OTHER_SECRET = Secret("whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcGFydG5lcnM=")  # the `wrong-secret` signature
@@ -49,7 +48,7 @@ class Syncs(Records):
                                if refusal < 500 else "The sync could not be started.")
             now = self.clock.now()
             record = self._run_sync(company, now, sync_to or now, scheduled=False)
-            return record.summary_json([connection_json(c, base, self.policy) for c in company.connections.values()])
+            return record.summary_json([c.to_json(base) for c in company.connections.values()])
 
     def _run_sync(self, company: Company, at: datetime, finish: datetime, *, scheduled: bool) -> SyncRecord:
         last_good = next((s for s in reversed(company.syncs) if s.succeeded), None)
@@ -60,7 +59,7 @@ class Syncs(Records):
             code, status, error = 4000, "ValidateError", "The company has no linked accounting connection."
         elif not company.linked("Commerce"):
             code, status, error = 4000, "ValidateError", "The company has no linked commerce connection."
-        elif not is_configured(company.choices, self.policy):
+        elif not self._configured(company):
             code, status, error = 4000, "ValidateError", "The sync configuration is not complete."
         elif finish < start:
             code, status, error = 4000, "ValidateError", "`syncTo` is before the last successful sync."
@@ -87,7 +86,7 @@ class Syncs(Records):
         if self.policy.scheduler_ignores_delete:
             return company.choices.enable
         # DEL-3: a scheduled sync runs only for an enabled, configured company with both connections Linked.
-        return (company.choices.enable and is_configured(company.choices, self.policy)
+        return (company.choices.enable and self._configured(company)
                 and company.linked("Accounting") and company.linked("Commerce"))
 
     def tick(self, now: datetime) -> None:
@@ -115,7 +114,7 @@ class Syncs(Records):
             return {
                 "company": company.name,
                 "enable": company.choices.enable,
-                "configuration": configuration_json(company, self.policy),
+                "configuration": configuration_json(company, self.policy, self._configured(company)),
                 "last": company.syncs[-1].at if company.syncs else None,
                 "next": nxt + self.policy.next_sync_shown_late_by if nxt is not None else None,  # FLOW-3
                 "accounting": company.connection_of("Accounting"),
@@ -160,12 +159,10 @@ class Syncs(Records):
             "id": new_id(),  # DEL-1: one deletion, one event, whoever hears of it
             "eventType": "connection.deleted",
             "generatedDate": isoformat(now),
-            "payload": {"referenceCompany": reference, "connection": connection_json(connection, base, self.policy)},
+            "payload": {"referenceCompany": reference, "connection": connection.to_json(base)},
         }
         if not self.policy.event_dated:
             del event["generatedDate"]
-        if self.policy.unknown_fields:
-            event = with_unknown_fields(event)
         # DEL-1: every subscriber to the event, within 10 s (at once, unless the policy holds deliveries back).
         subscribers = [w for w in self._webhooks.values() if not w.disabled and "connection.deleted" in w.event_types]
         if self.policy.first_subscriber_only:

@@ -52,22 +52,6 @@ class Delivery:
         return headers
 
 
-# Objects in Codat's JSON that are maps (keys chosen by the data), not records: no field is added to them.
-_MAPS = frozenset({"accounts", "taxRates", "tags", "connectionInfo"})
-
-
-def with_unknown_fields(value: Any, key: str = "") -> Any:
-    """The `unknown-fields` variant: every record in ``value`` with a field no contract lists (API-1 allows it)."""
-    if isinstance(value, list):
-        return [with_unknown_fields(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    added = {k: with_unknown_fields(v, k) for k, v in value.items()}
-    if key not in _MAPS:
-        added["sfcAddedLater"] = {"note": "a field from a newer version of the API"}
-    return added
-
-
 def build_delivery(url: str, event: dict[str, Any], secret: Secret | None) -> Delivery:
     return Delivery(url, json.dumps(event, separators=(",", ":")).encode(), secret, f"msg_{uuid.uuid4().hex}")
 
