@@ -15,6 +15,20 @@ On the embedded sandbox every fault must show: a fault whose rule comes out
 Over HTTP a fault whose rule the profile makes unobservable (``LIVE_BLIND``,
 or the flow pages and the scheduler, ``n/a``) is neither killed nor survived.
 
+A rule the run judged only in part (``in part``) or not at all (``not judged``:
+a check whose timing a busy machine spoiled, profile "Verdicts that do not
+bend") never kills its fault: the fault is ``UNJUDGED``, a hole, and fails the
+matrix; the clean sandbox must come out with every rule judged.
+
+With ``--busy`` (over HTTP) the matrix runs while every core is taken by a
+CPU-bound process (:mod:`.busy`) and its cases run side by side, each with its
+browser: the OTP timing faults (:data:`BUSY_FAULTS`) and the clean sandbox, in
+both flow styles, each the whole suite (``--scope full``: a run of only the
+fault's rule leaves its time-critical opens nothing to wait behind, and caught
+every one of these faults even when a release gate's whole runs let them
+through).  Each must be caught, and the clean sandbox pass, as on an idle
+machine.
+
 Every case runs in a process of its own, forked from a server that has already
 imported pytest, schemathesis and the suite, so a case costs its scenarios and
 not three seconds of imports; ``--jobs`` runs several at once.
@@ -23,9 +37,13 @@ not three seconds of imports; ``--jobs`` runs several at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import multiprocessing
 import os
+import re
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -41,6 +59,16 @@ from sfc_conformance.suite.settings import OPTIONS, asked_browser
 
 KILLED, SURVIVED, NOT_OBSERVABLE, CLEAN, BROKEN, ERROR = "killed", "SURVIVED", "n/a", "clean", "NOT CLEAN", "ERROR"
 UNSEEN, MISJUDGED = "UNSEEN", "MISJUDGED"  # a fault the target should show but did not; a SHOULD that failed a run
+UNJUDGED = "UNJUDGED"  # the fault's rule was judged only in part, or not at all: not a kill
+# A rule's verdict when some of its scenarios (or all of them) could not be judged: never a pass, never a kill.
+IN_PART, NOT_JUDGED = "in part", "not judged"
+UNJUDGED_STATUSES = (IN_PART, NOT_JUDGED)
+# The faults of the OTP window's timing, each caught only by an open that lands when it is due: what --busy runs.
+BUSY_FAULTS = ("otp-dies-after-10s", "otp-dies-after-20s", "otp-dies-after-24s", "otp-dies-after-27s",
+               "otp-lasts-33s", "otp-lasts-40s", "otp-lasts-too-long")
+# How late the run's time-critical opens came, as the verdict's notes say it (OTP-1's late open, OTP-2's expired one).
+TIMING = re.compile(r"the (late|expired) open came (\d+(?:\.\d+)?) s after the start call(?:'s answer)? "
+                    r"\(due (\d+(?:\.\d+)?) s\)")
 # What a forked case needs already imported: the costly part of starting a run.
 PRELOAD = ["pytest", "pytest_bdd", "schemathesis", "hypothesis", "httpx", "respx", "starlette", "uvicorn",
            "sfc_conformance.commands.run", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
@@ -66,6 +94,12 @@ class Case:
         if self.variant:
             return f"variant {self.variant}"
         return self.fault or "(clean sandbox)"
+
+    def label(self, styles: bool = False) -> str:
+        """The case's name in the table; with ``styles``, its flow style and browser too (a mixed matrix)."""
+        if not styles:
+            return self.name
+        return f"{self.name} ({self.flow_style}{', browser' if self.browser else ''})"
 
     @property
     def run_options(self) -> list[str]:
@@ -93,10 +127,17 @@ class Result:
     seconds: float = 0.0
     reason: str = ""  # why a case is n/a, or what went wrong
     output_tail: str = ""
+    notes: dict[str, str] = field(default_factory=dict)  # the verdict's note of each rule that has one
 
     @property
     def bad(self) -> bool:
-        return self.status in (SURVIVED, BROKEN, ERROR, UNSEEN, MISJUDGED)
+        return self.status in (SURVIVED, BROKEN, ERROR, UNSEEN, MISJUDGED, UNJUDGED)
+
+    @property
+    def timings(self) -> list[tuple[str, float, float]]:
+        """How late the run's time-critical opens came: (``late`` or ``expired``, seconds, due), from the notes."""
+        return [(kind, float(came), float(due))
+                for note in self.notes.values() for kind, came, due in TIMING.findall(note)]
 
 
 def cases(faults: Iterable[str] = (), variants: Iterable[str] = (), *, flow_style: str = "pages",
@@ -114,19 +155,27 @@ def cases(faults: Iterable[str] = (), variants: Iterable[str] = (), *, flow_styl
 
 # -- judging one run ------------------------------------------------------------
 
-def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool) -> tuple[str, str]:
-    """(status, reason) of one finished run, from its exit code and per-rule verdicts."""
+def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool,
+          notes: dict[str, str] | None = None) -> tuple[str, str]:
+    """(status, reason) of one finished run, from its exit code and per-rule verdicts (and their notes)."""
+    notes = notes or {}
     reported = [r for r, s in statuses.items() if s in ("FAIL", "warn")]
+    unjudged = [f"{r} {s}" for r, s in statuses.items() if s in UNJUDGED_STATUSES]
     if case.fault is None:
-        if exit_code == 0 and not reported:
+        if exit_code == 0 and not reported and not unjudged:
             return CLEAN, ""
-        return BROKEN, f"exit {exit_code}; reported {', '.join(reported) or 'nothing'}"
+        why = f"exit {exit_code}; reported {', '.join(reported) or 'nothing'}"
+        return BROKEN, why + (f"; judged only in part or not judged: {', '.join(unjudged)}" if unjudged else "")
     rule = RULES[FAULTS[case.fault][0]]
     seen = statuses.get(rule.id, "not run")
     if live and case.fault in LIVE_BLIND:
         return NOT_OBSERVABLE, LIVE_BLIND[case.fault]
     if rule.must and exit_code == 1 and seen == "FAIL":
         return KILLED, ""
+    if seen in UNJUDGED_STATUSES:
+        # The check that would have caught the fault did not land where it means to judge: a hole, never a kill.
+        note = notes.get(rule.id, "")
+        return UNJUDGED, f"exit {exit_code}; {rule.id} {seen}" + (f": {note}" if note else "")
     if not rule.must:
         failed = [r for r, s in statuses.items() if s == "FAIL"]
         if failed or exit_code == 1:
@@ -142,22 +191,37 @@ def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool) -> t
             return UNSEEN, (f"{rule.id} is {seen} on the embedded sandbox, which must show every fault: "
                             "the suite cannot see this fault anywhere")
         if seen == "n/a":
+            if case.fault in BUSY_FAULTS and not (case.flow_style == "app" and case.browser is None):
+                # The OTP window's timing shows over HTTP in both styles (the app style in a browser).
+                note = notes.get(rule.id, "")
+                return UNSEEN, f"{rule.id} is n/a, but a live run must show this fault" + (f": {note}" if note else "")
             return NOT_OBSERVABLE, f"{rule.id} is n/a on this target"
         return UNSEEN, f"{rule.id}'s scenarios did not run"
     return SURVIVED, f"exit {exit_code}; {rule.id} {seen}"
 
 
 class _VerdictReader:
-    """A pytest plugin that keeps the suite's per-rule verdict once the run ends."""
+    """A pytest plugin that keeps the suite's per-rule verdict, and its notes, once the run ends."""
 
     def __init__(self) -> None:
         self.statuses: dict[str, str] = {}
+        self.notes: dict[str, str] = {}
+        self._verdict: Any = None
 
     def pytest_sessionfinish(self, session: Any) -> None:
         suite_plugin = session.config.pluginmanager.get_plugin("sfc-suite")
-        verdict = getattr(suite_plugin, "verdict", None)
+        self._verdict = getattr(suite_plugin, "verdict", None)
+        self._read()
+
+    def pytest_unconfigure(self, config: Any) -> None:
+        # Again once the verdict is printed: the notes of the scenarios reach it only for the table.
+        self._read()
+
+    def _read(self) -> None:
+        verdict = self._verdict
         if verdict is not None:
-            self.statuses = {rule_id: verdict.status(rule_id) for rule_id in RULES}
+            self.statuses = {rule_id: str(verdict.status(rule_id)) for rule_id in RULES}
+            self.notes = {rule_id: note for rule_id in RULES if (note := verdict.note(rule_id))}
 
 
 # -- one case, in its own process -------------------------------------------------
@@ -188,11 +252,11 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
         log.flush()
         log.seek(0)
         tail = "".join(log.readlines()[-40:])
-    status, why = judge(case, exit_code, reader.statuses, live)
+    status, why = judge(case, exit_code, reader.statuses, live, reader.notes)
     if reason and status != KILLED:
         status, why = ERROR, reason
     reported = [r for r, s in reader.statuses.items() if s in ("FAIL", "warn")]
-    result = Result(case, status, exit_code, reported, time.monotonic() - started, why)
+    result = Result(case, status, exit_code, reported, time.monotonic() - started, why, notes=reader.notes)
     result.output_tail = tail if result.bad else ""
     return result
 
@@ -242,17 +306,28 @@ def run_matrix(chosen: list[Case], *, live: bool = False, scope: str = "rule", j
     return results
 
 
-def row(result: Result) -> str:
+def row(result: Result, styles: bool = False) -> str:
+    """The case's line of the table; with ``styles``, each case's name says its flow style (a mixed matrix)."""
     case = result.case
     rule = case.rule or "-"
     level = RULES[rule].level if case.rule else ""
     reported = ", ".join(result.reported) or "-"
-    line = (f"{case.name:<34} {rule:<8} {level:<6} {result.status:<10} {reported:<22} "
+    line = (f"{case.label(styles):<{_width(styles)}} {rule:<8} {level:<6} {result.status:<10} {reported:<22} "
             f"{result.seconds:6.1f} s")
-    return f"{line}  {result.reason}".rstrip()
+    opens = "; ".join(f"{kind} open {came:g} s (due {due:g} s)" for kind, came, due in result.timings)
+    return f"{line}  {'; '.join(part for part in (result.reason, opens) if part)}".rstrip()
 
 
-HEADER = f"{'fault':<34} {'breaks':<8} {'level':<6} {'verdict':<10} {'suite reported':<22} {'time':>8}"
+def _width(styles: bool) -> int:
+    return 46 if styles else 34
+
+
+def header(styles: bool = False) -> str:
+    return (f"{'fault':<{_width(styles)}} {'breaks':<8} {'level':<6} {'verdict':<10} {'suite reported':<22} "
+            f"{'time':>8}")
+
+
+HEADER = header()
 
 
 def summary(results: list[Result]) -> list[str]:
@@ -262,18 +337,37 @@ def summary(results: list[Result]) -> list[str]:
     killed = [r for r in observable if r.status == KILLED]
     clean = [r for r in results if r.case.fault is None and r.case.variant is None]
     variants = [r for r in results if r.case.variant]
+    unjudged = [r for r in faults if r.status == UNJUDGED]
     lines = [f"MUST faults killed: {len(killed)}/{len(observable)}"
              + (f" ({len(musts) - len(observable)} not observable on this target)" if len(observable) < len(musts)
-                else ""),
+                else "")
+             + (f"; {len(unjudged)} not killed because their rule was judged only in part or not judged"
+                if unjudged else ""),
              f"SHOULD faults warned, failing no run: {sum(r.status == KILLED for r in faults if r not in musts)}/"
              f"{sum(1 for r in faults if r not in musts and r.status != NOT_OBSERVABLE)}",
              f"clean sandbox: {'passes' if all(r.status == CLEAN for r in clean) else 'FAILS'}"]
     if variants:
         lines.append(f"conforming variants passed: {sum(r.status == CLEAN for r in variants)}/{len(variants)}")
+    opens = lateness(results)
+    if opens:
+        lines.append("time-critical opens, seconds late against their due time (min / median / max): "
+                     + "; ".join(f"{kind} open {low:+.2f} / {middle:+.2f} / {high:+.2f} ({count})"
+                                 for kind, (low, middle, high, count) in opens.items()))
+    mixed = len({(r.case.flow_style, r.case.browser) for r in results}) > 1
     for result in results:
         if result.bad and result.output_tail:
-            lines += ["", f"--- {result.case.name}: last lines of its run ---", result.output_tail.rstrip()]
+            lines += ["", f"--- {result.case.label(mixed)}: last lines of its run ---", result.output_tail.rstrip()]
     return lines
+
+
+def lateness(results: Iterable[Result]) -> dict[str, tuple[float, float, float, int]]:
+    """How late each kind of time-critical open came against its due time: (min, median, max, how many)."""
+    late: dict[str, list[float]] = {}
+    for result in results:
+        for kind, came, due in result.timings:
+            late.setdefault(kind, []).append(came - due)
+    return {kind: (min(values), statistics.median(values), max(values), len(values))
+            for kind, values in sorted(late.items())}
 
 
 # -- command line ---------------------------------------------------------------------
@@ -281,41 +375,88 @@ def summary(results: list[Result]) -> list[str]:
 def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--live", action="store_true",
                         help="serve the sandbox with each fault on 127.0.0.1 and run the suite over HTTP")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="cases run at once (default: the number of CPUs)")
-    parser.add_argument("--scope", choices=sorted(SCOPES), default="rule",
-                        help="; ".join(f"{k}: {v}" for k, v in SCOPES.items()))
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="cases run at once (default: the number of CPUs; with --busy, every case at once)")
+    parser.add_argument("--busy", action="store_true",
+                        help="with --live: make the machine busy on purpose (a CPU-bound process on every core, "
+                             "the cases side by side, each with its browser) and run the OTP timing faults "
+                             f"({', '.join(BUSY_FAULTS)}) and the clean sandbox in both flow styles; "
+                             "--fault and --flow-style narrow it")
+    parser.add_argument("--scope", choices=sorted(SCOPES), default=None,
+                        help="; ".join(f"{k}: {v}" for k, v in SCOPES.items())
+                             + " (default: rule; with --busy, full: a release gate runs the whole suite)")
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="only this fault (repeatable; default: the whole catalog and every variant)")
     parser.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS), metavar="NAME",
                         help=f"only this conforming variant (repeatable): {', '.join(sorted(VARIANTS))}")
-    parser.add_argument("--flow-style", choices=FLOW_STYLES, default="pages",
-                        help="the sandbox's merchant side: server-rendered pages (default) or a browser app")
+    parser.add_argument("--flow-style", choices=FLOW_STYLES, default=None,
+                        help="the sandbox's merchant side: server-rendered pages (default; with --busy, both) "
+                             "or a browser app")
     add(parser, OPTIONS["browser"], help="every run judges the merchant's side in this Chromium; "
                                          "an app-style flow needs one, or its OTP faults are n/a")
+
+
+def busy_cases(faults: Iterable[str] = (), flow_styles: Iterable[str] = FLOW_STYLES, *, browser: str,
+               variants: Iterable[str] = ()) -> list[Case]:
+    """The busy matrix: the OTP timing faults (or those asked for) and the clean sandbox, in each flow style."""
+    faults = list(faults) or list(BUSY_FAULTS)
+    return [case for style in flow_styles for case in cases(faults, variants, flow_style=style, browser=browser)]
+
+
+# A case of the busy matrix, the whole suite, takes about one OTP window on an idle machine, two to three minutes on
+# two busy cores with every case beside it.  The spinners stop by themselves after this long a round of cases,
+# should the matrix outlast them.
+BUSY_SECONDS_A_ROUND = 420.0
 
 
 def selftest(args: argparse.Namespace) -> int:
     """Exit 0 when every observable MUST fault is killed and the clean sandbox passes, else 1."""
     from sfc_conformance.core.errors import UsageError  # noqa: PLC0415
 
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs} must be 1 or more")
-    browser = asked_browser(args.browser) if args.browser else None
-    chosen = cases(args.fault, args.variant, flow_style=args.flow_style, browser=browser)
+    if args.busy and not args.live:
+        raise UsageError("--busy is for --live: the embedded sandbox's clock is the suite's, so a busy machine "
+                         "cannot make an open late there")
+    if args.busy:
+        browser: str | None = asked_browser(args.browser)  # each run with its browser, as a release gate runs
+        styles = [args.flow_style] if args.flow_style else list(FLOW_STYLES)
+        chosen = busy_cases(args.fault, styles, browser=browser or "", variants=args.variant)
+        jobs = args.jobs or len(chosen)
+    else:
+        browser = asked_browser(args.browser) if args.browser else None
+        styles = [args.flow_style or "pages"]
+        chosen = cases(args.fault, args.variant, flow_style=styles[0], browser=browser)
+        jobs = args.jobs or os.cpu_count() or 1
+    # On a busy machine the time-critical opens compete with everything else a release gate's run does: the
+    # whole suite, not only the scenarios of the fault's rule (which leave them nothing to wait behind).
+    scope = args.scope or ("full" if args.busy else "rule")
     target = "the sandbox served on 127.0.0.1" if args.live else "the embedded sandbox"
-    if args.flow_style != "pages" or browser:
-        target += f" ({args.flow_style} style, {'in ' + browser if browser else 'no browser'})"
+    if styles != ["pages"] or browser:
+        target += f" ({' and '.join(styles)} style, {'in ' + browser if browser else 'no browser'})"
     faults = sum(1 for c in chosen if c.fault)
     variants = sum(1 for c in chosen if c.variant)
-    print(f"kill matrix: {faults} faults, {variants} conforming variants and the clean sandbox, against {target}, "
-          f"scope {args.scope}, {args.jobs} at a time", flush=True)
-    print(HEADER, flush=True)
+    mixed = len(styles) > 1
+    print(f"kill matrix: {faults} faults, {variants} conforming variants and the clean sandbox"
+          f"{' (each in every style)' if mixed else ''}, against {target}, scope {scope}, "
+          f"{jobs} at a time", flush=True)
     started = time.monotonic()
-    results = run_matrix(chosen, live=args.live, scope=args.scope, jobs=args.jobs,
-                         on_result=lambda result: print(row(result), flush=True))
+    load: float | None = None
+    with contextlib.ExitStack() as stack:
+        if args.busy:
+            from sfc_conformance.commands.busy import BusyMachine  # noqa: PLC0415
+
+            rounds = math.ceil(len(chosen) / jobs)
+            busy = stack.enter_context(BusyMachine(seconds=rounds * BUSY_SECONDS_A_ROUND))
+            print(f"busy machine: {busy.describe()}; {min(jobs, len(chosen))} runs side by side", flush=True)
+        print(header(mixed), flush=True)
+        results = run_matrix(chosen, live=args.live, scope=scope, jobs=jobs,
+                             on_result=lambda result: print(row(result, mixed), flush=True))
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print("", flush=True)
     for line in summary(results):
         print(line)
+    if args.busy and load is not None:
+        print(f"load average over the last minute, as the last case ended: {load:.1f} on {os.cpu_count()} cores")
     print(f"took {time.monotonic() - started:.1f} s")
     return 1 if any(r.bad for r in results) else 0
