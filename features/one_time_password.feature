@@ -35,10 +35,10 @@ Feature: The one-time password in the flow URL
       | 31      |
       | 3600    |
 
-  @OTP-2 @must @expired_otp
-  Scenario: An expired flow URL is refused
-    Given a flow URL that has expired
-    When the merchant opens the flow URL
+  @OTP-2 @must @expired_open
+  Scenario: A flow URL opened just after its window closed is refused
+    Given a new merchant company whose flow URL will be opened once its window has closed
+    When the merchant opens the flow URL just after its window closed
     Then the flow refuses the link with 401
 
   @OTP-3 @must @expired_otp

@@ -86,20 +86,23 @@ def _(timed_opens: TimedOpens, merchant: Merchant) -> OpenedFlow:
     return _judged(timed_opens.open_straight_away(merchant))
 
 
-@when("the merchant opens the flow URL", target_fixture="opened")
 @when("the merchant opens the flow URL again", target_fixture="opened")
-def _(flow_viewer: FlowViewer, rule_notes: RuleNotes, request: pytest.FixtureRequest,
-      merchant: Merchant) -> OpenedFlow:
+def _(flow_viewer: FlowViewer, merchant: Merchant) -> OpenedFlow:
     flow = merchant.flow
     opened = flow_viewer.look(flow.url)
     flow.opened_at = opened.opened_at
-    if flow.due_at is not None and opened.opened_at is not None:  # live: how the expired open kept its time
-        came = (opened.opened_at - flow.received_at).total_seconds()
-        due = (flow.due_at - flow.received_at).total_seconds()
-        for rule in rule_ids(request.node):
-            rule_notes.note(rule, f"the expired open came {came:.2f} s after the start call's answer "
-                                  f"(due {due:.2f} s)")
     return _judged(opened)
+
+
+@given("a new merchant company whose flow URL will be opened once its window has closed", target_fixture="merchant")
+def _(flow_viewer: FlowViewer, timed_opens: TimedOpens) -> Merchant:
+    _judgeable(flow_viewer)
+    return timed_opens.expiring_flow()
+
+
+@when("the merchant opens the flow URL just after its window closed", target_fixture="opened")
+def _(timed_opens: TimedOpens, merchant: Merchant) -> OpenedFlow:
+    return _judged(timed_opens.open_expired(merchant))
 
 
 @when(parsers.parse("the merchant opens the flow URL {seconds:g} seconds after it was issued"),

@@ -34,7 +34,7 @@ from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.report.page import render
 from sfc_conformance.suite.merchants import FlowUrl
 from sfc_conformance.suite.recorder import VerdictRecorder
-from sfc_conformance.suite.timed_opens import in_band, late_open_figures
+from sfc_conformance.suite.timed_opens import EXPIRED, LATE, Window, late_open_figures
 
 MISSED = "the late open came 29.40 s after the start call (due 27.20 s), answered by 29.45 s"
 
@@ -201,18 +201,36 @@ def test_the_late_open_is_aimed_late_in_the_band_and_later_when_the_answer_was_s
     assert LATE_OPEN_BAND[0] < LATE_OPEN_AT < LATE_OPEN_LATEST < LATE_OPEN_BAND[1]
 
 
-def _timed(first: float, last: float) -> Timed:
-    return Timed(PlainView("http://t/flow?otp=123456", 401, "refused", "401"), first, last)
+def _timed(sent: float, answered: float, judgement: str = "refused") -> Timed:
+    return Timed(PlainView("http://t/flow?otp=123456", 401 if judgement == "refused" else 200, judgement, "seen"),
+                 sent, sent, answered)
 
 
-@pytest.mark.parametrize(("first", "last", "judged"), [
-    (27.2, 27.25, True), (20.0, 28.0, True), (19.9, 27.0, False), (27.2, 28.01, False), (29.4, 29.45, False),
+@pytest.mark.parametrize(("window", "sent", "answered", "judgement", "judged"), [
+    (LATE, 27.2, 27.25, "refused", True),  # on time, answered inside the band: a refusal fails OTP-1
+    (LATE, 27.2, 28.0, "refused", True),
+    (LATE, 27.2, 28.01, "refused", False),  # answered after 28 s: a refusal proves nothing
+    (LATE, 27.2, 29.5, "opens", True),  # it still worked at 27.2 s, whenever the answer came
+    (LATE, 25.0, 25.05, "opens", False),  # early: it proves less than it was due to
+    (EXPIRED, 31.2, 31.3, "refused", True),  # refused inside 31-33 s: an OTP that lives 33 s cannot pass
+    (EXPIRED, 31.2, 33.5, "refused", False),  # refused at 33.5 s: one that lives 33 s would pass too
+    (EXPIRED, 31.3, 45.0, "opens", True),  # it still worked after the window: a failure, whenever it came
 ])
-def test_a_late_open_is_judged_only_when_the_otp_reached_the_target_inside_the_band(
-        first: float, last: float, judged: bool) -> None:
-    sent = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-    flow = FlowUrl("http://t/flow?otp=123456", sent, sent + timedelta(milliseconds=10))
-    timed = _timed(sent.timestamp() + first, sent.timestamp() + last)
-    assert in_band(flow, timed) is judged
-    assert late_open_figures(flow, timed, sent.timestamp() + 27.2) == (
-        f"the late open came {first:.2f} s after the start call (due 27.20 s), answered by {last:.2f} s")
+def test_a_timed_open_is_judged_only_when_its_timing_can_show_what_it_showed(
+        window: Window, sent: float, answered: float, judgement: str, judged: bool) -> None:
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    flow = FlowUrl("http://t/flow?otp=123456", start, start)  # the answer came at once
+    due = window.due(flow)
+    assert due - start.timestamp() == pytest.approx(27.2 if window is LATE else 31.2)
+    timed = _timed(start.timestamp() + sent, start.timestamp() + answered, judgement)
+    assert window.judged(flow, timed, due) is judged
+
+
+def test_the_figures_say_when_the_open_came_against_its_due_time() -> None:
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    flow = FlowUrl("http://t/flow?otp=123456", start, start + timedelta(milliseconds=10))
+    timed = _timed(start.timestamp() + 27.3, start.timestamp() + 27.35)
+    assert late_open_figures(flow, timed, start.timestamp() + 27.2) == (
+        "the late open came 27.30 s after the start call (due 27.20 s), answered by 27.35 s")
+    assert EXPIRED.figures(flow, timed, start.timestamp() + 31.21).startswith(
+        "the expired open came 27.29 s after the start call's answer (due 31.20 s)")

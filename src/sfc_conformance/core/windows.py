@@ -33,6 +33,15 @@ LATE_OPEN_LATEST = 27.6
 LATE_OPEN_AFTER_ANSWER = 27.1
 
 
+# OTP-2's expired open: aimed just past the live allowance, and judged only when the OTP reached the target
+# within EXPIRED_OPEN_BAND s after the start call's answer, so that an OTP that lives 33 s or more is caught
+# (a refusal at 45 s would prove nothing about one that lives 40 s).  One that opens is a failure whenever it came.
+EXPIRED_OPEN_AT = 31.2
+EXPIRED_OPEN_BAND = (LIVE_EXPIRED_AFTER, 33.0)
+# A time-critical open is never early; this is the clock's own slack, not the machine's.
+ON_TIME_SLACK = 0.05
+
+
 def late_open_due(sent_seconds: float, received_seconds: float) -> float:
     """When OTP-1's late open should reach the target (seconds on the same scale as the two given).
 

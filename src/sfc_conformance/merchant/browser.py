@@ -150,7 +150,7 @@ class BrowserSession:
 
     def _on_response(self, response: Response) -> None:
         self._seen.answers[response.request] = response
-        self._seen.answered_at[response.request] = _answer_began(response.request, time.time())
+        self._seen.answered_at[response.request] = time.time()  # refined by the browser's own timing, later
         self._seen.last_activity = time.monotonic()
 
     def hold_otp(self, otp: str, *, document_at: float, others_at: float) -> None:
@@ -233,9 +233,13 @@ class BrowserSession:
             if not carried and status is not None and status >= 400:
                 # all_headers() asks the browser for what it really sent (cookies too): only worth it here.
                 carried = carries_otp(otp, request.url, _all_headers(request), None)
+            sent_at = seen.sent_at.get(request)
+            answered_at = seen.answered_at.get(request)
+            if answered_at is not None:
+                answered_at = _answer_began(request, sent_at, answered_at)
             found.append(PageRequest(request.method, request.url, request.resource_type, status, carried, failure,
-                                     navigation=request in seen.navigations, sent_at=seen.sent_at.get(request),
-                                     answered_at=seen.answered_at.get(request)))
+                                     navigation=request in seen.navigations, sent_at=sent_at,
+                                     answered_at=answered_at))
         return tuple(found)
 
     @property
@@ -319,16 +323,18 @@ _VISIBLE_JS = """() => {
 _VALUES_JS = """() => [...document.querySelectorAll("input,textarea")].map((e) => e.value).join("\\n")"""
 
 
-def _answer_began(request: Request, seen_at: float) -> float:
+def _answer_began(request: Request, sent_at: float | None, seen_at: float) -> float:
     """When the answer to ``request`` began, in seconds since the epoch: the browser's own timing where it is
-    plausible, else when this thread saw it (later, on a busy machine: never earlier than the truth)."""
+    plausible (after the request left, before this thread saw the answer), else when this thread saw it (later,
+    on a busy machine: never earlier than the truth)."""
     try:
         timing = request.timing
         began = (timing["startTime"] + timing["responseStart"]) / 1000
+        plausible = timing["responseStart"] >= 0
     except Exception:  # noqa: BLE001 - no timing: what this thread saw
         return seen_at
-    sent = timing["startTime"] / 1000
-    return began if timing["responseStart"] >= 0 and sent <= began <= seen_at else seen_at
+    left = sent_at if sent_at is not None else timing["startTime"] / 1000
+    return began if plausible and left <= began <= seen_at else seen_at
 
 
 def _first_line(error: BaseException) -> str:

@@ -48,14 +48,16 @@ class Timed:
 
     view: MerchantView | PlainView
     first_sent: float  # the first request carrying the OTP left no earlier than this
+    last_sent: float  # the last one left no earlier than this: it decides a browser app's verdict
     last_answered: float  # the last one's answer began no later than this
     drawn: str = ""  # the page as the browser drew it ("" for a plain GET)
     title: str = ""
 
     @property
     def spread(self) -> float:
-        """From the first request with the OTP leaving to the last one's answer: a browser app's lead."""
-        return max(0.0, self.last_answered - self.first_sent)
+        """From the first request with the OTP leaving to the last one leaving: the lead a browser app needs
+        (0 for a flow whose only request with the OTP is its document)."""
+        return max(0.0, self.last_sent - self.first_sent)
 
 
 def _in_thread(job: Callable[[], T]) -> T:
@@ -72,12 +74,13 @@ def _in_thread(job: Callable[[], T]) -> T:
     return done.result()
 
 
-def _bracket(view: MerchantView, started: float, ended: float) -> tuple[float, float]:
+def _bracket(view: MerchantView, started: float, ended: float) -> tuple[float, float, float]:
+    """(first sent, last sent, last answered) of the requests carrying the OTP; a time not known is the open's
+    own start (for a sending) or end (for an answer): never a time the truth could be outside of."""
     carrying = [r for r in view.requests if r.carries_otp]
-    sent = [r.sent_at for r in carrying if r.sent_at is not None]
-    answered = [r.answered_at for r in carrying if r.answered_at is not None]
-    return (min(sent) if sent else started), (max(answered) if answered and len(answered) == len(carrying)
-                                              else ended)
+    sent = [r.sent_at if r.sent_at is not None else started for r in carrying] or [started]
+    answered = [r.answered_at if r.answered_at is not None else ended for r in carrying] or [ended]
+    return min(sent), max(sent), max(answered)
 
 
 class PunctualOpener:
@@ -126,7 +129,7 @@ class PunctualOpener:
                 time.sleep(wait)
             started = time.time()
             view = plain_open(url, self._http, timeout=self._timeout)
-            return Timed(view, started, time.time())
+            return Timed(view, started, started, time.time())
 
         return _in_thread(plainly)
 
@@ -139,9 +142,9 @@ class PunctualOpener:
             started = time.time()
             view = tab.open(url)
             ended = time.time()
-            first, last = _bracket(view, started, ended)
+            first, last, answered = _bracket(view, started, ended)
             drawn, title = self._drawn(tab)
-            return Timed(view, first, last, drawn, title)
+            return Timed(view, first, last, answered, drawn, title)
 
     def close(self) -> None:
         if self._browser is not None:

@@ -17,7 +17,6 @@ class FlowUrl:
     sent_at: datetime
     received_at: datetime
     opened_at: datetime | None = None
-    due_at: datetime | None = None  # a time-critical open: when it was due (the expired open's 31 s)
 
     def query(self) -> dict[str, list[str]]:
         return parse_qs(urlsplit(self.url).query, keep_blank_values=True)

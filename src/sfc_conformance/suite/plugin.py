@@ -113,6 +113,8 @@ TARGET_MARKERS = {
     "whole_run": "checks every answer of the run, so it runs last",
     "late_otp": "opens a flow URL late in its window; on a live target issued at the start, judged at the end",
     "expired_otp": "needs an expired flow URL; on a live target these share one real wait, at the end",
+    "expired_open": "opens a flow URL just after its window closed; on a live target issued at the start and opened "
+                    "on time by a looker of its own, judged at the end",
     "link": "needs a merchant of its own whose accounting connection is linked (with --merchant-driver manual, "
             "one a person links at the start)",
     "shared_link": "uses the run's shared linked merchant and leaves the link in place",
@@ -123,7 +125,7 @@ PLUGIN_NAME = "sfc-suite"  # the fixtures, and whoever reads the verdict, find t
 # Run after the other scenarios, in this order: API-5, whose generated requests are worked out in the background
 # from the start of the run (steps/api_contract.py); the live OTP checks, which share one wait; whole-run checks,
 # which see it all.
-_LAST = ("API-5", "late_otp", "expired_otp", "whole_run")
+_LAST = ("API-5", "late_otp", "expired_open", "expired_otp", "whole_run")
 
 
 def _order(item: pytest.Item) -> int:
@@ -315,10 +317,11 @@ class SuitePlugin(VerdictRecorder):
         items.sort(key=_order)
         chosen = [i for i in scenarios if not i.get_closest_marker("skip")]
         self._start(settings, chosen, expiry_checks=sum(1 for i in chosen if i.get_closest_marker("expired_otp")),
-                    late_open=any(i.get_closest_marker("late_otp") for i in chosen))
+                    late_open=any(i.get_closest_marker("late_otp") for i in chosen),
+                    expired_open=any(i.get_closest_marker("expired_open") for i in chosen))
 
     def _start(self, settings: Settings, chosen: list[pytest.Item], *, expiry_checks: int,
-               late_open: bool) -> None:
+               late_open: bool, expired_open: bool) -> None:
         if settings.live:
             assert settings.base_url and settings.api_key
             self.live_target = LiveTarget(
@@ -345,6 +348,8 @@ class SuitePlugin(VerdictRecorder):
                 parts.timed_opens.prepare_expired_flows(expiry_checks)
                 if late_open:
                     parts.timed_opens.prepare_late_open()
+                if expired_open:
+                    parts.timed_opens.prepare_expired_open()
         except (SfcError, OSError, AssertionError) as error:  # a target that fails the start of the run: exit 2
             self._stop()
             reason = f"sfc-conformance: {redact(str(error).splitlines()[0] if str(error) else type(error).__name__)}"

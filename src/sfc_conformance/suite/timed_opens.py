@@ -1,38 +1,47 @@
 """Flow URLs opened when the OTP window says: straight away, late in the window, once it has closed.
 
 On a target whose time the suite moves, the window is walked on the target's
-clock.  On a live target time is real:
+clock.  On a live target time is real, and a verdict must not depend on how
+busy the machine is (profile, "Verdicts that do not bend"):
 
-* **late** (OTP-1): a flow URL issued at the start of the run is opened by a
-  looker of its own (:meth:`~.flow_viewer.FlowViewer.punctual`) at its due
-  time, whatever the run is doing; the scenario judges what it got.
-* **expired** (OTP-2, OTP-3): the flow URLs the expiry checks need are issued
-  at the start of the run, so that they share one real wait.
+* **late** (OTP-1) and **just after the window closed** (OTP-2): a flow URL
+  issued at the start of the run is opened by a looker of its own
+  (:meth:`~.flow_viewer.FlowViewer.punctual`: its own browser, or its own
+  thread), shared by these scheduled opens, at its due time whatever the run is
+  doing; its scenario, run at the end, judges what it got.  The open is timed
+  by when the OTP reached the target, and judged only when that timing can show
+  what it showed (:meth:`Window.judged`).
+* **expired** (OTP-3): the flow URLs the expiry checks need are issued at the
+  start of the run, so that they share one real wait.
 * **straight away**: a refusal counts only when its answer came within
   ``LIVE_VALID_WITHIN`` s of the start call's sending.
 
 A time-critical open that missed its band is tried once more, with a flow URL
-issued for the purpose, then reported as *not judged* with the figures
-(profile, "Verdicts that do not bend").
+issued for the purpose, then reported as *not judged* with the figures.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sfc_conformance.core.targets import Target
 from sfc_conformance.core.windows import (
+    EXPIRED_OPEN_AT,
+    EXPIRED_OPEN_BAND,
     LATE_OPEN_AT,
     LATE_OPEN_BAND,
     LIVE_EXPIRED_AFTER,
     LIVE_VALID_WITHIN,
+    ON_TIME_SLACK,
     OTP_WINDOW,
     late_open_due,
 )
 from sfc_conformance.merchant.punctual import PunctualOpener, Timed
+from sfc_conformance.merchant.view import OPENS
 from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow, changed_otp
 from sfc_conformance.suite.merchants import FlowUrl, Merchant
 from sfc_conformance.suite.progress import countdown
@@ -43,37 +52,73 @@ from sfc_conformance.suite.run_merchants import Merchants
 # A time-critical open that missed its band is tried once more, with a flow URL issued for the purpose, then
 # reported as not judged (profile, "Verdicts that do not bend").
 TRIES = 2
-
-
-@dataclass
-class LateOpen:
-    """OTP-1 on a live target: a flow URL opened late in its window by a looker of its own, while the run goes on."""
-
-    merchant: Merchant
-    opened: OpenedFlow | None = None
-    came: str = ""  # when the judged open reached the target, against its due time
-    misses: list[str] = field(default_factory=list)  # every try that missed the band, with its figures
-    error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    stop: threading.Event = field(default_factory=threading.Event)
+# A scheduled open's page is made ready this long before it is due (a job of the looker's own browser).
+READY_AHEAD = 2.0
 
 
 def _seconds(moment: datetime) -> float:
     return moment.timestamp()
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a time-critical open must hit, and when its result can be judged.
+
+    ``since`` is the moment it is measured from (the start call's sending, or its answer); ``due`` when the OTP
+    should reach the target, in seconds after it.
+    """
+
+    what: str  # "the late open"
+    rule: str
+    since_what: str  # "the start call" / "the start call's answer"
+    band: tuple[float, float]  # seconds after ``since``
+
+    def since(self, flow: FlowUrl) -> float:
+        return _seconds(flow.sent_at if self.since_what == "the start call" else flow.received_at)
+
+    def due(self, flow: FlowUrl) -> float:
+        if self.rule == "OTP-1":
+            return late_open_due(_seconds(flow.sent_at), _seconds(flow.received_at))
+        return self.since(flow) + EXPIRED_OPEN_AT
+
+    def judged(self, flow: FlowUrl, timed: Timed, due: float) -> bool:
+        """Whether ``timed`` can be judged.  Its decisive request with the OTP (the last) must have left on time
+        (never early: the looker holds it until due).  Then an open that shows the flow is judged whenever its
+        answer came (OTP-1: the OTP lived at least that long; OTP-2: it lived too long), and a refusal only when
+        its answer came inside the band (OTP-1: within 28 s of the start call, when the OTP must still work;
+        OTP-2: within 33 s of its answer, so that an OTP that lives 33 s or more cannot pass)."""
+        if timed.last_sent < due - ON_TIME_SLACK:
+            return False
+        if timed.view.judgement == OPENS:
+            return True
+        return timed.last_answered - self.since(flow) <= self.band[1]
+
+    def figures(self, flow: FlowUrl, timed: Timed, due: float) -> str:
+        """"the late open came 27.21 s after the start call (due 27.20 s), answered by 27.25 s"."""
+        since = self.since(flow)
+        return (f"{self.what} came {timed.last_sent - since:.2f} s after {self.since_what} (due {due - since:.2f} s), "
+                f"answered by {timed.last_answered - since:.2f} s")
+
+
+LATE = Window("the late open", "OTP-1", "the start call", LATE_OPEN_BAND)
+EXPIRED = Window("the expired open", "OTP-2", "the start call's answer", EXPIRED_OPEN_BAND)
+
+
+@dataclass
+class ScheduledOpen:
+    """A flow URL opened at its due time by the run's looker of its own, while the scenarios go on."""
+
+    merchant: Merchant
+    window: Window
+    opened: OpenedFlow | None = None
+    came: str = ""  # when the judged open reached the target, against its due time
+    misses: list[str] = field(default_factory=list)  # every try that missed the band, with its figures
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
 def late_open_figures(flow: FlowUrl, timed: Timed, due: float) -> str:
-    """"the late open came 27.21 s after the start call (due 27.20 s), answered by 27.25 s"."""
-    sent = _seconds(flow.sent_at)
-    return (f"the late open came {timed.first_sent - sent:.2f} s after the start call (due {due - sent:.2f} s), "
-            f"answered by {timed.last_answered - sent:.2f} s")
-
-
-def in_band(flow: FlowUrl, timed: Timed) -> bool:
-    """Whether the OTP reached the target inside OTP-1's late band: the first request with it left no earlier than
-    20 s after the start call was sent, and the last one's answer began no later than 28 s after."""
-    sent = _seconds(flow.sent_at)
-    return timed.first_sent - sent >= LATE_OPEN_BAND[0] and timed.last_answered - sent <= LATE_OPEN_BAND[1]
+    return LATE.figures(flow, timed, due)
 
 
 class TimedOpens:
@@ -88,12 +133,16 @@ class TimedOpens:
         self._rule_notes = rule_notes
         self._say = say  # the terminal: a live run's long waits are counted down
         self.expired_pool: list[tuple[Merchant, FlowUrl]] = []
-        self.late: LateOpen | None = None
+        self.scheduled: dict[str, ScheduledOpen] = {}  # by window ("OTP-1", "OTP-2")
+        self._stop = threading.Event()
+        self._opener: PunctualOpener | None = None
+        self._opener_users = 0
+        self._lead: float | None = None  # a browser app's lead, rehearsed once
+        self._lock = threading.Lock()
 
     def cancel(self) -> None:
-        """The run is ending: a late open still to come is not made."""
-        if self.late is not None:
-            self.late.stop.set()
+        """The run is ending: a scheduled open still to come is not made."""
+        self._stop.set()
 
     # -- at the start of a live run ------------------------------------------------------
 
@@ -106,86 +155,130 @@ class TimedOpens:
             self._viewer.probe(self.expired_pool[0][1].url)  # a check it cannot judge then skips its wait
 
     def prepare_late_open(self) -> None:
-        """Live OTP-1: issue a flow URL now, to reach the target late in its window (:func:`late_open_due`).
+        """Live OTP-1: a flow URL issued now, to reach the target late in its window (:func:`late_open_due`)."""
+        self._schedule(LATE)
 
-        A looker of its own (:meth:`FlowViewer.punctual`: its own browser, or its own thread) makes the
-        open at its due time while the scenarios run, never behind their work; one that misses the band
-        is tried once more with a new flow URL.  The late-open scenario, run with the expiry checks,
-        judges what it got.
-        """
+    def prepare_expired_open(self) -> None:
+        """Live OTP-2: a flow URL issued now, to reach the target just after its window closed."""
+        self._schedule(EXPIRED)
+
+    def _schedule(self, window: Window) -> None:
+        """A looker of its own (:meth:`FlowViewer.punctual`: its own browser, or its own thread), shared by the
+        scheduled opens, makes each at its due time while the scenarios run, never behind their work; one that
+        misses its band is tried once more with a new flow URL.  Its scenario, run at the end, judges it."""
         merchant = self._merchants.started()
-        late = self.late = LateOpen(merchant)
+        scheduled = self.scheduled[window.rule] = ScheduledOpen(merchant, window)
         if not self._viewer.has_browser:
             self._viewer.probe(merchant.flow.url)
         if self._viewer.unjudged() is not None:  # nothing here can judge it: the scenario says n/a, nothing opens
-            late.done.set()
+            scheduled.done.set()
             return
-        opener = self._viewer.punctual()
-        threading.Thread(target=self._open_late, args=(late, opener), name="sfc-late-open", daemon=True).start()
+        with self._lock:
+            if self._opener is None:
+                self._opener = self._viewer.punctual()
+            self._opener_users += 1
+        threading.Thread(target=self._open_on_time, args=(scheduled, self._opener), daemon=True,
+                         name=f"sfc-{window.rule}-open").start()
 
-    def _open_late(self, late: LateOpen, opener: PunctualOpener) -> None:
+    def _rehearsed(self, opener: PunctualOpener, url: str) -> float:
+        with self._lock:
+            if self._lead is None:
+                opener.warm()
+                self._lead = opener.rehearse(changed_otp(url))  # a URL every target refuses
+            return self._lead
+
+    def _open_on_time(self, scheduled: ScheduledOpen, opener: PunctualOpener) -> None:
+        window = scheduled.window
         try:
-            opener.warm()
-            lead = opener.rehearse(changed_otp(late.merchant.flow.url))  # a URL every target refuses
+            lead = self._rehearsed(opener, scheduled.merchant.flow.url)
             for attempt in range(TRIES):
-                if late.stop.is_set():
-                    return
                 if attempt:  # a second chance: a flow URL issued for the purpose
-                    self._merchants.issue_flow_url(late.merchant, "asking for a new flow URL for the late open")
-                flow = late.merchant.flow
-                due = late_open_due(_seconds(flow.sent_at), _seconds(flow.received_at))
-                # A browser app's document leaves ahead of its own requests with the OTP, never before the band.
+                    self._merchants.issue_flow_url(scheduled.merchant, f"asking for a new flow URL for {window.what}")
+                flow = scheduled.merchant.flow
+                due = window.due(flow)
+                # A browser app's document leaves ahead of its own requests with the OTP, never in the window's
+                # first 20 s.
                 lead = min(lead, due - _seconds(flow.sent_at) - LATE_OPEN_BAND[0] - 0.2)
-                timed = opener.open_at(flow.url, due, lead=lead)
-                figures = late_open_figures(flow, timed, due)
-                if in_band(flow, timed):
-                    late.opened = self._viewer.timed_open(timed)
-                    late.came = figures
-                    flow.opened_at = late.opened.opened_at
+                # The page is made ready shortly before it is due, so that opens due at different times keep
+                # their order in the looker's one browser.
+                if self._stop.wait(max(0.0, due - lead - READY_AHEAD - time.time())):
                     return
-                late.misses.append(figures)
+                timed = opener.open_at(flow.url, due, lead=lead)
+                figures = window.figures(flow, timed, due)
+                if window.judged(flow, timed, due):
+                    scheduled.opened = self._viewer.timed_open(timed)
+                    scheduled.came = figures
+                    flow.opened_at = scheduled.opened.opened_at
+                    return
+                scheduled.misses.append(figures)
                 lead = opener.lead_after(timed, lead)
         except BaseException as error:  # noqa: BLE001 - shown by the scenario that judges the open
-            late.error = error
+            scheduled.error = error
         finally:
-            opener.close()
-            late.done.set()
+            with self._lock:
+                self._opener_users -= 1
+                done_with_it = self._opener_users == 0
+            if done_with_it:
+                opener.close()
+            scheduled.done.set()
+
+    def _result(self, window: Window) -> OpenedFlow:
+        """What the scheduled open of ``window`` showed, once it is in: not judged, with the figures, when both
+        tries missed."""
+        scheduled = self.scheduled[window.rule]
+        scheduled.done.wait()
+        if scheduled.error is not None:
+            raise scheduled.error
+        if scheduled.opened is None:
+            band = f"{window.band[0]:g}–{window.band[1]:g} s"
+            not_judged(f"{window.what} missed the {band} band {len(scheduled.misses)} times on this machine: "
+                       + "; then ".join(scheduled.misses))
+        self._rule_notes.note(window.rule, scheduled.came)
+        self._viewer.keep(scheduled.opened.screenshots)
+        return scheduled.opened
 
     # -- in the scenarios ------------------------------------------------------------------
 
     def late_flow(self) -> Merchant:
         """A merchant whose flow URL is to be opened late in its window: on a live target, the one
-        issued at the start of the run (its timer is already running)."""
+        issued at the start of the run (its open is already scheduled)."""
+        return self._scheduled_merchant(LATE)
+
+    def expiring_flow(self) -> Merchant:
+        """A merchant whose flow URL is to be opened once its window has closed: on a live target, the one
+        issued at the start of the run (its open is already scheduled)."""
+        return self._scheduled_merchant(EXPIRED)
+
+    def _scheduled_merchant(self, window: Window) -> Merchant:
         if self._target.capabilities.time is not None:  # the window is walked on the target's clock
             return self._merchants.started()
-        if self.late is None:
-            raise AssertionError("no flow URL was issued at the start of the run for the late open")
-        return self.late.merchant
+        if window.rule not in self.scheduled:
+            raise AssertionError(f"no flow URL was issued at the start of the run for {window.what}")
+        return self.scheduled[window.rule].merchant
 
     def open_late(self, merchant: Merchant) -> OpenedFlow:
         """The merchant's flow URL opened late in its window (OTP-1): on the target's clock, or, live, by the
         looker made ready at the start of the run; not judged, with the figures, when both tries missed."""
+        return self._open_scheduled(merchant, LATE, LATE_OPEN_AT, "to open a flow URL late in its window")
+
+    def open_expired(self, merchant: Merchant) -> OpenedFlow:
+        """The merchant's flow URL opened once its window has closed (OTP-2): on the target's clock exactly at
+        its end; live, by the looker made ready at the start of the run, just past the live allowance."""
+        return self._open_scheduled(merchant, EXPIRED, OTP_WINDOW, "for the OTP window to close")
+
+    def _open_scheduled(self, merchant: Merchant, window: Window, after: float, why: str) -> OpenedFlow:
         flow = merchant.flow
-        due = (flow.sent_at - self._clock.now()).total_seconds() + LATE_OPEN_AT
-        time = self._target.capabilities.time
-        if time is not None:
-            time.advance(max(0.0, due))
+        moved = self._target.capabilities.time
+        if moved is not None:  # exact: from the answer the sandbox issued it with, on its own clock
+            moved.advance(max(0.0, (flow.received_at - self._clock.now()).total_seconds() + after))
             opened = self._viewer.look(flow.url)
             flow.opened_at = opened.opened_at
             return opened
-        late = self.late
-        assert late is not None and late.merchant is merchant
-        countdown(self._clock, due, "to open a flow URL late in its window", self._say)
-        late.done.wait()
-        if late.error is not None:
-            raise late.error
-        if late.opened is None:
-            band = f"{LATE_OPEN_BAND[0]:g}–{LATE_OPEN_BAND[1]:g} s"
-            not_judged(f"the late open missed the {band} band {len(late.misses)} times on this machine: "
-                       + "; then ".join(late.misses))
-        self._rule_notes.note("OTP-1", late.came)
-        self._viewer.keep(late.opened.screenshots)
-        return late.opened
+        scheduled = self.scheduled.get(window.rule)
+        assert scheduled is not None and scheduled.merchant is merchant
+        due = window.due(flow) - _seconds(self._clock.now())
+        countdown(self._clock, due, why, self._say)
+        return self._result(window)
 
     def open_straight_away(self, merchant: Merchant) -> OpenedFlow:
         """The merchant opens the flow URL at once.  Live, a refusal counts only when its answer came within
@@ -214,16 +307,15 @@ class TimedOpens:
     def expired_flow(self) -> tuple[Merchant, FlowUrl]:
         """A merchant whose latest flow URL has expired: on the target's clock exactly at the end of its window;
         live, one issued at the start of the run, once ``LIVE_EXPIRED_AFTER`` s have passed since its answer."""
-        time = self._target.capabilities.time
-        if time is not None:
+        moved = self._target.capabilities.time
+        if moved is not None:
             merchant = self._merchants.started()
-            time.advance(OTP_WINDOW)  # exactly the end of the window
+            moved.advance(OTP_WINDOW)  # exactly the end of the window
             return merchant, merchant.flow
         if not self.expired_pool:
             raise AssertionError("no pre-issued flow URL left for an expiry check")
         merchant, flow = self.expired_pool.pop()
-        flow.due_at = flow.received_at + timedelta(seconds=LIVE_EXPIRED_AFTER)
-        wait = (flow.due_at - self._clock.now()).total_seconds()
+        wait = (flow.received_at + timedelta(seconds=LIVE_EXPIRED_AFTER) - self._clock.now()).total_seconds()
         # The one real wait of a live run, shared by every expiry check: counted down on the terminal.
         countdown(self._clock, wait, "for the OTP window to close", self._say)
         return merchant, flow
