@@ -11,6 +11,8 @@ Exit codes (all subcommands):
        a fault survived or the clean sandbox failed (``selftest``); the fuzz found a failure (``fuzz``);
        the endpoint broke a PWH rule (``consumer``)
     2  usage error, or the target was unreachable / refused the key before any rule ran
+    3  (``run``) no MUST rule failed, but one was judged only in part, or not at all, though the target
+       allows it (a time-critical check a busy machine spoiled twice): the run cannot stand behind a pass
 """
 
 from __future__ import annotations
