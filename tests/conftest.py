@@ -7,65 +7,49 @@ import html
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
 from hypothesis import settings
 
+from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.reference import PATH as CONSUMER_PATH
 from sfc_conformance.consumer.reference import ReferenceConsumer
 from sfc_conformance.core.background_server import BackgroundServer
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.clock import Clock, ManualClock
 from sfc_conformance.core.contract import error_message_problem, load_contract
+from sfc_conformance.core.pacing import PacedClient
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.merchant.view import shown_times
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import Population, populate
-from sfc_conformance.suite import choices
+from sfc_conformance.suite import configurations
 from sfc_conformance.suite.drivers import form_action
-from sfc_conformance.suite.merchants import Flow, Merchant
+from sfc_conformance.suite.merchants import FlowUrl, Merchant
+
+pytest.register_assert_rewrite("tests.helpers")  # its asserts explain a failure as the tests' own do
+from tests.helpers import ACCOUNT_KEY, CONSUMER_SECRET, answering_errors  # noqa: E402
+
+if TYPE_CHECKING:
+    from sfc_conformance.suite import flow_viewer
+    from sfc_conformance.suite.settings import Settings
 
 # Deterministic property tests everywhere; CI (tox sets HYPOTHESIS_PROFILE=ci) keeps no example database.
-settings.register_profile("dev", derandomize=True, deadline=None)
+# Hypothesis also draws constants found in the project's modules loaded so far, so under pytest-xdist a test's
+# data may change with the tests that ran before it in its worker: a failure prints the blob that replays it
+# (@reproduce_failure) in any process.
+settings.register_profile("dev", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
-def _readable_failing_examples() -> None:
-    """Schemathesis, once imported, swaps hypothesis' printer for one that prints nothing (to save time on
-    its own huge cases), so a failing property would read ``f(delay=, ...)``.  Put hypothesis' own back."""
-    from hypothesis import core
-    from hypothesis.vendor import pretty
-    from schemathesis.generation.hypothesis import builder  # noqa: F401 - importing it makes the swap, once
-
-    # hypothesis.core only imports the name (it exports nothing by that name): putting it back is the point.
-    core.RepresentationPrinter = pretty.RepresentationPrinter  # type: ignore[attr-defined]
-
-
-_readable_failing_examples()
-
-
-def _same_data_whatever_ran_before() -> None:
-    """Hypothesis now and then draws a constant found in the project's own modules loaded *so far*
-    (``providers._get_local_constants``).  Which are loaded depends on the tests that ran earlier in
-    the process, so under pytest-xdist one seed drew different data from run to run.  A fixed, empty
-    pool makes every seeded or derandomized test draw the same data in any order."""
-    from hypothesis.internal.conjecture import providers
-    from hypothesis.internal.constants_ast import Constants
-
-    empty = Constants()
-    providers._get_local_constants = lambda: empty  # noqa: SLF001
-
-
-_same_data_whatever_ran_before()
 
 
 # The modules whose tests take tens of seconds to minutes (whole runs in a browser, kill matrices, live runs),
@@ -136,7 +120,7 @@ def served_sandbox() -> Iterator[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 # The sandbox's own tests (tests/test_sandbox_*.py): the profile's API steps,
 # each asserted to succeed, and further embedded targets (faults, fixed clock).
-# They build on the suite's own pieces: its Merchant and Flow, its walk over a
+# They build on the suite's own pieces: its Merchant and FlowUrl, its walk over a
 # configuration's choices, its ErrorMessage check and its reading of the flow pages.
 
 
@@ -157,22 +141,22 @@ class SandboxMerchant(Merchant):
 
 
 def choose(document: dict[str, Any], *, enable: bool = True, **schedule: Any) -> dict[str, Any]:
-    """A copy of ``document`` with every choice made, its slots walked as the suite walks them (:mod:`.choices`).
+    """A copy of ``document`` with every choice made, its slots walked as the suite walks them (:mod:`.configurations`).
 
-    Unlike :func:`choices.complete` (one option number everywhere, a fixed schedule), each account and tax
+    Unlike :func:`configurations.complete` (one option number everywhere, a fixed schedule), each account and tax
     rate gets a different offered option, so a test sees a slot stored in another's place; and the schedule
     is the sandbox's own but for what the test names.
     """
     chosen = copy.deepcopy(document)
     chosen["enable"] = enable
     chosen["schedule"].update(schedule)
-    for slot, (_, _, entry) in enumerate(choices.account_slots(chosen)):
+    for slot, (_, _, entry) in enumerate(configurations.account_slots(chosen)):
         entry["selectedAccountId"] = entry["accountOptions"][slot % len(entry["accountOptions"])]["id"]
-    for slot, (_, entry) in enumerate(choices.tax_components(chosen)):
+    for slot, (_, entry) in enumerate(configurations.tax_components(chosen)):
         entry["selectedTaxRateId"] = entry["taxRateOptions"][slot % len(entry["taxRateOptions"])]["id"]
-    status = choices.invoice_status(chosen)
+    status = configurations.invoice_status(chosen)
     status["selectedInvoiceStatus"] = status["invoiceStatusOptions"][-1]
-    period = choices.grouping_period(chosen)
+    period = configurations.grouping_period(chosen)
     period["selectedGroupingPeriod"] = period["groupingPeriodOptions"][-1]
     return chosen
 
@@ -211,7 +195,7 @@ class SandboxSteps:
     def started(self, name: str = "Acme Trading Ltd", redirect_url: str | None = None) -> SandboxMerchant:
         company_id = self.company(name)
         sent = self.clock.now()
-        flow = Flow(self.flow_url(company_id, redirect_url), sent, self.clock.now())
+        flow = FlowUrl(self.flow_url(company_id, redirect_url), sent, self.clock.now())
         by_type = {c["sourceType"]: c["id"] for c in self.api.all_connections(company_id)}
         return SandboxMerchant(company_id, name, [flow], commerce_id=by_type["Commerce"],
                                accounting_id=by_type["Accounting"])
@@ -373,13 +357,16 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
 # 127.0.0.1, healthy or with faults of its catalog.
 
 
-CONSUMER_SECRET = "whsec_" + "c2ZjLWNvbnN1bWVyLXRlc3RzLXNpZ25pbmcta2V5LTMy"  # base64 of a fixed 32-byte key
-
-
 @pytest.fixture
 def consumer_secret() -> str:
     """The secret the served reference consumer verifies with."""
     return CONSUMER_SECRET
+
+
+@pytest.fixture
+def signer() -> Signer:
+    """Deliveries signed with CONSUMER_SECRET."""
+    return Signer(Secret(CONSUMER_SECRET))
 
 
 @dataclass(frozen=True)
@@ -420,19 +407,66 @@ class ServedAccount:
 @pytest.fixture
 def served_account() -> Iterator[Callable[..., ServedAccount]]:
     """``served_account(merchants=N, dead_subscriptions=M, seed=S)``: the sandbox served on 127.0.0.1 with real
-    time, holding a partner's account.  Stopped at teardown."""
+    time, holding a partner's account; API key ACCOUNT_KEY.  With ``errors=status_for`` (and ``held``) it
+    answers ErrorMessages where ``status_for(method, path)`` says so (:func:`tests.helpers.answering_errors`).
+    Stopped at teardown."""
     from sfc_conformance.sandbox import serve
 
     running: list[tuple[Sandbox, BackgroundServer]] = []
 
-    def start(merchants: int = 0, *, dead_subscriptions: int = 0, seed: int = 0) -> ServedAccount:
-        sandbox = serve.build("served-account-key", None, ())
+    def start(merchants: int = 0, *, dead_subscriptions: int = 0, seed: int = 0,
+              errors: Callable[[str, str], int | None] | None = None,
+              held: threading.Event | None = None) -> ServedAccount:
+        sandbox = serve.build(ACCOUNT_KEY, None, ())
         population = populate(sandbox.state, merchants, dead_subscriptions=dead_subscriptions, seed=seed)
-        server = BackgroundServer(sandbox.app).start()
+        app = sandbox.app if errors is None else answering_errors(sandbox.app, errors, held=held)
+        server = BackgroundServer(app).start()
         running.append((sandbox, server))
-        return ServedAccount(sandbox, server.url, "served-account-key", population)
+        return ServedAccount(sandbox, server.url, ACCOUNT_KEY, population)
 
     yield start
     for sandbox, server in running:
         server.stop()
         sandbox.close()
+
+
+# ---------------------------------------------------------------------------
+# The readiness command's requests (tests/test_audit.py, tests/test_readiness.py).
+
+
+@pytest.fixture
+def readiness_requests(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every (method, path) the readiness command sends."""
+    from sfc_conformance.commands import readiness as readiness_command
+
+    sent: list[tuple[str, str]] = []
+
+    class Recording(PacedClient):
+        def request(self, method: str, path: str, **options: Any) -> httpx.Response:
+            sent.append((method, path))
+            return super().request(method, path, **options)
+
+    monkeypatch.setattr(readiness_command, "PacedClient", Recording)
+    return sent
+
+
+# ---------------------------------------------------------------------------
+# How a run sees the merchant's side (tests/test_merchant_eyes.py, tests/test_suite_in_browser.py).
+
+
+@pytest.fixture
+def eyes_on() -> Iterator[Callable[..., flow_viewer.FlowViewer]]:
+    """``eyes_on(embedded, settings=Settings())``: an embedded run's eyes (asked for no browser unless the
+    settings name one); closed at teardown."""
+    from sfc_conformance.suite import flow_viewer
+    from sfc_conformance.suite.settings import Settings
+
+    made: list[flow_viewer.FlowViewer] = []
+
+    def make(e: Embedded, settings: Settings | None = None) -> flow_viewer.FlowViewer:
+        made.append(flow_viewer.FlowViewer(settings or Settings(), e.target, e.api.client.http, lambda response: None))
+        return made[-1]
+
+    yield make
+    for eyes in made:
+        eyes.close()

@@ -17,20 +17,14 @@ import httpx
 import pytest
 
 from sfc_conformance.audit.engine import REASON_KEYS, UNREADABLE
-from sfc_conformance.commands import cli
 from sfc_conformance.commands import readiness as readiness_command
 from sfc_conformance.core import readiness
 from sfc_conformance.core.pacing import PacedClient
 from sfc_conformance.sandbox.population import truth
+from tests.helpers import call, refused
 
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount
-
-
-def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def audit_args(account: ServedAccount, *more: str) -> list[str]:
@@ -42,22 +36,8 @@ def account(served_account: Callable[..., ServedAccount]) -> ServedAccount:
     return served_account(240, dead_subscriptions=3, seed=31)
 
 
-@pytest.fixture
-def paths_sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    """Every (method, path) the command sends."""
-    sent: list[tuple[str, str]] = []
-
-    class Recording(PacedClient):
-        def request(self, method: str, path: str, **options: Any) -> httpx.Response:
-            sent.append((method, path))
-            return super().request(method, path, **options)
-
-    monkeypatch.setattr(readiness_command, "PacedClient", Recording)
-    return sent
-
-
 def test_json_has_every_merchant_as_the_sandbox_knows_it(capsys: pytest.CaptureFixture[str], account: ServedAccount,
-                                                         paths_sent: list[tuple[str, str]]) -> None:
+                                                         readiness_requests: list[tuple[str, str]]) -> None:
     code, out, err = call(capsys, *audit_args(account, "--all", "--format", "json", "--page-size", "50"))
     assert code == 1 and err == ""
     document = json.loads(out)
@@ -80,11 +60,11 @@ def test_json_has_every_merchant_as_the_sandbox_knows_it(capsys: pytest.CaptureF
     assert summary["byReason"][readiness.ACCOUNTING] == sum(readiness.ACCOUNTING in e.conditions
                                                             for e in known.values())
     # The default for --all: the listing's dataConnections, and one configuration read per merchant.
-    configuration_reads = [p for m, p in paths_sent if p.startswith("/config/")]
+    configuration_reads = [p for m, p in readiness_requests if p.startswith("/config/")]
     assert len(configuration_reads) == 240 and len(set(configuration_reads)) == 240
-    assert not any(p.endswith("/connections") for _, p in paths_sent)
-    assert [p for _, p in paths_sent if p == "/companies"] == ["/companies"] * 5  # 240 in pages of 50
-    assert {m for m, _ in paths_sent} == {"GET"}
+    assert not any(p.endswith("/connections") for _, p in readiness_requests)
+    assert [p for _, p in readiness_requests if p == "/companies"] == ["/companies"] * 5  # 240 in pages of 50
+    assert {m for m, _ in readiness_requests} == {"GET"}
 
 
 def test_csv_is_one_row_per_merchant(capsys: pytest.CaptureFixture[str], account: ServedAccount) -> None:
@@ -147,11 +127,11 @@ def test_an_empty_account_is_all_ready(capsys: pytest.CaptureFixture[str],
 
 
 def test_the_connections_list_on_request(capsys: pytest.CaptureFixture[str], served_account: Callable[..., Any],
-                                         paths_sent: list[tuple[str, str]]) -> None:
+                                         readiness_requests: list[tuple[str, str]]) -> None:
     small = served_account(12, seed=32)
     code, out, _ = call(capsys, *audit_args(small, "--all", "--connections-list", "--format", "json"))
     assert code == 1
-    assert sum(p.endswith("/connections") for _, p in paths_sent) == 12
+    assert sum(p.endswith("/connections") for _, p in readiness_requests) == 12
     assert json.loads(out)["summary"]["byReason"][readiness.AGREEMENT] == 0  # the sandbox's two views agree
 
 
@@ -179,9 +159,8 @@ def test_an_audit_stopped_by_the_target_leaves_no_output_file(capsys: pytest.Cap
         return real(self, method, path, **options)
 
     monkeypatch.setattr(PacedClient, "request", key_revoked_midway)
-    code, out, err = call(capsys, *audit_args(account, "--all", "--format", "csv", "--output", str(target)))
-    assert code == 2
-    assert err.startswith("sfc-conformance: the target refused the API key: GET ") and err.count("\n") == 1
+    line = refused(capsys, *audit_args(account, "--all", "--format", "csv", "--output", str(target)))
+    assert line.startswith("sfc-conformance: the target refused the API key: GET ")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -198,26 +177,22 @@ def test_an_audit_stopped_by_the_target_leaves_no_output_file(capsys: pytest.Cap
     (["--all", "--output", "/no/such/folder/audit.json"], "cannot write --output /no/such/folder/audit.json"),
 ])
 def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
-    code, out, err = call(capsys, "readiness", "--base-url", "http://127.0.0.1:9", "--api-key", "k-use-4Jd", *argv)
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("sfc-conformance: ") and says in err
-    assert "k-use-4Jd" not in err
+    line = refused(capsys, "readiness", "--base-url", "http://127.0.0.1:9", "--api-key", "k-use-4Jd", *argv)
+    assert says in line and "k-use-4Jd" not in line
 
 
 def test_an_unreachable_target(capsys: pytest.CaptureFixture[str], closed_port: int) -> None:
-    code, out, err = call(capsys, "readiness", "--base-url", f"http://127.0.0.1:{closed_port}", "--api-key",
-                          "k-gone-7Ty", "--all")
-    assert code == 2 and out == ""
-    assert err.startswith(f"sfc-conformance: cannot reach http://127.0.0.1:{closed_port}/companies/")
-    assert "k-gone-7Ty" not in err
+    line = refused(capsys, "readiness", "--base-url", f"http://127.0.0.1:{closed_port}", "--api-key", "k-gone-7Ty",
+                   "--all")
+    assert line.startswith(f"sfc-conformance: cannot reach http://127.0.0.1:{closed_port}/companies/")
+    assert "k-gone-7Ty" not in line
 
 
 def test_a_refused_key(capsys: pytest.CaptureFixture[str], account: ServedAccount) -> None:
-    code, out, err = call(capsys, "readiness", "--base-url", account.base_url, "--api-key", "wrong-key-Zx3",
-                          "--all", "--format", "json")
-    assert code == 2 and out == ""
-    assert err.startswith("sfc-conformance: the target refused the API key: GET /companies/")
-    assert "wrong-key-Zx3" not in err
+    line = refused(capsys, "readiness", "--base-url", account.base_url, "--api-key", "wrong-key-Zx3", "--all",
+                   "--format", "json")
+    assert line.startswith("sfc-conformance: the target refused the API key: GET /companies/")
+    assert "wrong-key-Zx3" not in line
 
 
 # -- the progress bar ---------------------------------------------------------------

@@ -7,7 +7,6 @@ are tested without one.  Expiry moves a manual clock: no test waits 30 s.
 
 from __future__ import annotations
 
-import os
 import struct
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from sfc_conformance.merchant.view import OPENS, REFUSED, UNDECIDED, MerchantVie
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
 from tests.conftest import SandboxSteps
+from tests.helpers import browser_or_skip, fake_executable
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded
@@ -43,14 +43,8 @@ CHOSEN = [*REQUIRED, "account.sales.gratuity", "taxRate.standard", "taxRate.zero
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[MerchantBrowser]:
-    try:
-        path = find_browser()
-    except BrowserUnavailable as reason:
-        if os.environ.get("SFC_REQUIRE_BROWSER"):  # CI installs one: a missing browser is a broken setup there
-            pytest.fail(f"SFC_REQUIRE_BROWSER is set and there is no browser to drive: {reason}")
-        pytest.skip(f"no browser to drive: {reason}")
     # A shorter quiet spell than a run's: the routed sandbox answers at once, and the module stays quick.
-    with MerchantBrowser(path, quiet=0.25) as browser:
+    with MerchantBrowser(browser_or_skip(), quiet=0.25) as browser:
         yield browser
 
 
@@ -282,27 +276,20 @@ def test_the_settings_page_over_http(chromium: MerchantBrowser, serve_sandbox: C
 # -- finding and starting the browser (no browser needed) ----------------------------------------------
 
 
-def _executable(folder: Path, name: str) -> Path:
-    path = folder / name
-    path.write_text("#!/bin/sh\nexit 0\n")
-    path.chmod(0o755)
-    return path
-
-
 def test_the_browser_is_found_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BrowserUnavailable, match=r"no browser found \(looked for chromium, chromium-browser"):
         find_browser()
-    google = _executable(tmp_path, "google-chrome")
+    google = fake_executable(tmp_path, "google-chrome")
     assert find_browser() == str(google)
-    chromium = _executable(tmp_path, "chromium")
+    chromium = fake_executable(tmp_path, "chromium")
     assert find_browser() == str(chromium)  # the first name in the search order wins
 
 
 def test_a_named_browser_wins_and_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    _executable(tmp_path, "chromium")
-    mine = _executable(tmp_path / "..", "my-chrome").resolve()
+    fake_executable(tmp_path, "chromium")
+    mine = fake_executable(tmp_path / "..", "my-chrome").resolve()
     monkeypatch.setenv("SFC_BROWSER", str(mine))
     assert find_browser() == str(mine)
     assert find_browser(str(tmp_path / "chromium")) == str(tmp_path / "chromium")  # --browser before SFC_BROWSER

@@ -6,8 +6,6 @@ subscriptions, some named almost like ours, beside the leftovers of two runs of 
 
 from __future__ import annotations
 
-import base64
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,18 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from starlette.responses import JSONResponse
 
-from sfc_conformance.commands import cli
 from sfc_conformance.core.leftovers import parse_age
 from sfc_conformance.core.run_identity import RunId
-from sfc_conformance.sandbox import serve
-from sfc_conformance.sandbox.population import populate
+from tests.helpers import ACCOUNT_KEY, authorized_client, call, refused
 
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount
 
-KEY = "cleanup-test-key-Pm2"
 # Foreign, however close to ours they look.
 LOOK_ALIKE_NAMES = ["SFC conformance fuzz", "SFC conformance 2026 merchant", "sfc conformance 20260101000000-abcd x",
                     "My SFC conformance 20260101000000-abcd merchant", "SFC conformance 20260101000000-ABCD merchant"]
@@ -58,8 +52,7 @@ class Leftovers:
 
 def _plant(base_url: str, api_key: str) -> Leftovers:
     """Beside the account's own: two runs' leftovers (one 3 h old, one just started) and the look-alikes."""
-    auth = {"Authorization": "Basic " + base64.b64encode(api_key.encode()).decode()}
-    http = httpx.Client(base_url=base_url, headers=auth, timeout=10)
+    http = authorized_client(base_url, api_key)
     now = datetime.now(UTC)
     old, recent = RunId.new(now - timedelta(hours=3)), RunId.new(now)
     planted = Leftovers(base_url, http, old, recent, {}, {})
@@ -85,10 +78,9 @@ def planted(served_account: Callable[..., ServedAccount]) -> Iterator[Leftovers]
     leftovers.http.close()
 
 
-def cleanup(capsys: pytest.CaptureFixture[str], base_url: str, *more: str, key: str = "served-account-key"
+def cleanup(capsys: pytest.CaptureFixture[str], base_url: str, *more: str, key: str = ACCOUNT_KEY
             ) -> tuple[int, str, str]:
-    code = cli.main(["cleanup", "--base-url", base_url, "--api-key", key, *more])
-    out, err = capsys.readouterr()
+    code, out, err = call(capsys, "cleanup", "--base-url", base_url, "--api-key", key, *more)
     assert key not in out + err
     return code, out, err
 
@@ -138,35 +130,22 @@ def test_older_than_leaves_the_recent_run_alone(capsys: pytest.CaptureFixture[st
 # -- a target without the optional calls ------------------------------------------------
 
 
-def _without_optional_calls(app: Any, delete_status: int) -> Any:
-    """The sandbox, but DELETE /companies/{id} answers ``delete_status`` and GET /webhooks 404, as a target
-    without the profile's optional calls would."""
-
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            method, path = scope["method"], scope["path"]
-            status = delete_status if (method == "DELETE" and path.startswith("/companies/")) else \
-                404 if (path.startswith("/webhooks") and method in ("GET", "DELETE")) else None
-            if status is not None:
-                body = {"statusCode": status, "service": "PublicApi", "error": "No such endpoint.",
-                        "correlationId": "x", "canBeRetried": "False", "detailedErrorCode": 0}
-                await JSONResponse(body, status_code=status)(scope, receive, send)
-                return
-        await app(scope, receive, send)
-
-    return wrapped
-
-
 @pytest.mark.parametrize("delete_status", [405, 404])
 def test_a_target_without_the_optional_calls_still_conforms(capsys: pytest.CaptureFixture[str],
-                                                            serve_asgi: Callable[[Any], str],
+                                                            served_account: Callable[..., ServedAccount],
                                                             delete_status: int) -> None:
-    sandbox = serve.build(KEY, None, ())
-    populate(sandbox.state, 30, dead_subscriptions=4, seed=42)
-    base_url = serve_asgi(_without_optional_calls(sandbox.app, delete_status))
-    planted = _plant(base_url, KEY)
+    def without(method: str, path: str) -> int | None:
+        """DELETE /companies/{id} answers ``delete_status`` and GET /webhooks 404, as a target without the
+        profile's optional calls would."""
+        if method == "DELETE" and path.startswith("/companies/"):
+            return delete_status
+        return 404 if path.startswith("/webhooks") and method in ("GET", "DELETE") else None
+
+    account = served_account(30, dead_subscriptions=4, seed=42, errors=without)
+    base_url = account.base_url
+    planted = _plant(base_url, account.api_key)
     try:
-        code, out, err = cleanup(capsys, base_url, key=KEY)
+        code, out, err = cleanup(capsys, base_url)
         assert code == 1 and err == ""
         lines = out.splitlines()
         assert lines[0] == ("subscriptions: GET /webhooks answered 404: the target does not offer it, one of the "
@@ -183,7 +162,6 @@ def test_a_target_without_the_optional_calls_still_conforms(capsys: pytest.Captu
         assert set(planted.companies) <= planted.company_ids()
     finally:
         planted.http.close()
-        sandbox.close()
 
 
 # -- one-line errors ----------------------------------------------------------------------
@@ -191,9 +169,10 @@ def test_a_target_without_the_optional_calls_still_conforms(capsys: pytest.Captu
 
 @pytest.mark.parametrize("age", ["1w", "h", "0h", "-1h", "1.5h", "abc"])
 def test_a_bad_age_is_a_usage_error(capsys: pytest.CaptureFixture[str], age: str) -> None:
-    code, out, err = cleanup(capsys, "http://127.0.0.1:9", f"--older-than={age}")
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith(f"sfc-conformance: --older-than {age!r} is not an age")
+    line = refused(capsys, "cleanup", "--base-url", "http://127.0.0.1:9", "--api-key", "k-age-2Rf",
+                   f"--older-than={age}")
+    assert line.startswith(f"sfc-conformance: --older-than {age!r} is not an age")
+    assert "k-age-2Rf" not in line
 
 
 def test_ages() -> None:
@@ -202,24 +181,19 @@ def test_ages() -> None:
     assert parse_age("2d") == timedelta(days=2)
 
 
-def test_an_unreachable_target(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        port = holder.getsockname()[1]
-        code, out, err = cleanup(capsys, f"http://127.0.0.1:{port}", key="k-cleanup-9Wd")
-    assert code == 2 and out == ""
-    assert err.startswith(f"sfc-conformance: cannot reach http://127.0.0.1:{port}/companies/")
+def test_an_unreachable_target(capsys: pytest.CaptureFixture[str], closed_port: int) -> None:
+    line = refused(capsys, "cleanup", "--base-url", f"http://127.0.0.1:{closed_port}", "--api-key", "k-cleanup-9Wd")
+    assert line.startswith(f"sfc-conformance: cannot reach http://127.0.0.1:{closed_port}/companies/")
+    assert "k-cleanup-9Wd" not in line
 
 
 def test_a_refused_key(capsys: pytest.CaptureFixture[str], served_account: Callable[..., ServedAccount]) -> None:
     account = served_account(3)
-    code, out, err = cleanup(capsys, account.base_url, key="wrong-key-Lk8")
-    assert code == 2 and out == ""
-    assert err.startswith("sfc-conformance: the target refused the API key: GET /companies/")
+    line = refused(capsys, "cleanup", "--base-url", account.base_url, "--api-key", "wrong-key-Lk8")
+    assert line.startswith("sfc-conformance: the target refused the API key: GET /companies/")
+    assert "wrong-key-Lk8" not in line
 
 
 def test_base_url_and_key_are_needed(capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(["cleanup"])
-    assert code == 2
-    assert capsys.readouterr().err == ("sfc-conformance: cleanup needs --base-url and --api-key "
-                                       "(or SFC_BASE_URL and SFC_API_KEY)\n")
+    assert refused(capsys, "cleanup") == ("sfc-conformance: cleanup needs --base-url and --api-key "
+                                          "(or SFC_BASE_URL and SFC_API_KEY)")

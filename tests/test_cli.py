@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -25,32 +23,7 @@ from starlette.routing import Route
 
 from sfc_conformance.commands import cli
 from sfc_conformance.core.secrets import Secret
-
-# `run` calls pytest.main in this process, so whole runs go through a child process.
-COMMAND = [sys.executable, "-m", "sfc_conformance"]
-RUN_TIMEOUT = 300
-
-
-def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_usage_error(code: int, err: str) -> str:
-    assert code == 2
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("sfc-conformance: ")
-    assert "Traceback" not in err
-    return lines[0]
-
-
-def child_environment(**extra: str) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    environment.update(extra)
-    return environment
-
+from tests.helpers import COMMAND, basic_auth, call, child_environment, in_child, refused, verdict_table
 
 # -- usage errors -------------------------------------------------------------
 
@@ -81,22 +54,16 @@ def child_environment(**extra: str) -> dict[str, str]:
 ])
 def test_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
                                               says: str) -> None:
-    code, out, err = call(capsys, *argv)
-    line = assert_one_line_usage_error(code, err)
-    assert says in line
-    assert out == ""
+    assert says in refused(capsys, *argv)
 
 
 def test_usage_error_points_at_the_right_help(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = call(capsys, "no-such-command")
-    assert assert_one_line_usage_error(code, err).endswith("(see sfc-conformance --help)")
-    code, _, err = call(capsys, "run", "--sandbox-fault", "nope")
-    assert assert_one_line_usage_error(code, err).endswith("(see sfc-conformance run --help)")
+    assert refused(capsys, "no-such-command").endswith("(see sfc-conformance --help)")
+    assert refused(capsys, "run", "--sandbox-fault", "nope").endswith("(see sfc-conformance run --help)")
 
 
 def test_usage_error_from_the_installed_command_has_no_traceback() -> None:
-    done = subprocess.run([*COMMAND, "run", "--base-url", "not-a-url", "--api-key", "k"],
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT, env=child_environment())
+    done = in_child("run", "--base-url", "not-a-url", "--api-key", "k")
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines() == ["sfc-conformance: --base-url 'not-a-url' is not an absolute http(s) URL"]
@@ -115,25 +82,22 @@ def test_base_url_and_key_come_from_the_environment(capsys: pytest.CaptureFixtur
                                                     monkeypatch: pytest.MonkeyPatch, closed_port: int) -> None:
     monkeypatch.setenv("SFC_BASE_URL", f"http://127.0.0.1:{closed_port}")
     monkeypatch.setenv("SFC_API_KEY", "env-key-Pq8Lr2")
-    code, out, err = call(capsys, "run")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "run")
     assert "cannot reach" in line and f"127.0.0.1:{closed_port}" in line
-    assert "env-key-Pq8Lr2" not in out + err
+    assert "env-key-Pq8Lr2" not in line
 
 
 def test_base_url_from_the_environment_still_needs_a_key(capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SFC_BASE_URL", "http://127.0.0.1:9")
-    code, _, err = call(capsys, "run")
-    assert "needs an API key" in assert_one_line_usage_error(code, err)
+    assert "needs an API key" in refused(capsys, "run")
 
 
 def test_base_url_from_the_environment_is_checked(capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SFC_BASE_URL", "ftp://example.test")
     monkeypatch.setenv("SFC_API_KEY", "k")
-    code, _, err = call(capsys, "run")
-    assert "'ftp://example.test' is not an absolute http(s) URL" in assert_one_line_usage_error(code, err)
+    assert "'ftp://example.test' is not an absolute http(s) URL" in refused(capsys, "run")
 
 
 def test_run_options_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,31 +135,27 @@ def test_readiness_reads_base_url_and_key_from_the_environment(capsys: pytest.Ca
                                                                closed_port: int) -> None:
     monkeypatch.setenv("SFC_BASE_URL", f"http://127.0.0.1:{closed_port}")
     monkeypatch.setenv("SFC_API_KEY", "env-key-Pq8Lr2")
-    code, out, err = call(capsys, "readiness", "--company-id", "c1")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "readiness", "--company-id", "c1")
     assert "cannot reach" in line
-    assert "env-key-Pq8Lr2" not in out + err
+    assert "env-key-Pq8Lr2" not in line
 
 
 # -- live target problems, before any rule --------------------------------------
 
 
 def test_unreachable_target(capsys: pytest.CaptureFixture[str], closed_port: int) -> None:
-    code, out, err = call(capsys, "run", "--base-url", f"http://127.0.0.1:{closed_port}", "--api-key", "k-unreach")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "run", "--base-url", f"http://127.0.0.1:{closed_port}", "--api-key", "k-unreach")
     assert "cannot reach" in line
     assert "check the base URL" in line
-    assert out == ""
 
 
 def test_wrong_key(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str]) -> None:
     base_url, _ = served_sandbox
-    code, out, err = call(capsys, "run", "--base-url", base_url, "--api-key", "wrong-key-Hx4Nv")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "run", "--base-url", base_url, "--api-key", "wrong-key-Hx4Nv")
     assert "refused the API key" in line
     assert "401" in line
-    assert "wrong-key-Hx4Nv" not in out + err
-    assert base64.b64encode(b"wrong-key-Hx4Nv").decode() not in out + err
+    assert "wrong-key-Hx4Nv" not in line
+    assert base64.b64encode(b"wrong-key-Hx4Nv").decode() not in line
 
 
 @pytest.fixture
@@ -226,50 +186,45 @@ def slow_target(serve_asgi: Callable[[Any], str]) -> Iterator[str]:
 
 
 def test_non_json_target(capsys: pytest.CaptureFixture[str], html_target: str) -> None:
-    code, out, err = call(capsys, "run", "--base-url", html_target, "--api-key", "k-html-Tz5")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "run", "--base-url", html_target, "--api-key", "k-html-Tz5")
     assert "not JSON" in line
     assert "text/html" in line
-    assert "k-html-Tz5" not in out + err
+    assert "k-html-Tz5" not in line
 
 
 def test_slow_target(capsys: pytest.CaptureFixture[str], slow_target: str) -> None:
-    code, out, err = call(capsys, "run", "--base-url", slow_target, "--api-key", "k-slow-Wd2", "--timeout", "0.5")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "run", "--base-url", slow_target, "--api-key", "k-slow-Wd2", "--timeout", "0.5")
     assert "got no answer within 0.5 s" in line
-    assert "k-slow-Wd2" not in out + err
+    assert "k-slow-Wd2" not in line
 
 
 def test_readiness_against_a_non_json_target(capsys: pytest.CaptureFixture[str], html_target: str) -> None:
-    code, _, err = call(capsys, "readiness", "--base-url", html_target, "--api-key", "k", "--company-id", "c1")
-    assert "not JSON" in assert_one_line_usage_error(code, err)
+    assert "not JSON" in refused(capsys, "readiness", "--base-url", html_target, "--api-key", "k", "--company-id",
+                                 "c1")
 
 
 # -- whole runs -----------------------------------------------------------------
 
 
 def test_embedded_run_prints_the_verdict() -> None:
-    done = subprocess.run([*COMMAND, "run", "--tags", "URL-1 or KEY-2"], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, env=child_environment())
+    done = in_child("run", "--tags", "URL-1 or KEY-2")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "sfc-conformance verdict (embedded target)" in done.stdout
-    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines() if line[:1].isupper() and
-            len(line.split()) >= 4}
-    assert rows["URL-1"][1:3] == ["MUST", "pass"]
-    assert rows["KEY-2"][1:3] == ["MUST", "pass"]
+    rows = verdict_table(done.stdout)
+    assert (rows["URL-1"].level, rows["URL-1"].outcome) == ("MUST", ("pass", "1/1"))
+    assert (rows["KEY-2"].level, rows["KEY-2"].verdict) == ("MUST", "pass")
+    assert rows["OTP-1"].verdict == "not run"
     assert "rules: 2 pass" in done.stdout
     assert "Traceback" not in done.stderr
 
 
 def test_run_with_a_tag_that_names_nothing_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = call(capsys, "run", "--tags", "URL-1 or NO-SUCH-RULE")
-    line = assert_one_line_usage_error(code, err)
+    line = refused(capsys, "run", "--tags", "URL-1 or NO-SUCH-RULE")
     assert line == "sfc-conformance: --tags 'URL-1 or NO-SUCH-RULE' names no rule or tag: NO-SUCH-RULE"
 
 
 def test_run_with_tags_that_match_no_scenario_is_a_usage_error() -> None:
-    done = subprocess.run([*COMMAND, "run", "--tags", "URL-1 and KEY-1"], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, env=child_environment())
+    done = in_child("run", "--tags", "URL-1 and KEY-1")
     assert done.returncode == 2
     assert done.stderr.splitlines() == ["sfc-conformance: no scenario matched --tags 'URL-1 and KEY-1'"]
     assert "Traceback" not in done.stdout
@@ -278,9 +233,8 @@ def test_run_with_tags_that_match_no_scenario_is_a_usage_error() -> None:
 def test_live_run_keeps_the_key_out_of_every_output(served_sandbox: tuple[str, str], tmp_path: Path) -> None:
     base_url, api_key = served_sandbox
     report = tmp_path / "junit.xml"
-    done = subprocess.run([*COMMAND, "run", "--base-url", base_url, "--api-key", api_key,
-                           "--tags", "KEY-1 or URL-1", "--junitxml", str(report)],
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT, env=child_environment())
+    done = in_child("run", "--base-url", base_url, "--api-key", api_key, "--tags", "KEY-1 or URL-1",
+                    "--junitxml", str(report))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "sfc-conformance verdict (live target)" in done.stdout
     junit = report.read_text(encoding="utf-8")
@@ -327,18 +281,18 @@ def test_sandbox_command_serves_and_stops_on_sigint(style: str) -> None:
             assert key not in "".join(seen)
 
             start = f"{base_url}/config/sync/commerce/lqai/gbol/start"
-            auth = {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
             with httpx.Client(timeout=10) as http:
-                ok = http.get(start, params={"merchantIdentifier": "merchant-1"}, headers=auth)
+                ok = http.get(start, params={"merchantIdentifier": "merchant-1"},
+                              headers={"Authorization": basic_auth(key)})
                 assert ok.status_code == 200, ok.text
                 assert ok.json()["url"].startswith(base_url + "/")
                 document = http.get(ok.json()["url"])
                 assert document.status_code == 200  # a fresh flow URL opens in either style
                 assert ("<main id=app>" in document.text) is (style == "app")
-                refused = http.get(start, params={"merchantIdentifier": "merchant-1"})
-                assert refused.status_code == 401
-                assert refused.headers["content-type"].startswith("application/json")
-                body = refused.json()
+                unauthenticated = http.get(start, params={"merchantIdentifier": "merchant-1"})
+                assert unauthenticated.status_code == 401
+                assert unauthenticated.headers["content-type"].startswith("application/json")
+                body = unauthenticated.json()
                 assert body["statusCode"] == 401
                 assert isinstance(body["error"], str) and body["error"]
         finally:

@@ -33,11 +33,6 @@ class Reference:
 
 
 @pytest.fixture
-def signer(consumer_secret: str) -> Signer:
-    return Signer(Secret(consumer_secret))
-
-
-@pytest.fixture
 def reference(consumer_secret: str) -> Iterator[Callable[..., Reference]]:
     """``reference(*faults)``; answers-after-20s answers at once here (its real wait: the command's tests)."""
     made: list[tuple[AsgiBridge, httpx.Client]] = []

@@ -11,12 +11,9 @@ README's table, and the tests check that too.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
 import ssl
-import subprocess
-import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -30,11 +27,11 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sfc_conformance.commands import cli
 from sfc_conformance.core.background_server import BackgroundServer
 from sfc_conformance.core.client import MAX_ANSWER_BYTES, ApiClient
 from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.secrets import Secret
+from tests.helpers import child_environment, in_child, refused, verdict_table
 
 KEY = "k-hostile/Xy7+Q="  # changes under URL-encoding: its every form must stay out of the output
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -50,21 +47,14 @@ def refused_before_rules(capsys: pytest.CaptureFixture[str], tmp_path: Path, bas
                          *extra: str) -> str:
     """Run against ``base_url``: exit 2, one line saying ``says`` (documented in the README), no report."""
     reports, junit = tmp_path / "reports", tmp_path / "junit.xml"
-    code = cli.main(["run", "--base-url", base_url, "--api-key", KEY, "--report-dir", str(reports),
-                     "--junitxml", str(junit), *extra])
-    out, err = capsys.readouterr()
-    assert code == 2, out + err
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("sfc-conformance: ")
-    assert "Traceback" not in err
-    assert says in lines[0], lines[0]
-    assert KEY not in err and "Xy7" not in err
+    line = refused(capsys, "run", "--base-url", base_url, "--api-key", KEY, "--report-dir", str(reports),
+                   "--junitxml", str(junit), *extra)
+    assert says in line, line
+    assert KEY not in line and "Xy7" not in line
     assert not reports.exists(), "a run that stopped before any rule left a report folder"
     assert not junit.exists(), "a run that stopped before any rule left a JUnit file"
     assert says in README.read_text(encoding="utf-8"), f"the message {says!r} is not in the README's table"
-    return lines[0]
+    return line
 
 
 @pytest.fixture
@@ -133,12 +123,9 @@ def _read_request(connection: socket.socket) -> None:
 # -- no connection --------------------------------------------------------------
 
 
-def test_connection_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    with socket.socket() as holder:  # bound, never listening: the port refuses connections
-        holder.bind(("127.0.0.1", 0))
-        port = holder.getsockname()[1]
-        line = refused_before_rules(capsys, tmp_path, f"http://127.0.0.1:{port}", "cannot reach")
-    assert f"127.0.0.1:{port}" in line
+def test_connection_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path, closed_port: int) -> None:
+    line = refused_before_rules(capsys, tmp_path, f"http://127.0.0.1:{closed_port}", "cannot reach")
+    assert f"127.0.0.1:{closed_port}" in line
     assert "Connection refused" in line
     assert "check the base URL and that the target is running" in line
 
@@ -454,12 +441,6 @@ class BreakSyncRequests:
         await answers[self.how](scope, receive, send)
 
 
-def child_environment(**extra: str) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    environment.update(extra)
-    return environment
-
-
 @pytest.mark.parametrize(("how", "says"), [
     ("hang", "got no answer within 1 s"),
     ("html", "not JSON"),
@@ -473,17 +454,16 @@ def test_a_rule_meets_a_misbehaving_answer(how: str, says: str, tmp_path: Path) 
     broken = BreakSyncRequests(sandbox.app, how)
     try:
         with BackgroundServer(broken) as server:
-            done = subprocess.run(
-                [sys.executable, "-m", "sfc_conformance", "run", "--base-url", server.url, "--timeout", "1",
-                 "--tags", "DEL-2 or URL-1", "--report-dir", str(tmp_path / "reports")],
-                capture_output=True, text=True, timeout=300, env=child_environment(SFC_API_KEY=KEY))
+            done = in_child("run", "--base-url", server.url, "--timeout", "1", "--tags", "DEL-2 or URL-1",
+                            "--report-dir", str(tmp_path / "reports"), env=child_environment(SFC_API_KEY=KEY))
             broken.released.set()
     finally:
         sandbox.close()
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-3000:]
-    assert re.search(r"^DEL-2\s+MUST\s+FAIL", done.stdout, re.MULTILINE), done.stdout[-3000:]
-    assert re.search(r"^URL-1\s+MUST\s+pass", done.stdout, re.MULTILINE), "the other rules must still run"
+    rules = verdict_table(done.stdout)
+    assert rules["DEL-2"].verdict == "FAIL", done.stdout[-3000:]
+    assert rules["URL-1"].verdict == "pass", "the other rules must still run"
     saw = [line for line in done.stdout.splitlines() if line.strip().startswith("saw:")]
     assert saw and says in saw[0], saw
     assert "Traceback" not in output

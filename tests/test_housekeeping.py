@@ -12,8 +12,8 @@ import pytest
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.deletion import COMPANY, SUBSCRIPTION, Leftover
 from sfc_conformance.core.run_identity import RunId
-from sfc_conformance.core.secrets import Secret
 from sfc_conformance.suite.housekeeping import INTERRUPTED, UNMARKED, Created, tidy
+from tests.helpers import client_answered_by
 
 RUN = RunId.new(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
 BASE = "https://api.example/v2"
@@ -62,8 +62,7 @@ def client() -> Iterator[Any]:
     made: list[ApiClient] = []
 
     def make(target: Target) -> ApiClient:
-        made.append(ApiClient("http://t.example", Secret("k-housekeeping-1"), retries=0))
-        made[-1].http = httpx.Client(transport=httpx.MockTransport(target))  # as tests/test_client.py does
+        made.append(client_answered_by(target, "k-housekeeping-1", "http://t.example", retries=0))
         return made[-1]
 
     yield make

@@ -8,35 +8,34 @@ also a run stopped by Ctrl-C or SIGTERM, or by a target that fails once somethin
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from starlette.responses import JSONResponse
 
 from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.listing import Listing
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.sandbox import serve
-from sfc_conformance.sandbox.population import populate
+from tests.helpers import (
+    ACCOUNT_KEY,
+    COMMAND,
+    RUN_TIMEOUT,
+    created_summary,
+    in_child,
+    live_environment,
+    live_run,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount
 
-COMMAND = [sys.executable, "-m", "sfc_conformance"]
-RUN_TIMEOUT = 300
-KEY = "served-account-key"
-SUMMARY = re.compile(r"^(companies|subscriptions): +created (\d+), deleted (\d+), left (\d+)$", re.M)
 KEPT = re.compile(r"^kept +(company|subscription) (\S+) ", re.M)
 WOULD_DELETE = re.compile(r"^would delete (company|subscription) (\S+) ", re.M)
 # Few scenarios, none that waits out an OTP window: a company, shared merchants, subscriptions, a deletion.
@@ -49,30 +48,13 @@ class Counts:
     subscriptions: frozenset[str]
 
 
-def counts(base_url: str, key: str = KEY) -> Counts:
-    client = ApiClient(base_url, Secret(key))
+def counts(base_url: str) -> Counts:
+    client = ApiClient(base_url, Secret(ACCOUNT_KEY))
     try:
         return Counts(frozenset(c["id"] for c in Listing(client, "/companies", 500)),
                       frozenset(h["id"] for h in Listing(client, "/webhooks", 500)))
     finally:
         client.close()
-
-
-def environment(key: str = KEY) -> dict[str, str]:
-    found = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    return {**found, "SFC_API_KEY": key, "PYTHONUNBUFFERED": "1"}
-
-
-def live_run(base_url: str, *argv: str, key: str = KEY) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([*COMMAND, "run", "--base-url", base_url, *argv], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, env=environment(key))
-    assert key not in done.stdout + done.stderr
-    return done
-
-
-def summary(output: str) -> dict[str, tuple[int, int, int]]:
-    """kind -> (created, deleted, left), from the run's account of what it created."""
-    return {kind: (int(c), int(d), int(left)) for kind, c, d, left in SUMMARY.findall(output)}
 
 
 @pytest.fixture
@@ -93,12 +75,10 @@ def test_keep_leaves_exactly_what_cleanup_dry_run_lists(account: ServedAccount) 
     assert {ident for kind, ident in kept if kind == "company"} == after.companies - before.companies
     assert {ident for kind, ident in kept if kind == "subscription"} == after.subscriptions - before.subscriptions
     assert len(kept) > 2
-    listed = subprocess.run([*COMMAND, "cleanup", "--base-url", account.base_url, "--dry-run"], capture_output=True,
-                            text=True, timeout=RUN_TIMEOUT, env=environment())
+    listed = in_child("cleanup", "--base-url", account.base_url, "--dry-run", env=live_environment())
     assert listed.returncode == 0, listed.stdout + listed.stderr
     assert set(WOULD_DELETE.findall(listed.stdout)) == kept
-    gone = subprocess.run([*COMMAND, "cleanup", "--base-url", account.base_url], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, env=environment())
+    gone = in_child("cleanup", "--base-url", account.base_url, env=live_environment())
     assert gone.returncode == 0 and counts(account.base_url) == before
 
 
@@ -106,7 +86,7 @@ def test_keep_leaves_exactly_what_cleanup_dry_run_lists(account: ServedAccount) 
 def test_a_run_stopped_midway_deletes_what_it_created(account: ServedAccount, stop: signal.Signals) -> None:
     before = counts(account.base_url)
     run = subprocess.Popen([*COMMAND, "run", "--base-url", account.base_url], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, env=environment())
+                           stderr=subprocess.STDOUT, text=True, env=live_environment())
     try:
         _wait_until(lambda: len(counts(account.base_url).companies - before.companies) >= 8)
         run.send_signal(stop)
@@ -115,7 +95,7 @@ def test_a_run_stopped_midway_deletes_what_it_created(account: ServedAccount, st
         run.kill()
     assert run.returncode == 2, output[-3000:]
     assert counts(account.base_url) == before
-    created, deleted, left = summary(output)["companies"]
+    created, deleted, left = created_summary(output)["companies"]
     assert created >= 8 and deleted == created and left == 0
 
 
@@ -130,39 +110,15 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 60) -> None:
 # -- targets that misbehave once the run has created something ------------------------------------
 
 
-def _wrapped(app: Any, answer: Callable[[str, str], int | None], held: threading.Event | None = None) -> Any:
-    """The sandbox, but where ``answer(method, path)`` gives a status, that is the ErrorMessage it answers –
-    after ``held`` is set, when one is given (a call that hangs until then)."""
-
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            status = answer(scope["method"], scope["path"])
-            if status is not None:
-                while held is not None and not held.is_set():
-                    await asyncio.sleep(0.01)
-                body = {"statusCode": status, "service": "PublicApi", "error": "Not this time.",
-                        "correlationId": "x", "canBeRetried": "False", "detailedErrorCode": 0}
-                await JSONResponse(body, status_code=status)(scope, receive, send)
-                return
-        await app(scope, receive, send)
-
-    return wrapped
-
-
 @pytest.fixture
-def wrapped_account(serve_asgi: Callable[[Any], str]) -> Iterator[Callable[..., str]]:
-    """``wrapped_account(answer, held=None)``: a served account of 40 merchants behind :func:`_wrapped`."""
-    made = []
+def wrapped_account(served_account: Callable[..., ServedAccount]) -> Callable[..., str]:
+    """``wrapped_account(errors, held=None)``: the base URL of a served account of 40 merchants that answers
+    ErrorMessages where ``errors(method, path)`` gives a status (once ``held`` is set, when one is given)."""
 
-    def start(answer: Callable[[str, str], int | None], held: threading.Event | None = None) -> str:
-        sandbox = serve.build(KEY, None, ())
-        populate(sandbox.state, 40, dead_subscriptions=3, seed=5)
-        made.append(sandbox)
-        return serve_asgi(_wrapped(sandbox.app, answer, held))
+    def start(errors: Callable[[str, str], int | None], held: threading.Event | None = None) -> str:
+        return served_account(40, dead_subscriptions=3, seed=5, errors=errors, held=held).base_url
 
-    yield start
-    for sandbox in made:
-        sandbox.close()
+    return start
 
 
 def test_a_target_failing_at_the_start_of_the_run_is_one_line_and_leaves_nothing(
@@ -177,7 +133,7 @@ def test_a_target_failing_at_the_start_of_the_run_is_one_line_and_leaves_nothing
                                         '"correlationId":"x","canBeRetried":"False","detailedErrorCode":0}']
     assert "Traceback" not in done.stdout + done.stderr
     assert counts(base_url) == before
-    assert summary(done.stdout)["companies"] == (1, 1, 0)
+    assert created_summary(done.stdout)["companies"] == (1, 1, 0)
 
 
 def test_ctrl_c_while_the_run_starts_deletes_what_it_created(wrapped_account: Callable[..., str]) -> None:
@@ -185,7 +141,7 @@ def test_ctrl_c_while_the_run_starts_deletes_what_it_created(wrapped_account: Ca
     base_url = wrapped_account(lambda method, path: 503 if path.endswith("/start") else None, held)
     before = counts(base_url)
     run = subprocess.Popen([*COMMAND, "run", "--base-url", base_url, "--tags", "OTP-2"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, env=environment())
+                           stderr=subprocess.STDOUT, text=True, env=live_environment())
     try:
         _wait_until(lambda: counts(base_url).companies != before.companies)  # its first merchant, then the hang
         run.send_signal(signal.SIGINT)
@@ -195,7 +151,7 @@ def test_ctrl_c_while_the_run_starts_deletes_what_it_created(wrapped_account: Ca
         run.kill()
     assert run.returncode == 2, output[-3000:]
     assert counts(base_url) == before
-    assert summary(output)["companies"] == (1, 1, 0)
+    assert created_summary(output)["companies"] == (1, 1, 0)
 
 
 def test_a_target_without_the_optional_delete_calls_still_conforms(wrapped_account: Callable[..., str],
@@ -211,7 +167,7 @@ def test_a_target_without_the_optional_delete_calls_still_conforms(wrapped_accou
     assert done.returncode == 0, done.stdout[-4000:]
     after = counts(base_url)
     left = {ident for ident in after.companies - before.companies}
-    made = summary(done.stdout)
+    made = created_summary(done.stdout)
     assert made["companies"] == (len(left), 0, len(left)) and len(left) > 2
     said = [line for line in done.stdout.splitlines() if "one of the profile's optional calls" in line]
     assert said == [

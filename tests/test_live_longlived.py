@@ -22,21 +22,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import SUMMARY, child_environment
+
 RUNS = int(os.environ.get("SFC_LONGLIVED_RUNS") or 1)  # read at collection, before the tests' environment is cleared
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "live_against_sandbox.py"
 LINE = re.compile(r"^run (\d+) of (\d+): exit (\d+) in ([\d.]+) s; the account held (.+) before and (.+) after "
                   r"\((the same|CHANGED)\)$", re.M)
-SUMMARY = re.compile(r"^(companies|subscriptions): +created (\d+), deleted (\d+), left (\d+)$", re.M)
 
 pytestmark = pytest.mark.skipif(RUNS < 1, reason="SFC_LONGLIVED_RUNS=0: tox runs these live runs in an environment "
                                                  "of their own, live-longlived, beside the tests")
 
 
 def test_runs_in_a_row_on_one_long_lived_account_pass_and_leave_it_unchanged(tmp_path: Path) -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
     done = subprocess.run([sys.executable, str(SCRIPT), "--merchants", "400", "--dead-subscriptions", "10",
                            "--seed", "5", "--runs", str(RUNS), "--report-dir", str(tmp_path)], capture_output=True,
-                          text=True, timeout=RUNS * 120, env=environment)
+                          text=True, timeout=RUNS * 120, env=child_environment())
     runs = LINE.findall(done.stdout)
     assert len(runs) == RUNS, done.stdout[-4000:] + done.stderr[-2000:]
     for number, _, code, _seconds, before, after, same in runs:

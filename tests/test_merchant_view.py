@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -26,6 +25,7 @@ from sfc_conformance.merchant.view import (
     plain_http_can_judge,
     plain_open,
 )
+from tests.helpers import with_query
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded
@@ -176,13 +176,8 @@ def test_no_answer_is_undecided() -> None:
     assert view.judgement == UNDECIDED and view.status is None and "Connection refused" in view.reason
 
 
-def _with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=urlencode({**dict(parse_qsl(parts.query)), **changes})))
-
-
 def test_a_tampered_app_url_also_loads(embedded: Callable[..., Embedded]) -> None:
     e = embedded(flow_style="app")
     url = e.steps.started().flow.url
-    tampered = plain_open(_with_query(url, otp="000000"))
+    tampered = plain_open(with_query(url, otp="000000"))
     assert not plain_http_can_judge(plain_open(url), tampered).can_judge

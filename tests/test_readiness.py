@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,11 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sfc_conformance.commands import cli
-from sfc_conformance.commands import readiness as readiness_command
 from sfc_conformance.core import readiness
-from sfc_conformance.core.pacing import PacedClient
 from sfc_conformance.core.readiness import assess
+from tests.helpers import authorized_client, call, refused
 
 ACCOUNTING_ID = "a1b2c3d4-0000-4000-8000-00000000aaaa"
 COMMERCE_ID = "c0ffee00-0000-4000-8000-00000000cccc"
@@ -159,8 +156,7 @@ class Merchant:
     """Drives the served sandbox over HTTP, as an integrator would."""
 
     def __init__(self, base_url: str, api_key: str) -> None:
-        auth = "Basic " + base64.b64encode(api_key.encode()).decode()
-        self.http = httpx.Client(base_url=base_url, headers={"Authorization": auth}, timeout=10)
+        self.http = authorized_client(base_url, api_key)
 
     def close(self) -> None:
         self.http.close()
@@ -208,30 +204,21 @@ def merchant(served_sandbox: tuple[str, str]) -> Iterator[Merchant]:
     driver.close()
 
 
-@pytest.fixture
-def methods_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every HTTP method the readiness command sends."""
-    sent: list[str] = []
-
-    class Recording(PacedClient):
-        def request(self, method: str, path: str, **options: Any) -> httpx.Response:
-            sent.append(method)
-            return super().request(method, path, **options)
-
-    monkeypatch.setattr(readiness_command, "PacedClient", Recording)
-    return sent
-
-
 def check(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str], company_id: str) -> tuple[int, str]:
     base_url, api_key = served_sandbox
-    code = cli.main(["readiness", "--base-url", base_url, "--api-key", api_key, "--company-id", company_id])
-    out, err = capsys.readouterr()
+    code, out, err = call(capsys, "readiness", "--base-url", base_url, "--api-key", api_key, "--company-id",
+                          company_id)
     assert api_key not in out + err
     return code, out
 
 
+def only_reads(sent: list[tuple[str, str]]) -> bool:
+    """The command sent requests, and every one of them a GET."""
+    return bool(sent) and {method for method, _ in sent} == {"GET"}
+
+
 def test_started_company_is_not_ready(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str],
-                                      merchant: Merchant, methods_sent: list[str]) -> None:
+                                      merchant: Merchant, readiness_requests: list[tuple[str, str]]) -> None:
     company_id = merchant.started()
     accounting = next(c for c in merchant.connections(company_id) if c["sourceType"] == "Accounting")
     commerce = next(c for c in merchant.connections(company_id) if c["sourceType"] == "Commerce")
@@ -247,11 +234,11 @@ def test_started_company_is_not_ready(capsys: pytest.CaptureFixture[str], served
         "  - the configuration's `configured` is false, not true",
     ]
     assert merchant.snapshot(company_id) == before
-    assert methods_sent and set(methods_sent) == {"GET"}
+    assert only_reads(readiness_requests)
 
 
 def test_onboarded_company_is_ready(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str],
-                                    merchant: Merchant, methods_sent: list[str]) -> None:
+                                    merchant: Merchant, readiness_requests: list[tuple[str, str]]) -> None:
     company_id = merchant.onboarded()
     before = merchant.snapshot(company_id)
     code, out = check(capsys, served_sandbox, company_id)
@@ -259,29 +246,25 @@ def test_onboarded_company_is_ready(capsys: pytest.CaptureFixture[str], served_s
     assert out.startswith(f"READY: company {company_id}")
     assert len(out.splitlines()) == 1
     assert merchant.snapshot(company_id) == before
-    assert methods_sent and set(methods_sent) == {"GET"}
+    assert only_reads(readiness_requests)
 
 
 def test_unknown_company_is_not_found(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str],
-                                      methods_sent: list[str]) -> None:
+                                      readiness_requests: list[tuple[str, str]]) -> None:
     unknown = str(uuid.uuid4())
     code, out = check(capsys, served_sandbox, unknown)
     assert code == 1
     assert out.splitlines() == [f"NOT READY: company {unknown} was not found (404)"]
-    assert set(methods_sent) == {"GET"}
+    assert only_reads(readiness_requests)
 
 
 def test_wrong_key_is_exit_2(capsys: pytest.CaptureFixture[str], served_sandbox: tuple[str, str]) -> None:
     base_url, _ = served_sandbox
-    code = cli.main(["readiness", "--base-url", base_url, "--api-key", "wrong-key-Rb9", "--company-id", "c1"])
-    out, err = capsys.readouterr()
-    assert code == 2
-    assert out == ""
-    assert len(err.splitlines()) == 1
+    line = refused(capsys, "readiness", "--base-url", base_url, "--api-key", "wrong-key-Rb9", "--company-id", "c1")
     # The same line `run` gives when its probe meets a refused key.
-    assert err.startswith("sfc-conformance: the target refused the API key: GET /companies/")
-    assert err.rstrip().endswith("answered 401; check --api-key / SFC_API_KEY")
-    assert "wrong-key-Rb9" not in err
+    assert line.startswith("sfc-conformance: the target refused the API key: GET /companies/")
+    assert line.endswith("answered 401; check --api-key / SFC_API_KEY")
+    assert "wrong-key-Rb9" not in line
 
 
 def test_key_and_base_url_from_the_environment(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -289,7 +272,6 @@ def test_key_and_base_url_from_the_environment(capsys: pytest.CaptureFixture[str
     company_id = merchant.onboarded()
     monkeypatch.setenv("SFC_BASE_URL", served_sandbox[0])
     monkeypatch.setenv("SFC_API_KEY", served_sandbox[1])
-    code = cli.main(["readiness", "--company-id", company_id])
-    out, err = capsys.readouterr()
+    code, out, err = call(capsys, "readiness", "--company-id", company_id)
     assert code == 0, err
     assert out.startswith("READY: ")

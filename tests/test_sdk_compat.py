@@ -8,7 +8,6 @@ is silently dropped by them, because the generated models ignore unknown keys.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from codat_sync_for_commerce.models import errors, operations, shared
 from codat_sync_for_commerce.utils import BackoffStrategy, RetryConfig
 
 from sfc_conformance.core.contract import load_contract
+from tests.helpers import basic_auth
 
 COMMERCE_KEY, ACCOUNTING_KEY = "lqai", "gbol"
 ACCOUNT_SECTIONS = ("sales", "payments", "fees")
@@ -90,12 +90,11 @@ class Client:
     """The SDK with the two hooks registered on its own hook registry."""
 
     def __init__(self, base_url: str, api_key: str) -> None:
-        auth = "Basic " + base64.b64encode(api_key.encode()).decode()
         self.http = httpx.Client()
         # No retries: the SDK's default backs off for up to an hour on a 5xx,
         # and a sandbox 5xx must fail the test at once.
         no_retries = RetryConfig("none", BackoffStrategy(0, 0, 1.0, 0), False)
-        self.sdk = CodatSyncCommerce(security=shared.Security(auth_header=auth), server_url=base_url,
+        self.sdk = CodatSyncCommerce(security=shared.Security(auth_header=basic_auth(api_key)), server_url=base_url,
                                      client=self.http, retry_config=no_retries, timeout_ms=10_000)
         self.recorder = Recorder()
         self.configuration_body = ConfigurationBody()

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -28,6 +25,7 @@ from sfc_conformance.core.background_server import BackgroundServer
 from sfc_conformance.core.secrets import Secret, redact
 from sfc_conformance.core.webhook_signing import generate_secret
 from sfc_conformance.sandbox import serve
+from tests.helpers import child_environment, in_child, verdict_table
 
 # Recognisable, and changed by URL-encoding ("/", "+", "=", " ") and by base64.
 API_KEY = "sfc/Leak+Key=Zq7 Wm3"
@@ -108,14 +106,12 @@ def test_no_secret_in_any_output(echoing_target: tuple[str, str], tmp_path: Path
     base_url, webhook_secret = echoing_target
     reports, junit = tmp_path / "reports", tmp_path / "elsewhere" / "junit.xml"
     junit.parent.mkdir()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
-    environment.update(SFC_API_KEY=API_KEY, SFC_WEBHOOK_SECRET=webhook_secret)
     # Every scenario but the expiry checks (they wait a real OTP window), verbose: the most output there is.
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "run", "--base-url", base_url, "-v",
-                           "--tags", "not expired_otp", "--report-dir", str(reports), "--junitxml", str(junit)],
-                          capture_output=True, text=True, timeout=600, env=environment)
+    done = in_child("run", "--base-url", base_url, "-v", "--tags", "not expired_otp", "--report-dir", str(reports),
+                    "--junitxml", str(junit), timeout=600,
+                    env=child_environment(SFC_API_KEY=API_KEY, SFC_WEBHOOK_SECRET=webhook_secret))
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
-    assert re.search(r"^KEY-2\s+MUST\s+FAIL", done.stdout, re.MULTILINE), "the echoed key must fail KEY-2"
+    assert verdict_table(done.stdout)["KEY-2"].verdict == "FAIL", "the echoed key must fail KEY-2"
     # The failure shows the answer whose flow URL carried the key URL-encoded: there, masked.
     assert "&echo=**********" in done.stdout, done.stdout[-3000:]
 
