@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,11 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from sfc_conformance.commands import cli
 from sfc_conformance.core.background_server import BackgroundServer
 from sfc_conformance.sandbox import serve
+from tests.helpers import COMMAND, call
 
-COMMAND = [sys.executable, "-m", "sfc_conformance"]
 KEY = "fuzz-cli-secret-key-8d1f"
 KEY_FORMS = (KEY, base64.b64encode(KEY.encode()).decode())
 
@@ -46,12 +44,6 @@ def breaking_subscriptions(app: Any) -> Any:
         await app(scope, receive, send)
 
     return wrapped
-
-
-def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_fault_found_over_http_exits_1_with_rule_and_masked_curl() -> None:

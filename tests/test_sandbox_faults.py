@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -19,15 +18,12 @@ from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
+from tests.helpers import query as _query
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded, SandboxMerchant
 
 NOBODY = str(uuid.UUID(int=0x1234, version=4))
-
-
-def _query(url: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(url).query))
 
 
 def _connections(api: SyncFlowApi, company_id: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -23,16 +23,12 @@ from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.flow_app import SCRIPT
 from sfc_conformance.suite.flow_viewer import changed_otp
+from tests.helpers import with_query as _with_query
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded, SandboxMerchant
 
 FIXED_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def _with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=urlencode({**dict(parse_qsl(parts.query)), **changes})))
 
 
 class AppClient:

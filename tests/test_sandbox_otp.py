@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -14,6 +14,8 @@ from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite.flow_viewer import changed_otp
+from tests.helpers import query as _query
+from tests.helpers import with_query as _with_query
 
 if TYPE_CHECKING:
     from tests.conftest import SandboxSteps
@@ -22,15 +24,6 @@ if TYPE_CHECKING:
 def _open(api: SyncFlowApi, url: str) -> httpx.Response:
     """The merchant's browser: no API key."""
     return api.client.http.get(url)
-
-
-def _query(url: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(url).query))
-
-
-def _with_query(url: str, **changes: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(query=urlencode({**_query(url), **changes})))
 
 
 def test_flow_url_opened_at_once_is_served(api: SyncFlowApi, steps: SandboxSteps) -> None:

@@ -9,21 +9,18 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.merchant.view import otp_of
+from tests.helpers import query as _query
 
 if TYPE_CHECKING:
     from tests.conftest import SandboxSteps
 
 NOBODY = str(uuid.UUID(int=0x1234, version=4))
-
-
-def _query(url: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(url).query))
 
 
 def _connections(api: SyncFlowApi, company_id: str) -> list[dict[str, Any]]:
