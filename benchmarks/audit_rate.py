@@ -28,7 +28,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.http import BackgroundServer
 
 API_KEY = "audit-benchmark-key"
 CLI = [sys.executable, "-m", "sfc_conformance"]

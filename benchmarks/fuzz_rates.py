@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT / "scripts"))  # serve the sandbox the way the live 
 
 from live_against_sandbox import served_sandbox  # noqa: E402
 
-from sfc_conformance.core.client import ApiClient  # noqa: E402
+from sfc_conformance.core.account import generate_secret  # noqa: E402
+from sfc_conformance.core.http import ApiClient  # noqa: E402
 from sfc_conformance.core.secrets import Secret  # noqa: E402
-from sfc_conformance.core.webhook_signing import generate_secret  # noqa: E402
 from sfc_conformance.fuzzing import Budget, FuzzReport, fuzz  # noqa: E402
 from sfc_conformance.sandbox.embedded import EmbeddedTarget  # noqa: E402
 

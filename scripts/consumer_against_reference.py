@@ -16,7 +16,7 @@ import sys
 
 from live_against_sandbox import CLI, served
 
-from sfc_conformance.core.webhook_signing import generate_secret
+from sfc_conformance.core.account import generate_secret
 
 
 def main(arguments: list[str]) -> int:

@@ -17,7 +17,7 @@ import sys
 
 from live_against_sandbox import CLI, served_sandbox
 
-from sfc_conformance.core.webhook_signing import generate_secret
+from sfc_conformance.core.account import generate_secret
 
 
 def main(arguments: list[str]) -> int:

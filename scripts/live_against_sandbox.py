@@ -36,11 +36,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account import generate_secret
 from sfc_conformance.core.errors import SfcError
-from sfc_conformance.core.listing import Listing
+from sfc_conformance.core.http import ApiClient, Listing
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.webhook_signing import generate_secret
 from sfc_conformance.merchant.browser import find_browser
 from sfc_conformance.sandbox import FLOW_STYLES
 

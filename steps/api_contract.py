@@ -9,10 +9,10 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.contract import error_message_problem
-from sfc_conformance.core.targets import Target
-from sfc_conformance.fuzzing.ahead import Ahead, Recorded
+from sfc_conformance.core.account import Target
+from sfc_conformance.core.http import ApiClient
+from sfc_conformance.core.profile import error_message_problem
+from sfc_conformance.fuzzing import Ahead, Recorded
 from sfc_conformance.suite.answer_log import AnswerLog, LoggedAnswer
 from sfc_conformance.suite.fuzz import Early, Fuzzed, fuzz, prepare
 from sfc_conformance.suite.merchants import Merchant

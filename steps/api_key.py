@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pytest_bdd import parsers, then, when
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.account import RunId
+from sfc_conformance.core.http import ApiClient
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.suite import configurations
 from sfc_conformance.suite.answer_log import AnswerLog

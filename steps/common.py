@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from pytest_bdd import parsers, then
 
-from sfc_conformance.core.contract import error_message_problem
+from sfc_conformance.core.profile import error_message_problem
 from sfc_conformance.suite.target_api import TargetApi
 
 

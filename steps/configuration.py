@@ -9,7 +9,7 @@ import pytest
 from pytest_bdd import parsers, then, when
 
 from sfc_conformance.core.clock import Clock
-from sfc_conformance.core.readiness import enable_flag
+from sfc_conformance.core.profile import enable_flag
 from sfc_conformance.suite import configurations
 from sfc_conformance.suite.drivers import MerchantDriver
 from sfc_conformance.suite.merchants import Merchant

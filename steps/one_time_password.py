@@ -27,13 +27,12 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from sfc_conformance.core.clock import Clock
-from sfc_conformance.core.otps import progression
-from sfc_conformance.core.windows import LATE_OPEN_BAND, LIVE_VALID_WITHIN
+from sfc_conformance.core.profile import LATE_OPEN_BAND, LIVE_VALID_WITHIN, progression
 from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow, changed_otp
 from sfc_conformance.suite.merchants import Merchant
-from sfc_conformance.suite.recorder import not_judged, rule_ids
 from sfc_conformance.suite.rule_notes import RuleNotes
 from sfc_conformance.suite.timed_opens import TimedOpens
+from sfc_conformance.verdicts import not_judged, rule_ids
 
 
 def _judgeable(flow_viewer: FlowViewer) -> None:

@@ -7,7 +7,7 @@ import uuid
 import httpx
 from pytest_bdd import parsers, then, when
 
-from sfc_conformance.core.readiness import (
+from sfc_conformance.core.profile import (
     ACCOUNTING,
     AGREEMENT,
     COMMERCE,

@@ -5,7 +5,7 @@ event, signed or not: signatures are judged apart, so a SHOULD-level defect
 never fails the MUST rule.  A scenario waits only until every subscription
 has heard of its deletion; whether a deletion became a second event later in
 its window is judged once at the end of the run, when every window has
-surely passed (:mod:`sfc_conformance.core.connection_deleted`).
+surely passed (:mod:`sfc_conformance.core.profile._connection_deleted`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from sfc_conformance.core.account import RunId, WebhookReceiver
 from sfc_conformance.core.clock import Clock
-from sfc_conformance.core.connection_deleted import announcement_problems, announcing, heard_by_all
-from sfc_conformance.core.contract import load_contract
-from sfc_conformance.core.run_identity import RunId
-from sfc_conformance.core.webhook_receiver import WebhookReceiver
+from sfc_conformance.core.profile import announcement_problems, announcing, heard_by_all, load_contract
 from sfc_conformance.suite.merchants import Merchant
 from sfc_conformance.suite.rule_notes import RuleNotes, shortened
 from sfc_conformance.suite.subscriptions import Subscriptions

@@ -21,13 +21,11 @@ from hypothesis import settings
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.reference import PATH as CONSUMER_PATH
 from sfc_conformance.consumer.reference import ReferenceConsumer
-from sfc_conformance.core.background_server import BackgroundServer
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.core.clock import Clock, ManualClock
-from sfc_conformance.core.contract import error_message_problem, load_contract
-from sfc_conformance.core.pacing import PacedClient
+from sfc_conformance.core.http import ApiClient, BackgroundServer, PacedClient
+from sfc_conformance.core.profile import error_message_problem, load_contract
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.merchant.view import shown_times
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.embedded import EmbeddedTarget

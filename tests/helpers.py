@@ -21,7 +21,7 @@ import pytest
 from starlette.responses import JSONResponse
 
 from sfc_conformance.commands import cli
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.http import ApiClient
 from sfc_conformance.core.secrets import Secret
 
 # `run` calls pytest.main in its process, so a whole run in a test goes through a child process.

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sfc_conformance.core.asgi_bridge import AsgiBridge
+from sfc_conformance.core.http import AsgiBridge
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 

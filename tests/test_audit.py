@@ -18,8 +18,8 @@ import pytest
 
 from sfc_conformance.audit.engine import REASON_KEYS, UNREADABLE
 from sfc_conformance.commands import readiness as readiness_command
-from sfc_conformance.core import readiness
-from sfc_conformance.core.pacing import PacedClient
+from sfc_conformance.core.http import PacedClient
+from sfc_conformance.core.profile import readiness
 from sfc_conformance.sandbox.population import truth
 from tests.helpers import call, refused
 

@@ -11,10 +11,10 @@ import pytest
 import respx
 
 from sfc_conformance.audit.engine import GIVE_UP_AFTER, UNREADABLE, Auditor, Verdict, audit
-from sfc_conformance.core import readiness
 from sfc_conformance.core.clock import ManualClock
 from sfc_conformance.core.errors import KeyRefused, TargetUnreachable
-from sfc_conformance.core.pacing import Pace, PacedClient
+from sfc_conformance.core.http import Pace, PacedClient
+from sfc_conformance.core.profile import readiness
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import populate, truth

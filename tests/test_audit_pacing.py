@@ -12,7 +12,7 @@ import respx
 
 from sfc_conformance.core.clock import ManualClock
 from sfc_conformance.core.errors import RateLimited
-from sfc_conformance.core.pacing import Pace, PacedClient, in_order
+from sfc_conformance.core.http import Pace, PacedClient, in_order
 from sfc_conformance.core.secrets import Secret
 
 BASE = "http://paced.target"

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from sfc_conformance.core.background_server import BackgroundServer
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.core.clock import ManualClock
 from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.http import ApiClient, BackgroundServer
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
 from sfc_conformance.merchant.browser import BrowserUnavailable, MerchantBrowser, find_browser
 from sfc_conformance.merchant.browser_flow import FlowStepFailed, FlowWalk
 from sfc_conformance.merchant.view import OPENS, REFUSED, UNDECIDED, MerchantView
@@ -318,7 +317,7 @@ def test_a_second_playwright_in_the_same_thread_is_unavailable(chromium: Merchan
 def test_importing_the_package_does_not_import_playwright() -> None:
     code = ("import sys, sfc_conformance.commands.cli, sfc_conformance.merchant.browser, "
             "sfc_conformance.merchant.browser_flow, "
-            "sfc_conformance.core.targets, sfc_conformance.report.page; "
+            "sfc_conformance.core.account._targets, sfc_conformance.report.page; "
             "assert not [m for m in sys.modules if m.startswith('playwright')], 'playwright imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

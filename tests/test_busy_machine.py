@@ -39,7 +39,7 @@ from sfc_conformance.commands.selftest import (
     Result,
     judge,
 )
-from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.profile import RULES
 from sfc_conformance.merchant.browser import BrowserUnavailable, find_browser
 from sfc_conformance.sandbox.faults import FAULTS
 

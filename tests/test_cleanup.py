@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sfc_conformance.core.leftovers import parse_age
-from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.account import RunId, parse_age
 from tests.helpers import ACCOUNT_KEY, authorized_client, call, refused
 
 if TYPE_CHECKING:

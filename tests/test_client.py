@@ -13,9 +13,9 @@ from typing import TypedDict, Unpack
 import httpx
 import pytest
 
-from sfc_conformance.core import client as client_module
-from sfc_conformance.core.client import RETRY_STATUSES, ApiClient, Exchange
 from sfc_conformance.core.errors import NotJson, TargetTimedOut, TargetUnreachable
+from sfc_conformance.core.http import RETRY_STATUSES, ApiClient, Exchange
+from sfc_conformance.core.http import _client as client_module
 from sfc_conformance.core.secrets import Secret, redact
 from tests.helpers import client_answered_by
 

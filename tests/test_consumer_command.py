@@ -30,7 +30,7 @@ from sfc_conformance import __version__
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import MAX_DELIVERIES
 from sfc_conformance.consumer.faults import FAULTS
-from sfc_conformance.core.rules import CONSUMER_RULES, RULES
+from sfc_conformance.core.profile import CONSUMER_RULES, RULES
 from sfc_conformance.core.secrets import Secret, disguises
 from tests.helpers import COMMAND, call, child_environment, one_line_error, refused, verdict_table
 

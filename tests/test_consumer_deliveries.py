@@ -17,7 +17,7 @@ from sfc_conformance.consumer.deliveries import (
     connection_deleted_event,
 )
 from sfc_conformance.core.clock import ManualClock
-from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.profile import load_contract
 from sfc_conformance.core.secrets import Secret
 from tests.helpers import CONSUMER_SECRET as SECRET
 

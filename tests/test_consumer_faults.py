@@ -9,7 +9,7 @@ import inspect
 
 from sfc_conformance.consumer import reference
 from sfc_conformance.consumer.faults import FAULTS
-from sfc_conformance.core.rules import CONSUMER_RULES
+from sfc_conformance.core.profile import CONSUMER_RULES
 
 
 def test_every_rule_of_the_partner_endpoint_has_a_fault() -> None:

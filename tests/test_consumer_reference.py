@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 from sfc_conformance.consumer.deliveries import Delivery, Signer
 from sfc_conformance.consumer.faults import FAULTS
 from sfc_conformance.consumer.reference import BURST_LIMIT, PATH, ReferenceConsumer
-from sfc_conformance.core.asgi_bridge import AsgiBridge
+from sfc_conformance.core.http import AsgiBridge
 from sfc_conformance.core.secrets import Secret
 
 

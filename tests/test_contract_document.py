@@ -194,7 +194,7 @@ def test_no_answer_or_event_schema_forbids_unknown_fields(document: dict[str, An
 
 
 def test_unknown_fields_are_named_but_are_no_problem() -> None:
-    from sfc_conformance.core.contract import load_contract
+    from sfc_conformance.core.profile import load_contract
 
     contract = load_contract()
     connection = {"id": "8f810334-2846-4898-828e-dd7b5318ecbb", "integrationId": "9e0cc03b-3868-4543-98c0-568f0f1b12a3",

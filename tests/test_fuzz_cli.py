@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.http import BackgroundServer
 from sfc_conformance.sandbox import serve
 from tests.helpers import COMMAND, call
 

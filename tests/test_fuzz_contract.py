@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from sfc_conformance.core.contract import error_message_problem
+from sfc_conformance.core.profile import error_message_problem
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.fuzzing import Budget, FuzzReport, fuzz
 from sfc_conformance.fuzzing.checks import paging_problems

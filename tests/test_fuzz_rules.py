@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.profile import RULES
 from sfc_conformance.fuzzing import Budget, Plan, load_schema
 from sfc_conformance.fuzzing.cases import NONEXISTENT_KEY, UNKNOWN_ID
 from sfc_conformance.fuzzing.checks import CHECKS, Breach, Exchange, RuleMismatch, check, judged, parsed

@@ -16,9 +16,8 @@ import httpx
 import pytest
 import respx
 
-from sfc_conformance.core.asgi_bridge import AsgiBridge
-from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.clock import ManualClock, SystemClock
+from sfc_conformance.core.http import ApiClient, AsgiBridge
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.fuzzing import Budget, FuzzReport, fuzz
 from sfc_conformance.sandbox.app import Sandbox

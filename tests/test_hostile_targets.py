@@ -27,9 +27,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sfc_conformance.core.background_server import BackgroundServer
-from sfc_conformance.core.client import MAX_ANSWER_BYTES, ApiClient
 from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.http import MAX_ANSWER_BYTES, ApiClient, BackgroundServer
 from sfc_conformance.core.secrets import Secret
 from tests.helpers import child_environment, in_child, refused, verdict_table
 

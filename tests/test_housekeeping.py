@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.deletion import COMPANY, SUBSCRIPTION, Leftover
-from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.account import COMPANY, SUBSCRIPTION, Leftover, RunId
+from sfc_conformance.core.http import ApiClient
 from sfc_conformance.suite.housekeeping import INTERRUPTED, UNMARKED, Created, tidy
 from tests.helpers import client_answered_by
 

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.listing import Listing
+from sfc_conformance.core.http import ApiClient, Listing
 from sfc_conformance.core.secrets import Secret
 from tests.helpers import (
     ACCOUNT_KEY,

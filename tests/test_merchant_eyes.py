@@ -17,11 +17,11 @@ import httpx
 import pytest
 
 from sfc_conformance.commands import cli
+from sfc_conformance.core.account import LiveTarget
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.evidence import PNG_SIGNATURE, Screenshot
+from sfc_conformance.core.profile import FAIL, PASS, Outcome, RunFacts, Verdict
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.targets import LiveTarget
-from sfc_conformance.core.verdict import FAIL, PASS, Outcome, RunFacts, Verdict
 from sfc_conformance.merchant.browser import BrowserUnavailable
 from sfc_conformance.merchant.browser_thread import BrowserThread
 from sfc_conformance.merchant.view import OPENS, REFUSED

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sfc_conformance
-from sfc_conformance.core._resources import contract_path, resource_dir
+from sfc_conformance.core.resources import contract_path, resource_dir
 
 PACKAGE = Path(sfc_conformance.__file__).resolve().parent
 INSTALLED = PACKAGE.is_relative_to(Path(sysconfig.get_paths()["purelib"]).resolve())

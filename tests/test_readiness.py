@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sfc_conformance.core import readiness
-from sfc_conformance.core.readiness import assess
+from sfc_conformance.core.profile import assess, readiness
 from tests.helpers import authorized_client, call, refused
 
 ACCOUNTING_ID = "a1b2c3d4-0000-4000-8000-00000000aaaa"

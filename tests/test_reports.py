@@ -21,9 +21,20 @@ from junitparser import JUnitXml, Properties
 
 from sfc_conformance.core.clock import ManualClock
 from sfc_conformance.core.evidence import PNG_SIGNATURE, Screenshot
-from sfc_conformance.core.rules import CONSUMER_RULES, RULES, SUITE_RULES
+from sfc_conformance.core.profile import (
+    CONSUMER_RULES,
+    FAIL,
+    NA,
+    PASS,
+    RULES,
+    SUITE_RULES,
+    WARN,
+    Outcome,
+    RunFacts,
+    ScenarioRun,
+    Verdict,
+)
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.verdict import FAIL, NA, PASS, WARN, Outcome, RunFacts, ScenarioRun, Verdict
 from sfc_conformance.report.files import atomic_write
 from sfc_conformance.report.page import render
 from sfc_conformance.suite.progress import countdown

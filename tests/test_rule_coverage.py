@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.feature import get_features
 
-from sfc_conformance.core.rules import CONSUMER_RULES, NOT_BUILT, RULE_TAG, RULES, SUITE_RULES
+from sfc_conformance.core.profile import CONSUMER_RULES, NOT_BUILT, RULE_TAG, RULES, SUITE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT.parent / "shared" / "spec" / "sync-flow-profile.md"

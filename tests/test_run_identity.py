@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from sfc_conformance.core.run_identity import RunId, run_of_company, run_of_webhook_url
+from sfc_conformance.core.account import RunId, run_of_company, run_of_webhook_url
 
 COMPANY_NAME = re.compile(r"^[A-Za-z0-9\s\-',&@.,?!\s]+$")  # the OAS pattern a target enforces
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
 
 if TYPE_CHECKING:
     from tests.conftest import SandboxSteps

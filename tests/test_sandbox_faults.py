@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
 from sfc_conformance.sandbox.embedded import EmbeddedTarget

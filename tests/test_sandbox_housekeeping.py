@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sfc_conformance.core.background_server import BackgroundServer
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
+from sfc_conformance.core.http import BackgroundServer
 from sfc_conformance.sandbox import webhooks
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.webhooks import Delivery, ThreadDispatcher, build_delivery

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from starlette.applications import Starlette
 
-from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.profile import RULES
 from sfc_conformance.sandbox import FLOW_STYLES, FlowStyle, rendering, shapes
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.faults import CATALOG, CHANGES, EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANT_CATALOG, VARIANTS

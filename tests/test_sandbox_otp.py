@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite.flow_viewer import changed_otp

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite.drivers import form_action
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from sfc_conformance.core import readiness
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
+from sfc_conformance.core.profile import readiness
 from sfc_conformance.sandbox.app import Sandbox
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.population import DEAD_URL, MIX, STATES, Expected, populate, truth

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import sfc_conformance.sandbox
-from sfc_conformance.core.rules import NOT_BUILT, RULES, SUITE_RULES
+from sfc_conformance.core.profile import NOT_BUILT, RULES, SUITE_RULES
 from sfc_conformance.sandbox.faults import CHANGES, FAULTS, VARIANTS
 from sfc_conformance.sandbox.policy import Policy
 

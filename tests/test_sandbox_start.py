@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.merchant.view import otp_of
 from tests.helpers import query as _query
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.contract import load_contract
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
+from sfc_conformance.core.http import ApiClient
+from sfc_conformance.core.profile import load_contract
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 if TYPE_CHECKING:
@@ -430,7 +430,7 @@ def test_a_forged_delivery_is_refused_as_signed_by_the_receiver(target: Embedded
 
 
 def test_without_a_secret_every_delivery_is_accepted_unjudged() -> None:
-    from sfc_conformance.core.webhook_receiver import WebhookReceiver
+    from sfc_conformance.core.account import WebhookReceiver
 
     receiver = WebhookReceiver()
     assert receiver.accept(b'{"id": "x"}', {}, "http://127.0.0.1:9/hook?sfcSubscriber=2") == 200
@@ -440,8 +440,7 @@ def test_without_a_secret_every_delivery_is_accepted_unjudged() -> None:
 
 def test_deliveries_are_told_apart_by_subscriber_and_run(target: EmbeddedTarget, api: SyncFlowApi,
                                                          steps: SandboxSteps) -> None:
-    from sfc_conformance.core.run_identity import RunId
-    from sfc_conformance.core.webhook_receiver import subscriber_url
+    from sfc_conformance.core.account import RunId, subscriber_url
 
     run = RunId.new(target.clock.now())
     merchant = steps.linked()

@@ -29,7 +29,7 @@ from codat_sync_for_commerce._hooks import (
 from codat_sync_for_commerce.models import errors, operations, shared
 from codat_sync_for_commerce.utils import BackoffStrategy, RetryConfig
 
-from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.profile import load_contract
 from tests.helpers import basic_auth
 
 COMMERCE_KEY, ACCOUNTING_KEY = "lqai", "gbol"

@@ -21,9 +21,9 @@ from urllib.parse import quote, quote_plus
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.account import generate_secret
+from sfc_conformance.core.http import BackgroundServer
 from sfc_conformance.core.secrets import Secret, redact
-from sfc_conformance.core.webhook_signing import generate_secret
 from sfc_conformance.sandbox import serve
 from tests.helpers import child_environment, in_child, verdict_table
 

@@ -1,4 +1,5 @@
-"""DEL-1's judgement (``sfc_conformance.core.connection_deleted``), which the connection-deleted Then steps call."""
+"""DEL-1's judgement (``sfc_conformance.core.profile._connection_deleted``), which the connection-deleted Then
+steps call."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from sfc_conformance.core.connection_deleted import (
+from sfc_conformance.core.account import RUN_QUERY, SUBSCRIBER_QUERY, Delivery
+from sfc_conformance.core.profile import (
     SeveredConnection,
     announcement_problems,
     announcing,
     heard_by_all,
 )
-from sfc_conformance.core.run_identity import RUN_QUERY
-from sfc_conformance.core.webhook_receiver import SUBSCRIBER_QUERY, Delivery
 
 RUN = "20260101T000000Z-abcdef"
 AT = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd.feature import get_features
 
-from sfc_conformance.core.rules import RULE_TAG, SUITE_RULES
+from sfc_conformance.core.profile import RULE_TAG, SUITE_RULES
 from tests.test_steps_ask_for_what_they_use import StepDefinition, step_definitions
 
 ROOT = Path(__file__).resolve().parents[1]

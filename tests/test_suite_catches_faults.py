@@ -29,7 +29,7 @@ from sfc_conformance.commands.selftest import (
     Result,
     judge,
 )
-from sfc_conformance.core.rules import NOT_BUILT, RULES, SUITE_RULES
+from sfc_conformance.core.profile import NOT_BUILT, RULES, SUITE_RULES
 from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from sfc_conformance.commands import selftest
-from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.http import BackgroundServer
 from sfc_conformance.merchant.view import OPENS, REFUSED
 from sfc_conformance.sandbox import FLOW_STYLES, serve
 from sfc_conformance.sandbox.faults import FAULTS

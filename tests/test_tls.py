@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from sfc_conformance.core.tls import tls_context
+from sfc_conformance.core.http import tls_context
 
 
 def test_every_client_shares_one_context_until_the_bundle_changes(tmp_path: Path,

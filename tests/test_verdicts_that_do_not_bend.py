@@ -14,27 +14,32 @@ import pytest
 from junitparser import JUnitXml, Properties, TestCase
 
 from sfc_conformance.commands.run import UNSURE_EXIT, run_scenarios
-from sfc_conformance.core.otps import progression
-from sfc_conformance.core.rules import NOT_BUILT, NOT_BUILT_REASON, RULES
-from sfc_conformance.core.verdict import (
+from sfc_conformance.core.profile import (
     FAIL,
     IN_PART,
+    LATE_OPEN_AT,
+    LATE_OPEN_BAND,
+    LATE_OPEN_LATEST,
     NA,
+    NOT_BUILT,
+    NOT_BUILT_REASON,
     NOT_BUILT_STATUS,
     PASS,
+    RULES,
     UNJUDGED,
     Outcome,
     RunFacts,
     Verdict,
+    late_open_due,
+    progression,
 )
-from sfc_conformance.core.windows import LATE_OPEN_AT, LATE_OPEN_BAND, LATE_OPEN_LATEST, late_open_due
 from sfc_conformance.merchant.punctual import Timed
 from sfc_conformance.merchant.view import PlainView
 from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.report.page import render
 from sfc_conformance.suite.merchants import FlowUrl
-from sfc_conformance.suite.recorder import VerdictRecorder
 from sfc_conformance.suite.timed_opens import EXPIRED, LATE, Window, late_open_figures
+from sfc_conformance.verdicts import VerdictRecorder
 
 MISSED = "the late open came 29.40 s after the start call (due 27.20 s), answered by 29.45 s"
 
@@ -117,7 +122,7 @@ class _Recorder(VerdictRecorder):
 
 SCENARIOS = textwrap.dedent('''
     import pytest
-    from sfc_conformance.suite.recorder import not_judged
+    from sfc_conformance.verdicts import not_judged
 
     OTP1 = getattr(pytest.mark, "OTP-1")
 

@@ -20,13 +20,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
-from sfc_conformance.core import readiness
-from sfc_conformance.core.client import ApiClient, answered, refuse_key
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.core.errors import KeyRefused, RateLimited, TargetError, TargetTimedOut, TargetUnreachable
-from sfc_conformance.core.listing import Listing, NotOffered
-from sfc_conformance.core.pacing import in_order
-from sfc_conformance.core.readiness import Unmet, assess
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.http import ApiClient, Listing, NotOffered, answered, in_order, refuse_key
+from sfc_conformance.core.profile import Unmet, assess, readiness
 
 UNREADABLE: Final = "cannot be read"
 REASON_KEYS: Final = (*readiness.CONDITIONS, UNREADABLE)  # byReason's keys, always all of them

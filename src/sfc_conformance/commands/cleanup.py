@@ -17,11 +17,10 @@ import argparse
 from collections import Counter
 from datetime import datetime, timedelta
 
+from sfc_conformance.core.account import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
 from sfc_conformance.core.clock import Clock, SystemClock
 from sfc_conformance.core.errors import UsageError
-from sfc_conformance.core.leftovers import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
-from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order
-from sfc_conformance.core.preflight import preflight
+from sfc_conformance.core.http import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order, preflight
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.suite.options import add
 from sfc_conformance.suite.settings import OPTIONS

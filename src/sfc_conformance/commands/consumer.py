@@ -25,11 +25,11 @@ from sfc_conformance.consumer.endpoint import ANSWER_WITHIN, MAX_DELIVERIES, SEN
 from sfc_conformance.consumer.faults import FAULTS
 from sfc_conformance.consumer.plugin import ConsumerCheck, ConsumerPlugin
 from sfc_conformance.consumer.reference import PATH, ReferenceConsumer, serve
-from sfc_conformance.core.background_server import HOST, bind
+from sfc_conformance.core.account import generate_secret, webhook_for
 from sfc_conformance.core.errors import UsageError
-from sfc_conformance.core.rules import CONSUMER_RULES
+from sfc_conformance.core.http import HOST, bind
+from sfc_conformance.core.profile import CONSUMER_RULES
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.webhook_signing import generate_secret, webhook_for
 from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.suite.options import Option, add
 from sfc_conformance.suite.settings import OPTIONS

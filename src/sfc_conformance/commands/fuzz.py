@@ -15,17 +15,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account import PLATFORM_KEY
 from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.http import ApiClient
 from sfc_conformance.core.secrets import Secret, redact
-from sfc_conformance.core.sync_flow_api import PLATFORM_KEY
 from sfc_conformance.suite.options import add
 from sfc_conformance.suite.settings import OPTIONS
 
 if TYPE_CHECKING:  # schemathesis and hypothesis load when a fuzz starts, not whenever the command line is read
-    from sfc_conformance.fuzzing.budget import Budget
-    from sfc_conformance.fuzzing.findings import Finding
-    from sfc_conformance.fuzzing.run import FuzzReport
+    from sfc_conformance.fuzzing import Budget, Finding, FuzzReport
 
 EXIT_OK, EXIT_FOUND = 0, 1
 SUBSCRIBE = "POST /webhooks"
@@ -46,7 +44,7 @@ def add_fuzz_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _checked(args: argparse.Namespace) -> tuple[Budget, Secret | None]:
-    from sfc_conformance.fuzzing.budget import Budget  # noqa: PLC0415
+    from sfc_conformance.fuzzing import Budget  # noqa: PLC0415
 
     if args.max_examples < 1:
         raise UsageError(f"--max-examples {args.max_examples} must be 1 or more")
@@ -84,7 +82,7 @@ def _client(args: argparse.Namespace, api_key: Secret | None) -> Iterator[tuple[
             client.close()
             target.stop()
         return
-    from sfc_conformance.core.preflight import preflight  # noqa: PLC0415
+    from sfc_conformance.core.http import preflight  # noqa: PLC0415
 
     assert api_key is not None  # _checked demands one for a base URL
     client = ApiClient(args.base_url, api_key, timeout=args.timeout)
@@ -96,7 +94,7 @@ def _client(args: argparse.Namespace, api_key: Secret | None) -> Iterator[tuple[
 
 
 def fuzz_command(args: argparse.Namespace) -> int:
-    from sfc_conformance.fuzzing.run import fuzz  # noqa: PLC0415
+    from sfc_conformance.fuzzing import fuzz  # noqa: PLC0415
 
     budget, api_key = _checked(args)
     with _client(args, api_key) as (client, contained):

@@ -24,8 +24,7 @@ from sfc_conformance.audit import output
 from sfc_conformance.audit.engine import DEFAULT_PAGE_SIZE, Auditor, Verdict, audit
 from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.errors import UsageError
-from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient
-from sfc_conformance.core.preflight import preflight
+from sfc_conformance.core.http import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, preflight
 from sfc_conformance.report.files import check_writable
 from sfc_conformance.suite.options import add
 from sfc_conformance.suite.settings import OPTIONS

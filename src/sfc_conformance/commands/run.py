@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from sfc_conformance.core._resources import resource_dir
 from sfc_conformance.core.errors import UsageError
+from sfc_conformance.core.resources import resource_dir
 from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.suite.options import add_arguments, given_by_args
-from sfc_conformance.suite.recorder import VerdictRecorder
 from sfc_conformance.suite.settings import OPTIONS, Settings, checked
+from sfc_conformance.verdicts import VerdictRecorder
 
 EXIT_FOR_PYTEST: dict[int, int] = {
     pytest.ExitCode.OK: 0,
@@ -70,7 +70,7 @@ def _check(args: argparse.Namespace) -> Settings:
     """The settings, checked before pytest starts, so that a mistake is one line."""
     settings = checked(given_by_args(args, OPTIONS.values()))
     if args.tags:  # pytest's own "Unknown marker(s)" error is neither one line nor ours
-        from sfc_conformance.core.rules import CONSUMER_RULES, RULES  # noqa: PLC0415
+        from sfc_conformance.core.profile import CONSUMER_RULES, RULES  # noqa: PLC0415
         from sfc_conformance.suite.plugin import TARGET_MARKERS  # noqa: PLC0415
         named = set(re.findall(r"[\w:+.\[\]\\/-]+", args.tags)) - {"and", "or", "not"}
         unknown = sorted(named - set(RULES) - set(TARGET_MARKERS))
@@ -85,8 +85,8 @@ def _check(args: argparse.Namespace) -> Settings:
 
 def _reach(settings: Settings) -> None:
     """Live targets: unreachable, slow, non-JSON or refusing the key is exit 2, before any rule runs."""
-    from sfc_conformance.core.targets import LiveTarget  # noqa: PLC0415
-    from sfc_conformance.suite.preflight import preflight  # noqa: PLC0415
+    from sfc_conformance.core.account import LiveTarget  # noqa: PLC0415
+    from sfc_conformance.core.http import preflight  # noqa: PLC0415
 
     assert settings.base_url and settings.api_key  # checked() guarantees both for a live run
     # The client the run will use, built the same way: the same timeouts, retries and clock.

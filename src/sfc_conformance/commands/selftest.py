@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.profile import RULES
 from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 from sfc_conformance.suite.options import add
@@ -72,7 +72,7 @@ TIMING = re.compile(r"the (late|expired) open came (\d+(?:\.\d+)?) s after the s
 # What a forked case needs already imported: the costly part of starting a run.
 PRELOAD = ["pytest", "pytest_bdd", "schemathesis", "hypothesis", "httpx", "respx", "starlette", "uvicorn",
            "sfc_conformance.commands.run", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
-           "sfc_conformance.core.targets", "sfc_conformance.commands.cli",
+           "sfc_conformance.core.account._targets", "sfc_conformance.commands.cli",
            "playwright.sync_api"]  # for cases run with --browser (a module that is not installed is skipped)
 SCOPES = {"rule": "only the scenarios of the rule each fault breaks (fast)",
           "full": "the whole suite for every fault (shows every rule a fault disturbs)"}
@@ -273,8 +273,8 @@ def _run_arguments(arguments: list[str]) -> argparse.Namespace:
 def _run_live(case: Case, arguments: list[str], reader: _VerdictReader) -> int:
     """The sandbox with the case's fault, served on 127.0.0.1, and the suite run against it over HTTP."""
     from sfc_conformance.commands import run as runner  # noqa: PLC0415
-    from sfc_conformance.core.background_server import BackgroundServer  # noqa: PLC0415
-    from sfc_conformance.core.webhook_signing import generate_secret  # noqa: PLC0415
+    from sfc_conformance.core.account import generate_secret  # noqa: PLC0415
+    from sfc_conformance.core.http import BackgroundServer  # noqa: PLC0415
     from sfc_conformance.sandbox import serve  # noqa: PLC0415
 
     api_key, webhook_secret = secrets.token_urlsafe(18), generate_secret()

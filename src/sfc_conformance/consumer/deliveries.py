@@ -25,9 +25,9 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook
 
+from sfc_conformance.core.account import generate_secret, webhook_for
 from sfc_conformance.core.clock import Clock, SystemClock
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.webhook_signing import generate_secret, webhook_for
 
 EVENT_TYPE = "connection.deleted"
 # No consumer knows it: PWH-4 asks that such an event be acknowledged and ignored.

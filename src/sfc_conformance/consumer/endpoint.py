@@ -23,8 +23,8 @@ import httpx
 
 from sfc_conformance import __version__
 from sfc_conformance.consumer.deliveries import Delivery
-from sfc_conformance.core.client import ApiClient, Exchange, exchange_of
 from sfc_conformance.core.errors import AnswerTimedOut, NotJson, Redirected, TargetError
+from sfc_conformance.core.http import ApiClient, Exchange, exchange_of
 from sfc_conformance.core.secrets import Secret, redact
 
 BURST = 20  # PWH-5: deliveries at once

@@ -6,7 +6,7 @@ check to pytest inside this plugin object: nothing travels through argv or
 the environment a second time, the secret least of all.  The scenarios of
 ``features/consumer/`` run with the steps of :mod:`sfc_conformance.consumer.scenarios`;
 the verdict, the warnings for SHOULD rules, the JUnit properties and the HTML
-page come from the same :class:`~sfc_conformance.suite.recorder.VerdictRecorder`
+page come from the same :class:`~sfc_conformance.verdicts.VerdictRecorder`
 as ``sfc-conformance run``'s.
 """
 
@@ -20,9 +20,8 @@ import pytest
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import Endpoint, Reply
 from sfc_conformance.core.clock import SystemClock
-from sfc_conformance.core.rules import CONSUMER_RULES
-from sfc_conformance.core.verdict import RunFacts
-from sfc_conformance.suite.recorder import Shown, VerdictRecorder, register_markers
+from sfc_conformance.core.profile import CONSUMER_RULES, RunFacts
+from sfc_conformance.verdicts import Shown, VerdictRecorder, register_markers
 
 
 @dataclass

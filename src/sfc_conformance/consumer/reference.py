@@ -39,9 +39,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sfc_conformance.consumer.faults import Faults
+from sfc_conformance.core.account import SIGNATURE_HEADERS, webhook_for
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.webhook_receiver import SIGNATURE_HEADERS
-from sfc_conformance.core.webhook_signing import webhook_for
 
 PATH = "/webhooks/codat"
 TOLERANCE = timedelta(minutes=5)  # Standard Webhooks' tolerance, which the library applies

@@ -19,8 +19,8 @@ from sfc_conformance.consumer import checks
 from sfc_conformance.consumer.deliveries import Delivery, Signer
 from sfc_conformance.consumer.endpoint import BURST, Reply
 from sfc_conformance.consumer.plugin import ConsumerCheck, check_of
-from sfc_conformance.core._resources import resource_dir
-from sfc_conformance.suite.recorder import rule_ids
+from sfc_conformance.core.resources import resource_dir
+from sfc_conformance.verdicts import rule_ids
 
 scenarios(str(resource_dir("features") / "consumer"))
 

@@ -27,7 +27,7 @@ Nothing else fails a target: schemathesis generates the requests, but none of
 its own checks judges an answer (its "negative data rejection" would fail a
 target for accepting what the profile lets it ignore, its schema check reads
 date-times more strictly than the suite's API-1 does).  Bodies are validated
-with the suite's own contract check (:mod:`sfc_conformance.core.contract`), so
+with the suite's own contract check (:mod:`sfc_conformance.core.profile._contract`), so
 the fuzz and the scenarios read an answer alike.
 """
 
@@ -40,8 +40,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfc_conformance.core.contract import error_message_problem, load_contract
-from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.profile import RULES, error_message_problem, load_contract
 from sfc_conformance.fuzzing.refusals import NO_BODY, NOT_JSON, REFUSALS, Asked, reasons
 from sfc_conformance.fuzzing.sending import Credentials
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sfc_conformance.core.rules import RULES
+from sfc_conformance.core.profile import RULES
 from sfc_conformance.core.secrets import redact
 
 SHOWN_DETAIL = 1200

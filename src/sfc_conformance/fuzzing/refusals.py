@@ -45,7 +45,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.profile import load_contract
 from sfc_conformance.fuzzing.cases import NONEXISTENT_KEY, UNKNOWN_ID
 
 MAX_PAGE_SIZE = 5000

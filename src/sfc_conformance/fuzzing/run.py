@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
+from sfc_conformance.core.http import ApiClient
 from sfc_conformance.fuzzing.budget import Budget
 from sfc_conformance.fuzzing.engine import operations
 from sfc_conformance.fuzzing.findings import Finding, Findings

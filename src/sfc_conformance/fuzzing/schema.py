@@ -22,7 +22,7 @@ from typing import Any
 import schemathesis
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from sfc_conformance.core.contract import load_contract
+from sfc_conformance.core.profile import load_contract
 
 START_OPERATION = "get-sync-flow-url"
 # Explicit, so a schemathesis.toml in the working folder cannot change what is checked.  The stateful

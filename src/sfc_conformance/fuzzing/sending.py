@@ -1,6 +1,6 @@
 """Sending generated requests through the project's one client, and showing them again.
 
-Every request goes through :class:`~sfc_conformance.core.client.ApiClient`: its
+Every request goes through :class:`~sfc_conformance.core.http.ApiClient`: its
 authentication, its timeouts and its retries of 408 and 429 with
 ``Retry-After`` (a 5xx is what the fuzzer hunts, so it is not retried).
 Answers come back as schemathesis responses, so schemathesis' checks and ours
@@ -21,8 +21,8 @@ import httpx
 import requests
 import schemathesis
 
-from sfc_conformance.core.client import ApiClient, auth_header
 from sfc_conformance.core.errors import TargetError, TargetTimedOut
+from sfc_conformance.core.http import ApiClient, auth_header
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.fuzzing.budget import Budget
 from sfc_conformance.fuzzing.cases import outgoing

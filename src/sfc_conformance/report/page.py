@@ -26,8 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from sfc_conformance.core.evidence import Screenshot
-from sfc_conformance.core.secrets import redact
-from sfc_conformance.core.verdict import (
+from sfc_conformance.core.profile import (
     FAIL,
     IN_PART,
     NA,
@@ -42,6 +41,7 @@ from sfc_conformance.core.verdict import (
     ScenarioRun,
     Verdict,
 )
+from sfc_conformance.core.secrets import redact
 
 # A scenario that held shows its first screen and its last ones; one that failed shows every screen.
 # (With --merchant-driver browser every scenario walks the flow: all of it would be tens of megabytes.)

@@ -13,7 +13,7 @@ import pytest
 
 from sfc_conformance.report.files import atomic_write
 from sfc_conformance.report.page import render
-from sfc_conformance.suite.recorder import VerdictRecorder
+from sfc_conformance.verdicts import VerdictRecorder
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -2,7 +2,7 @@
 
 No sockets: respx routes the suite's client to the sandbox's ASGI app and the
 sandbox's webhook deliveries to the suite's receiver.  Its capabilities are all
-a run can ask of a target (:class:`~sfc_conformance.core.targets.Capabilities`).
+a run can ask of a target (:class:`~sfc_conformance.core.account.Capabilities`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from typing import ClassVar
 import httpx
 import respx
 
-from sfc_conformance.core.asgi_bridge import AsgiBridge
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account import Capabilities, WebhookReceiver
 from sfc_conformance.core.clock import ManualClock, SystemClock
+from sfc_conformance.core.http import ApiClient, AsgiBridge
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.targets import Capabilities
-from sfc_conformance.core.webhook_receiver import WebhookReceiver
 from sfc_conformance.sandbox import FlowStyle
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY, Sandbox
 

@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sfc_conformance.core.fault_switches import FaultSwitches
-from sfc_conformance.core.windows import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN, OTP_LIFETIME
+from sfc_conformance.core.profile import LIVE_EXPIRED_AFTER, LIVE_VALID_WITHIN, OTP_LIFETIME
 
 __all__ = ["CATALOG", "CHANGES", "EXPOSED_BY", "FAULTS", "LIVE_BLIND", "VARIANTS", "VARIANT_CATALOG", "Fault",
            "Faults", "Variant"]

@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from sfc_conformance.core.sync_flow_api import PLATFORM_KEY
+from sfc_conformance.core.account import PLATFORM_KEY
 from sfc_conformance.sandbox import configuration
 from sfc_conformance.sandbox.companies import COMPANY_NAME
 from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from sfc_conformance.core import readiness
+from sfc_conformance.core.profile import readiness
 from sfc_conformance.sandbox.companies import company_json
 from sfc_conformance.sandbox.errors import not_found
 from sfc_conformance.sandbox.model import Company

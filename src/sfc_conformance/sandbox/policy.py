@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from sfc_conformance.core.windows import OTP_LIFETIME
+from sfc_conformance.core.profile import OTP_LIFETIME
 from sfc_conformance.sandbox.configuration import DEFAULT_TIME_ZONE, FlagName
 from sfc_conformance.sandbox.faults import CHANGES, Faults
 

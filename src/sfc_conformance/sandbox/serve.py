@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import uvicorn
 
-from sfc_conformance.core.background_server import bind
 from sfc_conformance.core.clock import SystemClock
+from sfc_conformance.core.http import bind
 from sfc_conformance.sandbox import FlowStyle
 from sfc_conformance.sandbox.app import Sandbox
 

@@ -22,9 +22,9 @@ from typing import Any
 import anyio.from_thread
 import httpx
 
+from sfc_conformance.core.account import webhook_for
+from sfc_conformance.core.http import tls_context
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.tls import tls_context
-from sfc_conformance.core.webhook_signing import webhook_for
 
 log = logging.getLogger("sfc_conformance.sandbox.webhooks")
 

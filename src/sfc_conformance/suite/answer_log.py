@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from sfc_conformance.core.client import exchange_of
-from sfc_conformance.core.contract import Contract
+from sfc_conformance.core.http import exchange_of
+from sfc_conformance.core.profile import Contract
 from sfc_conformance.core.secrets import Secret
 
 

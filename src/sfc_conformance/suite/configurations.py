@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sfc_conformance.core.readiness import enable_flag
+from sfc_conformance.core.profile import enable_flag
 
 SECTIONS = ("sales", "payments", "newPayments", "fees")
 

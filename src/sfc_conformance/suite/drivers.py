@@ -36,10 +36,10 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.clock import Clock
 from sfc_conformance.core.evidence import Screenshot
-from sfc_conformance.core.readiness import enable_flag
+from sfc_conformance.core.http import ApiClient
+from sfc_conformance.core.profile import enable_flag
 from sfc_conformance.merchant.browser_flow import CAPTIONS, FlowStepFailed, FlowWalk, Screen
 from sfc_conformance.suite import configurations
 from sfc_conformance.suite.flow_viewer import FlowViewer

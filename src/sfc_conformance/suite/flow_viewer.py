@@ -75,7 +75,7 @@ from sfc_conformance.merchant.view import (
 )
 
 if TYPE_CHECKING:
-    from sfc_conformance.core.targets import Target
+    from sfc_conformance.core.account import Target
     from sfc_conformance.merchant.browser import Router
     from sfc_conformance.suite.settings import Settings
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sfc_conformance.fuzzing.ahead import Ahead, Recorded
+from sfc_conformance.fuzzing import Ahead, Recorded
 
 if TYPE_CHECKING:
     from sfc_conformance.fuzzing import Kind, Outgoing

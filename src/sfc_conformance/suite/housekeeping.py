@@ -8,7 +8,7 @@ meant to create.
 
 :func:`tidy` deletes it all at the end of the run – after the last scenario,
 after Ctrl-C or SIGTERM, after a failure once anything was created – a few
-at a time, through :class:`~sfc_conformance.core.deletion.Deleter`, the deleter
+at a time, through :class:`~sfc_conformance.core.account.Deleter`, the deleter
 ``sfc-conformance cleanup`` uses.  A run that was interrupted may have been
 stopped between the target creating something and the answer arriving, so
 it also looks for its own marks on the account (:func:`marked_by`), as
@@ -31,12 +31,21 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.deletion import COMPANY, KINDS, PLURAL, SUBSCRIPTION, Deleter, Leftover, Outcome
+from sfc_conformance.core.account import (
+    COMPANY,
+    KINDS,
+    PLURAL,
+    SUBSCRIPTION,
+    Deleter,
+    Leftover,
+    Outcome,
+    RunId,
+    Sweeper,
+    run_of_company,
+    run_of_webhook_url,
+)
 from sfc_conformance.core.errors import TargetError
-from sfc_conformance.core.leftovers import Sweeper
-from sfc_conformance.core.pacing import in_order
-from sfc_conformance.core.run_identity import RunId, run_of_company, run_of_webhook_url
+from sfc_conformance.core.http import ApiClient, in_order
 from sfc_conformance.core.secrets import redact
 
 _CREATING: Final = {"/companies": COMPANY, "/webhooks": SUBSCRIPTION}

@@ -36,16 +36,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sfc_conformance.core.background_server import BackgroundServer
 from sfc_conformance.core.clock import Clock
 from sfc_conformance.core.errors import SfcError, UsageError
-from sfc_conformance.core.readiness import assess
+from sfc_conformance.core.http import BackgroundServer
+from sfc_conformance.core.profile import assess
 from sfc_conformance.suite.merchants import Merchant
-from sfc_conformance.suite.recorder import rule_ids, scenario_name
 from sfc_conformance.suite.run_merchants import Merchants
 from sfc_conformance.suite.settings import Settings
 from sfc_conformance.suite.shared_merchants import READY
 from sfc_conformance.suite.target_api import TargetApi, UnexpectedAnswer
+from sfc_conformance.verdicts import rule_ids, scenario_name
 
 # Which scenarios that break a link (or need a pristine one) get a person's link first: the rules no
 # scenario on the shared merchant can judge, the MUST rules first.

@@ -12,7 +12,7 @@ cannot be seen on this target as not applicable, runs whole-run checks and
 expired-OTP checks last, turns SHOULD failures into warnings unless
 ``--sfc-strict``, and prints the per-rule verdict (and, with
 ``--sfc-html-report PATH``, writes it as an HTML page): the last three are
-the :class:`~sfc_conformance.suite.recorder.VerdictRecorder` it builds on,
+the :class:`~sfc_conformance.verdicts.VerdictRecorder` it builds on,
 which also keeps the API key and the webhook secret out of everything it reports.
 
 On a live target it also does the run's duties to a partner's account
@@ -62,17 +62,13 @@ from typing import Any
 
 import pytest
 
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account import LiveTarget, RunId, Target, WebhookReceiver
 from sfc_conformance.core.clock import Clock, SystemClock
 from sfc_conformance.core.errors import SfcError, UsageError
 from sfc_conformance.core.evidence import Screenshot
-from sfc_conformance.core.pacing import DEFAULT_CONCURRENCY, Pace, PacedClient
-from sfc_conformance.core.rules import RULES, SUITE_RULES
-from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.http import DEFAULT_CONCURRENCY, ApiClient, Pace, PacedClient, preflight
+from sfc_conformance.core.profile import RULES, SUITE_RULES, RunFacts
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.core.targets import LiveTarget, Target
-from sfc_conformance.core.verdict import RunFacts
-from sfc_conformance.core.webhook_receiver import WebhookReceiver
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite.answer_log import AnswerLog
 from sfc_conformance.suite.drivers import (
@@ -88,16 +84,8 @@ from sfc_conformance.suite.flow_viewer import FlowViewer
 from sfc_conformance.suite.housekeeping import Tidied, marked_by, tidy
 from sfc_conformance.suite.linking import ask_for_links, use_linked_companies
 from sfc_conformance.suite.options import add_pytest_options, given_to_pytest
-from sfc_conformance.suite.preflight import preflight
 from sfc_conformance.suite.progress import countdown
 from sfc_conformance.suite.receiver_check import unreachable
-from sfc_conformance.suite.recorder import (
-    LEVEL_MARKERS,
-    Shown,
-    VerdictRecorder,
-    register_markers,
-    rule_ids,
-)
 from sfc_conformance.suite.rule_notes import RuleNotes
 from sfc_conformance.suite.run_merchants import Merchants
 from sfc_conformance.suite.run_parts import RunParts
@@ -105,6 +93,13 @@ from sfc_conformance.suite.settings import OPTIONS, Settings, checked
 from sfc_conformance.suite.subscriptions import Subscriptions
 from sfc_conformance.suite.target_api import TargetApi
 from sfc_conformance.suite.timed_opens import TimedOpens
+from sfc_conformance.verdicts import (
+    LEVEL_MARKERS,
+    Shown,
+    VerdictRecorder,
+    register_markers,
+    rule_ids,
+)
 
 TARGET_MARKERS = {
     **LEVEL_MARKERS,

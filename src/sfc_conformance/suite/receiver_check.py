@@ -15,9 +15,8 @@ from typing import Final
 
 import httpx
 
-from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.account import Delivery, RunId, WebhookReceiver, subscriber_url
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.core.webhook_receiver import Delivery, WebhookReceiver, subscriber_url
 
 PROBE_FIELD: Final = "sfcReceiverProbe"
 WAIT: Final = 5.0  # seconds for the probe to reach the receiver once posted

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from sfc_conformance.core.account import RunId
 from sfc_conformance.core.clock import Clock
-from sfc_conformance.core.run_identity import RunId
 from sfc_conformance.suite.merchants import FlowUrl, Merchant
 from sfc_conformance.suite.settings import Settings
 from sfc_conformance.suite.shared_merchants import SharedMerchants

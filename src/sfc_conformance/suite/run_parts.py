@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.contract import load_contract
-from sfc_conformance.core.run_identity import RunId
-from sfc_conformance.core.targets import Target
+from sfc_conformance.core.account import RunId, Target
+from sfc_conformance.core.http import ApiClient
+from sfc_conformance.core.profile import load_contract
 from sfc_conformance.suite.answer_log import AnswerLog
 from sfc_conformance.suite.flow_viewer import FlowViewer
 from sfc_conformance.suite.housekeeping import Created

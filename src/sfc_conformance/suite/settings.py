@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from sfc_conformance.core.account import PLATFORM_KEY
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.sync_flow_api import PLATFORM_KEY
 from sfc_conformance.merchant.browser import BROWSER_ENV, BrowserUnavailable, find_browser
 from sfc_conformance.sandbox import FAULTS, FLOW_STYLES, VARIANTS
 from sfc_conformance.suite.options import named, option, options_of

@@ -3,7 +3,7 @@
 The run subscribes once, each subscription at its own URL of the run's
 receiver, and remembers every connection a merchant severs while it is
 subscribed: the whole-run scenario judges them all at the end
-(:func:`~sfc_conformance.core.connection_deleted.announcement_problems`).
+(:func:`~sfc_conformance.core.profile.announcement_problems`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from sfc_conformance.core.connection_deleted import SeveredConnection
-from sfc_conformance.core.run_identity import RunId
-from sfc_conformance.core.webhook_receiver import subscriber_url
+from sfc_conformance.core.account import RunId, subscriber_url
+from sfc_conformance.core.profile import SeveredConnection
 from sfc_conformance.suite.merchants import Merchant
 from sfc_conformance.suite.target_api import TargetApi
 

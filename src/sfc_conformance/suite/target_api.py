@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from sfc_conformance.core.sync_flow_api import SyncFlowApi
+from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.suite.merchants import Merchant
 
 

@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sfc_conformance.core.targets import Target
-from sfc_conformance.core.windows import (
+from sfc_conformance.core.account import Target
+from sfc_conformance.core.profile import (
     EXPIRED_OPEN_AT,
     EXPIRED_OPEN_BAND,
     LATE_OPEN_AT,
@@ -45,9 +45,9 @@ from sfc_conformance.merchant.view import OPENS
 from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow, changed_otp
 from sfc_conformance.suite.merchants import FlowUrl, Merchant
 from sfc_conformance.suite.progress import countdown
-from sfc_conformance.suite.recorder import not_judged
 from sfc_conformance.suite.rule_notes import RuleNotes
 from sfc_conformance.suite.run_merchants import Merchants
+from sfc_conformance.verdicts import not_judged
 
 # A time-critical open that missed its band is tried once more, with a flow URL issued for the purpose, then
 # reported as not judged (profile, "Verdicts that do not bend").

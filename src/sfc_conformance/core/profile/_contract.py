@@ -27,7 +27,7 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from sfc_conformance.core._resources import contract_path
+from sfc_conformance.core.resources import contract_path
 
 _BASE = "urn:sfc-conformance:contract"
 _CLOSED_BASE = "urn:sfc-conformance:contract-closed"

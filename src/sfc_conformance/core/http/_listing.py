@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sfc_conformance.core.client import ApiClient, refuse_key
 from sfc_conformance.core.errors import TargetError
+from sfc_conformance.core.http._client import ApiClient, refuse_key
 
 MAX_PAGES = 100_000  # a target that never stops offering a next page is a fault, not a long list
 

@@ -20,10 +20,10 @@ from typing import ClassVar, Protocol
 
 import httpx
 
-from sfc_conformance.core.client import ApiClient
+from sfc_conformance.core.account._webhook_receiver import ServedReceiver, WebhookReceiver
 from sfc_conformance.core.clock import Clock, ManualClock, SystemClock
+from sfc_conformance.core.http import ApiClient
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.webhook_receiver import ServedReceiver, WebhookReceiver
 
 # How a target answers a browser's request in-process: its answer, or None for a host it does not serve.
 PageRoute = Callable[[httpx.Request], "httpx.Response | None"]

@@ -38,8 +38,8 @@ from sfc_conformance.core.errors import (
     TargetTimedOut,
     TargetUnreachable,
 )
+from sfc_conformance.core.http._tls import tls_context
 from sfc_conformance.core.secrets import Secret, redact
-from sfc_conformance.core.tls import tls_context
 
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 MAX_SHOWN_BODY = 2000

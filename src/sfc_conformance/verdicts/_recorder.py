@@ -23,9 +23,20 @@ import pytest
 
 from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.evidence import Screenshot
-from sfc_conformance.core.rules import RULE_TAG, Rule
+from sfc_conformance.core.profile import (
+    FAIL,
+    NA,
+    PASS,
+    RULE_TAG,
+    UNJUDGED,
+    WARN,
+    Outcome,
+    Rule,
+    RunFacts,
+    ScenarioRun,
+    Verdict,
+)
 from sfc_conformance.core.secrets import redact
-from sfc_conformance.core.verdict import FAIL, NA, PASS, UNJUDGED, WARN, Outcome, RunFacts, ScenarioRun, Verdict
 
 LEVEL_MARKERS = {
     "must": "the scenario checks a MUST rule: failing it fails the run",

@@ -33,10 +33,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sfc_conformance.core.background_server import BackgroundServer
+from sfc_conformance.core.account._webhook_signing import webhook_for
 from sfc_conformance.core.clock import Clock, ManualClock, SystemClock
+from sfc_conformance.core.http import BackgroundServer
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.core.webhook_signing import webhook_for
 
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 SUBSCRIBER_QUERY = "sfcSubscriber"

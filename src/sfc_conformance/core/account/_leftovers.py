@@ -11,7 +11,7 @@ Everything of ours is found first (listing pages move under deletions, so
 deleting while listing would skip some), then deleted.  Deleting a company and
 listing or deleting subscriptions are optional calls of the profile: a target
 without them (404 or 405) still conforms, and what could not be deleted is
-said so, once, and left (:mod:`sfc_conformance.core.deletion`, which the end of
+said so, once, and left (:mod:`sfc_conformance.core.account._deletion`, which the end of
 every live run shares).
 """
 
@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sfc_conformance.core.client import ApiClient
-from sfc_conformance.core.deletion import (
+from sfc_conformance.core.account._deletion import (
     COMPANY,
     KINDS,
     LIST_PATH,
@@ -33,8 +32,8 @@ from sfc_conformance.core.deletion import (
     Leftover,
     Outcome,
 )
-from sfc_conformance.core.listing import Listing, NotOffered
-from sfc_conformance.core.run_identity import run_of_company, run_of_webhook_url
+from sfc_conformance.core.account._run_identity import run_of_company, run_of_webhook_url
+from sfc_conformance.core.http import ApiClient, Listing, NotOffered
 from sfc_conformance.core.secrets import redact
 
 __all__ = ["COMPANY", "KINDS", "NOT_OFFERED", "PLURAL", "SUBSCRIPTION", "Leftover", "Outcome", "Sweeper",

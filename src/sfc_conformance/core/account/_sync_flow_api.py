@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from sfc_conformance.core.client import ApiClient
 from sfc_conformance.core.errors import TargetError
+from sfc_conformance.core.http import ApiClient
 
 # Codat's platform keys, as the start call's path carries them: four lower-case letters (lqai, gbol).
 PLATFORM_KEY = re.compile(r"^[a-z]{4}$")

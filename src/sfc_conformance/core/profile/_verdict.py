@@ -17,7 +17,7 @@ a rule passes only when every scenario the target allows was judged):
 * ``not judged`` when none passed and at least one was not judged;
 * ``n/a`` when every scenario was not applicable (with the reason);
 * ``not run`` when ``--tags`` left all its scenarios out; ``not built`` for a rule of the
-  profile the suite has no scenario for yet (:data:`~sfc_conformance.core.rules.NOT_BUILT`).
+  profile the suite has no scenario for yet (:data:`~sfc_conformance.core.profile.NOT_BUILT`).
 
 A MUST rule ``in part`` or ``not judged`` fails nothing, but the run cannot
 stand behind it: ``sfc-conformance run`` exits 3 (:meth:`Verdict.unsure_musts`).
@@ -33,7 +33,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sfc_conformance.core.evidence import Screenshot
-from sfc_conformance.core.rules import NOT_BUILT, NOT_BUILT_REASON, RULES, Rule
+from sfc_conformance.core.profile._rules import NOT_BUILT, NOT_BUILT_REASON, RULES, Rule
 
 
 class Status(StrEnum):

@@ -33,9 +33,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from sfc_conformance.core.client import ApiClient, retry_after_seconds
 from sfc_conformance.core.clock import Clock
 from sfc_conformance.core.errors import RateLimited
+from sfc_conformance.core.http._client import ApiClient, retry_after_seconds
 from sfc_conformance.core.secrets import Secret, redact
 
 T = TypeVar("T")

@@ -13,10 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Final
 
-from sfc_conformance.core.client import ApiClient, answered, refuse_key
+from sfc_conformance.core.account._run_identity import RunId
 from sfc_conformance.core.errors import TargetError
-from sfc_conformance.core.listing import Listing
-from sfc_conformance.core.run_identity import RunId
+from sfc_conformance.core.http import ApiClient, Listing, answered, refuse_key
 from sfc_conformance.core.secrets import redact
 
 COMPANY: Final = "company"

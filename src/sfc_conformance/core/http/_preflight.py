@@ -12,8 +12,8 @@ import uuid
 
 import httpx
 
-from sfc_conformance.core.client import ApiClient, retry_after_seconds
 from sfc_conformance.core.errors import KeyRefused, RateLimited, Redirected, TargetError
+from sfc_conformance.core.http._client import ApiClient, retry_after_seconds
 from sfc_conformance.core.secrets import redact
 
 MAX_REDIRECTS_FOLLOWED = 10

@@ -16,8 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sfc_conformance.core.run_identity import RUN_QUERY
-from sfc_conformance.core.webhook_receiver import Delivery
+from sfc_conformance.core.account import RUN_QUERY, Delivery
 
 
 @dataclass(frozen=True)
