@@ -217,6 +217,7 @@ def _timed(sent: float, answered: float, judgement: str = "refused") -> Timed:
     (LATE, 27.2, 28.01, "refused", False),  # answered after 28 s: a refusal proves nothing
     (LATE, 27.2, 29.5, "opens", True),  # it still worked at 27.2 s, whenever the answer came
     (LATE, 25.0, 25.05, "opens", False),  # early: it proves less than it was due to
+    (LATE, 27.2, 27.3, "undecided", False),  # a page left unsettled tells nothing either way
     (EXPIRED, 31.2, 31.3, "refused", True),  # refused inside 31-33 s: an OTP that lives 33 s cannot pass
     (EXPIRED, 31.2, 33.5, "refused", False),  # refused at 33.5 s: one that lives 33 s would pass too
     (EXPIRED, 31.3, 45.0, "opens", True),  # it still worked after the window: a failure, whenever it came

@@ -39,7 +39,10 @@ T = TypeVar("T")
 # URL with its OTP changed, which every target refuses); the document leaves that much earlier, with room.
 LEAD_ROOM = 1.5
 LEAD_MARGIN = 0.2  # seconds
-PREROLL = 0.5  # seconds: the navigation starts this much before the document's release, then waits in the page
+# Seconds: the navigation starts this much before the document's release, then waits in the page.  On a busy
+# machine the browser and Playwright take a second or more to hand the page's request to its hold: it must be
+# held, waiting, before it is due, or it leaves late.
+PREROLL = 3.0
 
 
 @dataclass(frozen=True)

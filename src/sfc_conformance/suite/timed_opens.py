@@ -40,8 +40,8 @@ from sfc_conformance.core.profile import (
     OTP_WINDOW,
     late_open_due,
 )
-from sfc_conformance.merchant.punctual import PunctualOpener, Timed
-from sfc_conformance.merchant.view import OPENS
+from sfc_conformance.merchant.punctual import PREROLL, PunctualOpener, Timed
+from sfc_conformance.merchant.view import OPENS, UNDECIDED
 from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow, changed_otp
 from sfc_conformance.suite.merchants import FlowUrl, Merchant
 from sfc_conformance.suite.progress import countdown
@@ -52,8 +52,9 @@ from sfc_conformance.verdicts import not_judged
 # A time-critical open that missed its band is tried once more, with a flow URL issued for the purpose, then
 # reported as not judged (profile, "Verdicts that do not bend").
 TRIES = 2
-# A scheduled open's page is made ready this long before it is due (a job of the looker's own browser).
-READY_AHEAD = 2.0
+# A scheduled open's page is made ready this long before it is due (a job of the looker's own browser): time to
+# make its page, and to start its navigation PREROLL s ahead, on a busy machine.
+READY_AHEAD = PREROLL + 3.0
 
 
 def _seconds(moment: datetime) -> float:
@@ -84,20 +85,24 @@ class Window:
     def judged(self, flow: FlowUrl, timed: Timed, due: float) -> bool:
         """Whether ``timed`` can be judged.  Its decisive request with the OTP (the last) must have left on time
         (never early: the looker holds it until due).  Then an open that shows the flow is judged whenever its
-        answer came (OTP-1: the OTP lived at least that long; OTP-2: it lived too long), and a refusal only when
-        its answer came inside the band (OTP-1: within 28 s of the start call, when the OTP must still work;
-        OTP-2: within 33 s of its answer, so that an OTP that lives 33 s or more cannot pass)."""
+        answer came (OTP-1: the OTP lived at least that long; OTP-2: it lived too long), a page that showed
+        neither (undecided: a busy machine may leave a page unsettled) never, and a refusal only when its answer
+        came inside the band (OTP-1: within 28 s of the start call, when the OTP must still work; OTP-2: within
+        33 s of its answer, so that an OTP that lives 33 s or more cannot pass)."""
         if timed.last_sent < due - ON_TIME_SLACK:
             return False
         if timed.view.judgement == OPENS:
             return True
+        if timed.view.judgement == UNDECIDED:  # a page a busy machine left unsettled tells nothing: tried again
+            return False
         return timed.last_answered - self.since(flow) <= self.band[1]
 
     def figures(self, flow: FlowUrl, timed: Timed, due: float) -> str:
         """"the late open came 27.21 s after the start call (due 27.20 s), answered by 27.25 s"."""
         since = self.since(flow)
+        undecided = f" ({timed.view.reason})" if timed.view.judgement == UNDECIDED else ""
         return (f"{self.what} came {timed.last_sent - since:.2f} s after {self.since_what} (due {due - since:.2f} s), "
-                f"answered by {timed.last_answered - since:.2f} s")
+                f"answered by {timed.last_answered - since:.2f} s{undecided}")
 
 
 LATE = Window("the late open", "OTP-1", "the start call", LATE_OPEN_BAND)
