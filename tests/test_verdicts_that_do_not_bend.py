@@ -38,7 +38,7 @@ from sfc_conformance.merchant.view import PlainView
 from sfc_conformance.report.files import ReportFiles
 from sfc_conformance.report.page import render
 from sfc_conformance.suite.merchants import FlowUrl
-from sfc_conformance.suite.timed_opens import EXPIRED, LATE, Window, late_open_figures
+from sfc_conformance.suite.timed_opens import EXPIRED, LATE, Window
 from sfc_conformance.verdicts import VerdictRecorder
 
 MISSED = "the late open came 29.40 s after the start call (due 27.20 s), answered by 29.45 s"
@@ -236,7 +236,7 @@ def test_the_figures_say_when_the_open_came_against_its_due_time() -> None:
     start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     flow = FlowUrl("http://t/flow?otp=123456", start, start + timedelta(milliseconds=10))
     timed = _timed(start.timestamp() + 27.3, start.timestamp() + 27.35)
-    assert late_open_figures(flow, timed, start.timestamp() + 27.2) == (
+    assert LATE.figures(flow, timed, start.timestamp() + 27.2) == (
         "the late open came 27.30 s after the start call (due 27.20 s), answered by 27.35 s")
     assert EXPIRED.figures(flow, timed, start.timestamp() + 31.21).startswith(
         "the expired open came 27.29 s after the start call's answer (due 31.20 s)")

@@ -19,12 +19,10 @@ times, never from when it asked.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from sfc_conformance.merchant.browser import BrowserSession, MerchantBrowser
 from sfc_conformance.merchant.browser_thread import BrowserThread
@@ -33,7 +31,6 @@ from sfc_conformance.merchant.view import MerchantView, PlainView, otp_of, plain
 if TYPE_CHECKING:
     import httpx
 
-T = TypeVar("T")
 
 # A browser app's own requests with the OTP follow its document by a spell measured on a rehearsal (a flow
 # URL with its OTP changed, which every target refuses); the document leaves that much earlier, with room.
@@ -63,18 +60,10 @@ class Timed:
         return max(0.0, self.last_sent - self.first_sent)
 
 
-def _in_thread(job: Callable[[], T]) -> T:
-    """``job`` in a fresh thread of its own (not one a busy pool may have queued), its result or exception."""
-    done: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(job())
-        except BaseException as error:  # noqa: BLE001 - handed to the caller
-            done.set_exception(error)
-
-    threading.Thread(target=run, name="sfc-punctual", daemon=True).start()
-    return done.result()
+def _lead_for(timed: Timed) -> float:
+    """The lead a browser app's document needs, with room, from how far apart its requests with the OTP left;
+    0 for a flow whose only request with the OTP is its document."""
+    return timed.spread * LEAD_ROOM + LEAD_MARGIN if timed.spread > LEAD_MARGIN / 2 else 0.0
 
 
 def _bracket(view: MerchantView, started: float, ended: float) -> tuple[float, float, float]:
@@ -96,29 +85,22 @@ class PunctualOpener:
         self._browser = BrowserThread(browser, timeout=timeout, quiet=quiet) if browser else None
         self._drawn = snapshot or (lambda tab: ("", ""))
 
-    @property
-    def in_browser(self) -> bool:
-        return self._browser is not None
-
     def warm(self) -> None:
         """Start the browser now, long before anything is due (it takes a second or two, more when busy)."""
         if self._browser is not None:
             self._browser.start()
 
     def rehearse(self, url: str) -> float:
-        """The lead a browser app needs: from its document leaving to its last request with the OTP answered,
-        measured on ``url`` as the browser opens it now (pass one every target refuses).  0 without a browser,
-        or for a flow whose only request with the OTP is its document."""
+        """The lead a browser app needs (:func:`_lead_for`), measured on ``url`` as the browser opens it now
+        (pass one every target refuses).  0 without a browser."""
         if self._browser is None:
             return 0.0
-        timed = self._browser.call(lambda chromium: self._open(chromium, url, time.time(), time.time()))
-        return timed.spread * LEAD_ROOM + LEAD_MARGIN if timed.spread > LEAD_MARGIN / 2 else 0.0
+        return _lead_for(self._browser.call(lambda chromium: self._open(chromium, url, time.time(), time.time())))
 
     def lead_after(self, timed: Timed, lead: float) -> float:
-        """The lead for the next try, once ``timed`` showed how long this flow's requests with the OTP took now."""
-        if self._browser is None:
-            return 0.0
-        return max(lead, timed.spread * LEAD_ROOM + LEAD_MARGIN) if timed.spread > LEAD_MARGIN / 2 else lead
+        """The lead for the next try, once ``timed`` showed how far apart this flow's requests with the OTP left
+        now (never less than before)."""
+        return max(lead, _lead_for(timed)) if self._browser is not None else 0.0
 
     def open_at(self, url: str, due: float, *, lead: float = 0.0) -> Timed:
         """Open ``url`` so that the OTP reaches the target at ``due`` (seconds since the epoch); a browser app's
@@ -126,15 +108,13 @@ class PunctualOpener:
         if self._browser is not None:
             return self._browser.call(lambda chromium: self._open(chromium, url, due - lead, due))
 
-        def plainly() -> Timed:
-            wait = due - time.time()
-            if wait > 0:
-                time.sleep(wait)
-            started = time.time()
-            view = plain_open(url, self._http, timeout=self._timeout)
-            return Timed(view, started, started, time.time())
-
-        return _in_thread(plainly)
+        # The caller is the scheduled open's own thread: it waits, then sends one plain GET.
+        wait = due - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        started = time.time()
+        view = plain_open(url, self._http, timeout=self._timeout)
+        return Timed(view, started, started, time.time())
 
     def _open(self, chromium: MerchantBrowser, url: str, document_at: float, others_at: float) -> Timed:
         with chromium.session() as tab:  # the context and page are ready before the release

@@ -61,26 +61,30 @@ def _seconds(moment: datetime) -> float:
     return moment.timestamp()
 
 
+def _after_the_answer(sent: float, received: float) -> float:
+    return received + EXPIRED_OPEN_AT
+
+
 @dataclass(frozen=True)
 class Window:
     """What a time-critical open must hit, and when its result can be judged.
 
-    ``since`` is the moment it is measured from (the start call's sending, or its answer); ``due`` when the OTP
-    should reach the target, in seconds after it.
+    Times are measured from the start call's sending, or (``from_answer``) from its answer; ``aim`` gives the
+    due time, in seconds since the epoch, from the start call's sending and answer.
     """
 
     what: str  # "the late open"
     rule: str
-    since_what: str  # "the start call" / "the start call's answer"
+    since_what: str  # "the start call" / "the start call's answer", as the figures say it
     band: tuple[float, float]  # seconds after ``since``
+    from_answer: bool
+    aim: Callable[[float, float], float]
 
     def since(self, flow: FlowUrl) -> float:
-        return _seconds(flow.sent_at if self.since_what == "the start call" else flow.received_at)
+        return _seconds(flow.received_at if self.from_answer else flow.sent_at)
 
     def due(self, flow: FlowUrl) -> float:
-        if self.rule == "OTP-1":
-            return late_open_due(_seconds(flow.sent_at), _seconds(flow.received_at))
-        return self.since(flow) + EXPIRED_OPEN_AT
+        return self.aim(_seconds(flow.sent_at), _seconds(flow.received_at))
 
     def judged(self, flow: FlowUrl, timed: Timed, due: float) -> bool:
         """Whether ``timed`` can be judged.  Its decisive request with the OTP (the last) must have left on time
@@ -105,8 +109,9 @@ class Window:
                 f"answered by {timed.last_answered - since:.2f} s{undecided}")
 
 
-LATE = Window("the late open", "OTP-1", "the start call", LATE_OPEN_BAND)
-EXPIRED = Window("the expired open", "OTP-2", "the start call's answer", EXPIRED_OPEN_BAND)
+LATE = Window("the late open", "OTP-1", "the start call", LATE_OPEN_BAND, from_answer=False, aim=late_open_due)
+EXPIRED = Window("the expired open", "OTP-2", "the start call's answer", EXPIRED_OPEN_BAND, from_answer=True,
+                 aim=_after_the_answer)
 
 
 @dataclass
@@ -120,10 +125,6 @@ class ScheduledOpen:
     misses: list[str] = field(default_factory=list)  # every try that missed the band, with its figures
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
-
-
-def late_open_figures(flow: FlowUrl, timed: Timed, due: float) -> str:
-    return LATE.figures(flow, timed, due)
 
 
 class TimedOpens:
