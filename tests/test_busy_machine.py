@@ -43,6 +43,8 @@ from sfc_conformance.core.profile import RULES
 from sfc_conformance.merchant.browser import BrowserUnavailable, find_browser
 from sfc_conformance.sandbox.faults import FAULTS
 
+pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+
 # Read at collection, before the tests' environment is cleared of SFC_* settings.
 BUSY_MATRIX = bool(os.environ.get("SFC_BUSY_MATRIX"))
 REQUIRE_BROWSER = bool(os.environ.get("SFC_REQUIRE_BROWSER"))

@@ -91,3 +91,21 @@ def test_signatures_gate_what_is_sent_only_without_the_secret() -> None:
     assert checks.accepts_our_signatures(reply(401), False, "PWH-5").status == NA
     assert checks.accepts_our_signatures(reply(401), True, "PWH-5").status == PASS
     assert checks.accepts_our_signatures(reply(200), False, "PWH-5").status == PASS
+
+
+def test_a_failure_says_what_the_delivery_tried() -> None:
+    """A delivery that tries one thing (a bound, a layout, one way of being wrong) says it when the answer is wrong."""
+    inside = Delivery("a connection.deleted delivery signed 4 min 30 s ago", "msg_2", b"{}",
+                      hint="inside the 5 min tolerance; is the endpoint's clock off?")
+    judged = checks.acknowledged(Reply(inside, 401, 0.01, shown=""), True, "PWH-1")
+    assert judged.status == FAIL
+    assert judged.text == ("a connection.deleted delivery signed 4 min 30 s ago: answered 401 after 0.01 s, not 2xx "
+                           "(inside the 5 min tolerance; is the endpoint's clock off?)")
+    ahead = Delivery("a connection.deleted delivery signed for 5 min 30 s from now", "msg_3", b"{}",
+                     hint="the tolerance holds on both sides")
+    accepted = checks.refused(Reply(ahead, 200, 0.01, shown=""))
+    assert accepted.status == FAIL and accepted.text.startswith("a connection.deleted delivery signed for 5 min 30 s")
+    assert accepted.text.endswith("(the tolerance holds on both sides)")
+    crashed = checks.refused(Reply(ahead, 500, 0.01, shown=""))
+    assert "refuse it with a 4xx" in crashed.text and crashed.text.endswith("(the tolerance holds on both sides)")
+    assert checks.acknowledged(Reply(inside, 401, 0.01, shown=""), False, "PWH-1").status == NA  # without the secret

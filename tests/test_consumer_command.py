@@ -27,8 +27,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from sfc_conformance import __version__
-from sfc_conformance.consumer.deliveries import Signer
-from sfc_conformance.consumer.endpoint import MAX_DELIVERIES
+from sfc_conformance.consumer.deliveries import KINDS, OUTSIDE, Signer
+from sfc_conformance.consumer.endpoint import MAX_DELIVERIES, SENT_FOR
 from sfc_conformance.consumer.faults import FAULTS
 from sfc_conformance.core.profile import CONSUMER_RULES, RULES
 from sfc_conformance.core.secrets import Secret, disguises
@@ -71,8 +71,10 @@ def test_the_reference_consumer_passes(capsys: pytest.CaptureFixture[str], serve
     assert code == 0, out + err
     assert verdicts(out) == {rule: "pass" for rule in CONSUMER_RULES}
     assert "rules: 5 pass" in out
-    assert sent(out) == MAX_DELIVERIES == served.consumer.received == 26
-    assert len(served.consumer.deleted) == 1 + 20  # the first delivery and the burst; the retry changed nothing
+    assert sent(out) == MAX_DELIVERIES == served.consumer.received == 43
+    # New connection.deleted events it acknowledged: the first delivery, PWH-1's four other kinds, PWH-4's two
+    # of several signatures and the burst; the retry changed nothing, and nothing it refused was recorded.
+    assert len(served.consumer.deleted) == 1 + 4 + 2 + 20
     assert all(event["payload"]["referenceCompany"]["name"] == "SFC conformance consumer check"
                for event in served.consumer.deleted.values())
     assert err == ""
@@ -133,7 +135,7 @@ def test_without_the_secret_an_endpoint_that_takes_any_signature_is_judged(
     code, out, _ = check(capsys, served.url)
     assert code == 0, out
     assert verdicts(out) == {"PWH-1": "pass", "PWH-2": "n/a", "PWH-3": "pass", "PWH-4": "pass", "PWH-5": "pass"}
-    assert sent(out) == served.consumer.received == MAX_DELIVERIES - 3  # PWH-2's three are not sent
+    assert sent(out) == served.consumer.received == MAX_DELIVERIES - SENT_FOR["PWH-2"]  # PWH-2's are not sent
 
 
 # -- reports and secrets --------------------------------------------------------------------------------
@@ -153,7 +155,7 @@ def test_reports_carry_the_consumer_rules(capsys: pytest.CaptureFixture[str], se
     assert "target: webhook endpoint at http://127.0.0.1:" in page
     for written in (junit, reports / "junit.xml"):
         cases = [case for suite in JUnitXml.fromfile(str(written)) for case in suite]
-        assert len(cases) == 7  # PWH-2's outline is three
+        assert len(cases) == 1 + len(KINDS) + 3  # the first delivery, each kind, the retry, unknown type, burst
         properties = [dict((p.name, p.value) for p in case.child(Properties)) for case in cases]
         assert sorted({p["rule"] for p in properties}) == sorted(CONSUMER_RULES)
         assert all(p["level"] == RULES[p["rule"]].level for p in properties)
@@ -258,7 +260,7 @@ def test_the_served_reference_consumer_and_the_script(consumer_secret: str) -> N
         url = lines[1].split("webhook URL:", 1)[1].strip()
         assert "(the secret given with --secret / SFC_WEBHOOK_SECRET)" in lines[2]
         assert "accepts-stale-timestamp" in lines[3]
-        stale = Signer(Secret(consumer_secret)).stale()
+        stale = Signer(Secret(consumer_secret)).signed_at(-OUTSIDE)
         assert httpx.post(url, content=stale.body, headers=stale.headers).status_code == 200
         process.send_signal(signal.SIGINT)
         try:

@@ -16,7 +16,9 @@ CONTRACT = Path(__file__).resolve().parents[1] / "contracts" / "sync-flow.openap
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 # The wire-protocol table of the profile, minus the merchant's browser opening
-# the flow URL (that one is not an API call).
+# the flow URL (that one is not an API call): every operation of Codat's Sync
+# for Commerce OAS (operationIds as Codat names them), and the Platform calls
+# the flow needs beside them.
 EXPECTED_OPERATIONS: dict[tuple[str, str], str] = {
     ("post", "/companies"): "create-company",
     ("get", "/companies/{companyId}"): "get-company",
@@ -34,11 +36,28 @@ EXPECTED_OPERATIONS: dict[tuple[str, str], str] = {
     ("post", "/companies/{companyId}/sync/commerce/latest"): "request-sync",
     ("get", "/companies/{companyId}/sync/commerce/syncs/latest/status"): "get-latest-sync",
     ("get", "/companies"): "list-companies",
+    ("post", "/companies/{companyId}/connections"): "create-connection",
+    ("get", "/config/integrations"): "list-integrations",
+    ("get", "/config/integrations/{platformKey}/branding"): "get-integration-branding",
+    ("get", "/sync/commerce/config/ui/text"): "get-config-text-sync-flow",
+    ("patch", "/sync/commerce/config/ui/text"): "update-config-text-sync-flow",
+    ("post", "/sync/commerce/config/ui/accounts/platform/{platformKey}"): "update-visible-accounts-sync-flow",
+    ("get", "/clients/{clientId}/config/ui/accounts/platform/{platformKey}"): "get-visible-accounts",
+    ("post", "/meta/companies/{companyId}/sync/commerce/historic"): "request-sync-for-date-range",
+    ("get", "/meta/companies/{companyId}/sync/commerce/status"): "get-sync-status",
+    ("get", "/companies/{companyId}/sync/commerce/syncs/list/status"): "list-syncs",
+    ("get", "/companies/{companyId}/sync/commerce/syncs/lastSuccessful/status"): "get-last-successful-sync",
+    ("get", "/companies/{companyId}/sync/commerce/syncs/{syncId}/status"): "get-sync-by-id",
     # The optional housekeeping calls.
     ("delete", "/companies/{companyId}"): "delete-company",
     ("get", "/webhooks"): "list-webhooks",
     ("delete", "/webhooks/{webhookId}"): "delete-webhook",
 }
+
+# Beside Codat's 22: read a company, sever a connection, subscribe, and the optional housekeeping calls.
+PLATFORM_CALLS = {("get", "/companies/{companyId}"), ("delete", "/companies/{companyId}/connections/{connectionId}"),
+                  ("post", "/webhooks"), ("delete", "/companies/{companyId}"), ("get", "/webhooks"),
+                  ("delete", "/webhooks/{webhookId}")}
 
 ERROR_STATUSES = ("400", "401", "404", "429", "4XX", "5XX")
 ERROR_SCHEMA_REF = "#/components/schemas/ErrorMessage"
@@ -98,6 +117,35 @@ def test_operations_are_exactly_the_wire_protocol(document: dict[str, Any]) -> N
     found = {(method, path): op.get("operationId") for method, path, op in _operations(document)}
     assert set(found) == set(EXPECTED_OPERATIONS)
     assert found == EXPECTED_OPERATIONS
+
+
+def test_codats_22_operations_and_the_platform_calls_beside_them() -> None:
+    assert PLATFORM_CALLS <= set(EXPECTED_OPERATIONS)
+    assert len(set(EXPECTED_OPERATIONS) - PLATFORM_CALLS) == 22
+
+
+def test_the_sandbox_serves_exactly_the_contracts_operations(document: dict[str, Any]) -> None:
+    from sfc_conformance.sandbox.app import Sandbox
+
+    sandbox = Sandbox()
+    try:
+        served = {(op.method.lower(), op.path) for op in sandbox.directory.operations}
+    finally:
+        sandbox.close()
+    assert served == {(method, path) for method, path, _ in _operations(document)}
+
+
+def test_a_later_path_never_hides_behind_an_earlier_template(document: dict[str, Any]) -> None:
+    """The contract reads an answer by the first path whose template matches it: a named path
+    (`…/syncs/list/status`) comes before the template that would match it too (`…/syncs/{syncId}/status`)."""
+    from sfc_conformance.core.profile import load_contract
+
+    contract = load_contract()
+    for method, path, _ in _operations(document):
+        if "{" in path:
+            continue
+        found = contract.operation(method, path)
+        assert found is not None and found.template == path, f"{method.upper()} {path}"
 
 
 def test_connection_deleted_webhook_is_described(document: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ HOST = "variant.embedded"
 KEY = "variant-target-key-4e1b"
 SEED = 3
 INTEGER = re.compile(r"[+-]?[0-9]+")
-PAGED = re.compile(r"/companies(/[^/]+/connections)?")
+PAGED = re.compile(r"/companies(/[^/]+/connections)?|/config/integrations")
 Pairs = list[tuple[str, str]]
 
 
@@ -148,6 +148,8 @@ def _reads_what_it_uses(method: str, path: str, pairs: Pairs) -> Pairs:
         return [(name, value) for name, value in pairs if name in ("page", "pageSize") and INTEGER.fullmatch(value)]
     if path.endswith("/start"):
         return [(name, value) for name, value in pairs if name in ("merchantIdentifier", "redirectUrl")]
+    if path == "/sync/commerce/config/ui/text":
+        return [(name, value) for name, value in pairs if name == "locale"]
     return []
 
 

@@ -32,6 +32,8 @@ from tests.helpers import (
     live_run,
 )
 
+pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount
 

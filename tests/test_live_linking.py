@@ -35,9 +35,14 @@ from tests.helpers import (
     verdict_table,
 )
 
+pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount
 
+# These runs judge how the scenarios link (or cannot) on a live target; the model, which links through the API on
+# its own, is left out (--model-budget 0): the sandbox served here links its companies whatever the driver.
+SCENARIOS_ONLY = ("--model-budget", "0")
 LINK = re.compile(r"^\s+\d+\. (http://127\.0\.0\.1:\d+/link/\d+)\s")
 
 
@@ -73,7 +78,8 @@ def _person_links(link: str) -> int:
 
 def _manual_run(base_url: str, *argv: str, person: Callable[[str], int] | None) -> tuple[int, str, list[str]]:
     """A manual run; ``person`` is given each printed link once all are printed (None: nobody comes)."""
-    run = subprocess.Popen([*COMMAND, "run", "--base-url", base_url, "--merchant-driver", "manual", *argv],
+    run = subprocess.Popen([*COMMAND, "run", "--base-url", base_url, "--merchant-driver", "manual", *SCENARIOS_ONLY,
+                            *argv],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=live_environment())
     assert run.stdout is not None
     lines: list[str] = []
@@ -129,7 +135,7 @@ def test_a_target_that_will_not_link_through_the_api_leaves_those_rules_n_a(
     """Like Xero on Codat: made-up credentials in PUT …/authorization link nothing."""
     account = served_account(errors=lambda method, path: 400 if method == "PUT" and path.endswith("/authorization")
                              else None)
-    done = live_run(account.base_url, "--tags", "LINK-3 or KEY-2 or DEL-2 or CONF-1 or CONF-3")
+    done = live_run(account.base_url, *SCENARIOS_ONLY, "--tags", "LINK-3 or KEY-2 or DEL-2 or CONF-1 or CONF-3")
     assert done.returncode == 0, done.stdout[-4000:]
     rules = verdict_table(done.stdout)
     assert rules["CONF-1"].verdict == "pass"
@@ -159,7 +165,7 @@ def test_a_linked_company_is_used_put_back_and_kept(account: ServedAccount, http
     company = _linked_and_configured(http)
     configuration = http.get(f"/config/companies/{company}/sync/commerce").json()
     before = company_ids(http)
-    done = live_run(account.base_url, "--linked-company", company, "--tags",
+    done = live_run(account.base_url, *SCENARIOS_ONLY, "--linked-company", company, "--tags",
                     "REV-2 or REV-3 or CONF-2 or CONF-5 or KEY-1 or READY-1")
     assert done.returncode == 0, done.stdout[-4000:]
     rules = verdict_table(done.stdout)
@@ -176,7 +182,7 @@ def test_a_linked_company_is_used_put_back_and_kept(account: ServedAccount, http
 def test_a_linked_company_that_is_not_ready_is_refused_in_one_line(account: ServedAccount,
                                                                    http: httpx.Client) -> None:
     company = http.post("/companies", json={"name": "Half Done Ltd"}).json()["id"]
-    done = live_run(account.base_url, "--linked-company", company, "--tags", "KEY-2")
+    done = live_run(account.base_url, *SCENARIOS_ONLY, "--linked-company", company, "--tags", "KEY-2")
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1].startswith(f"sfc-conformance: --linked-company {company} is not ready to "
                                                    "sync: ")
@@ -187,7 +193,7 @@ def test_a_linked_company_that_is_not_ready_is_refused_in_one_line(account: Serv
 
 def test_an_unreachable_receiver_url_makes_the_webhook_rules_n_a(account: ServedAccount, closed_port: int) -> None:
     public = f"http://127.0.0.1:{closed_port}/hooks"
-    done = live_run(account.base_url, "--receiver-url", public, "--tags", "DEL-1 or DEL-4 or DEL-2")
+    done = live_run(account.base_url, *SCENARIOS_ONLY, "--receiver-url", public, "--tags", "DEL-1 or DEL-4 or DEL-2")
     assert done.returncode == 0, done.stdout[-4000:]
     rules = verdict_table(done.stdout)
     assert rules["DEL-2"].verdict == "pass"
@@ -198,7 +204,7 @@ def test_an_unreachable_receiver_url_makes_the_webhook_rules_n_a(account: Served
 
 def test_a_reachable_receiver_url_is_used(account: ServedAccount) -> None:
     port = free_port()  # for the receiver to take
-    done = live_run(account.base_url, "--receiver-port", str(port), "--receiver-url",
+    done = live_run(account.base_url, *SCENARIOS_ONLY, "--receiver-port", str(port), "--receiver-url",
                     f"http://127.0.0.1:{port}/webhooks/sfc", "--tags", "DEL-1")
     assert done.returncode == 0, done.stdout[-4000:]
     assert verdict_table(done.stdout)["DEL-1"].outcome == ("pass", "2/2")

@@ -16,8 +16,10 @@ LEVEL_TAGS = {"must": "MUST", "should": "SHOULD"}
 
 
 def scenario_tags() -> list[tuple[str, set[str]]]:
-    """(where, tags) for every Scenario / Scenario Outline in features/ and its subfolders, as pytest-bdd reads them."""
-    return [(f"{Path(feature.filename).relative_to(ROOT)}:{scenario.line_number}", scenario.tags)
+    """(where, tags) for every Scenario / Scenario Outline in features/ and its subfolders, as pytest-bdd reads them;
+    an outline's tags include those of its Examples blocks (one block a rule, as the model's scenarios have)."""
+    return [(f"{Path(feature.filename).relative_to(ROOT)}:{scenario.line_number}",
+             scenario.tags.union(*(examples.tags for examples in scenario.examples)))
             for feature in get_features([str(ROOT / "features")]) for scenario in feature.scenarios.values()]
 
 

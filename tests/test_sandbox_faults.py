@@ -14,10 +14,13 @@ import httpx
 import pytest
 
 from sfc_conformance.core.account import SyncFlowApi
+from sfc_conformance.core.clock import isoformat
+from sfc_conformance.core.profile import client_id_of
 from sfc_conformance.merchant.view import otp_of
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
 from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.faults import FAULTS, VARIANTS
+from sfc_conformance.suite import configurations
 from tests.helpers import query as _query
 
 if TYPE_CHECKING:
@@ -528,7 +531,281 @@ def _probe_latest_complete_after_delete(e: Embedded) -> bool:
     return bool(e.api.latest_sync(merchant.company_id).json()["syncStatus"] == "Complete")
 
 
+def _basic(key: str) -> str:
+    return "Basic " + base64.b64encode(key.encode()).decode()
+
+
+def _probe_key_with_a_trailing_character(e: Embedded) -> bool:
+    path = f"/companies/{e.steps.company()}"
+    return _send(e.api, "GET", path, None, _basic(DEFAULT_API_KEY + "x")).status_code == 200
+
+
+def _probe_key_in_any_case(e: Embedded) -> bool:
+    path = f"/companies/{e.steps.company()}"
+    return _send(e.api, "GET", path, None, _basic(DEFAULT_API_KEY.upper())).status_code == 200
+
+
+def _probe_stale_read_after_link(e: Embedded) -> bool:
+    merchant = e.steps.started()
+    e.steps.authorize(merchant.company_id, merchant.accounting_id)
+    listed = {c["id"]: c["status"] for c in _connections(e.api, merchant.company_id)}
+    return bool(listed[merchant.accounting_id] != "Linked")
+
+
+def _probe_sync_hour_23_refused(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    document = e.steps.choose(e.steps.configuration(merchant.company_id), syncHour=23)
+    return e.api.set_configuration(merchant.company_id, document).status_code == 400
+
+
+def _probe_offered_invoice_status_refused(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    document = e.steps.choose(e.steps.configuration(merchant.company_id))
+    for status in configurations.invoice_status(document)["invoiceStatusOptions"]:
+        configurations.invoice_status(document)["selectedInvoiceStatus"] = status
+        if e.api.set_configuration(merchant.company_id, document).status_code != 200:
+            return True
+    return False
+
+
+def _probe_refused_configuration_partly_stored(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    document = e.steps.choose(e.steps.configuration(merchant.company_id), syncHour=24)
+    assert e.api.set_configuration(merchant.company_id, document).status_code == 400
+    return e.steps.configuration(merchant.company_id)["configured"] is True
+
+
+def _probe_foreign_account_accepted(e: Embedded) -> bool:
+    theirs = e.steps.configuration(e.steps.linked("Theirs").company_id)
+    foreign = next(entry for _, _, entry in configurations.account_slots(theirs))["accountOptions"][0]["id"]
+    mine = e.steps.linked("Mine")
+    document = e.steps.choose(e.steps.configuration(mine.company_id))
+    next(entry for _, _, entry in configurations.account_slots(document))["selectedAccountId"] = foreign
+    return e.api.set_configuration(mine.company_id, document).status_code == 200
+
+
+def _probe_absent_sync_hour_kept(e: Embedded) -> bool:
+    merchant = e.steps.configured(syncHour=7)
+    document = e.steps.configuration(merchant.company_id)
+    del document["schedule"]["syncHour"]
+    return bool(e.steps.configure(merchant.company_id, document)["schedule"]["syncHour"] != 0)
+
+
+def _probe_start_relinks_deauthorized(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    e.api.update_connection(merchant.company_id, merchant.accounting_id, "Deauthorized")
+    e.steps.flow_url(merchant.company_id)
+    listed = {c["id"]: c["status"] for c in _connections(e.api, merchant.company_id)}
+    return bool(listed[merchant.accounting_id] == "Linked")
+
+
+def _probe_unknown_company_configuration_readable(e: Embedded) -> bool:
+    return e.api.get_configuration(NOBODY).status_code == 200
+
+
+def _probe_connection_count_stale_after_delete(e: Embedded) -> bool:
+    merchant = e.steps.linked()
+    e.api.delete_connection(merchant.company_id, merchant.commerce_id)
+    body = e.api.list_connections(merchant.company_id).json()
+    return bool(body["totalResults"] != len(body["results"]))
+
+
+def _probe_company_count_keeps_deleted(e: Embedded) -> bool:
+    e.api.delete_company(e.steps.company())
+    body = e.api.list_companies().json()
+    return bool(body["totalResults"] != len(body["results"]))
+
+
+def _probe_sync_hour_kept_in_utc(e: Embedded) -> bool:
+    merchant = e.steps.configured(syncHour=7, timeZone="Asia/Kolkata")
+    return bool(e.steps.configuration(merchant.company_id)["schedule"]["syncHour"] != 7)
+
+
+def _probe_deleted_company_still_readable(e: Embedded) -> bool:
+    company_id = e.steps.company()
+    e.api.delete_company(company_id)
+    return bool(e.api.get_company(company_id).status_code == 200)
+
+
+def _probe_webhook_page_size_ignored(e: Embedded) -> bool:
+    for _ in range(2):
+        e.api.subscribe(e.target.receiver_url, ["connection.deleted"])
+    return len(e.api.list_webhooks(page_size=1).json()["results"]) != 1
+
+
+def _probe_deleted_subscription_listed(e: Embedded) -> bool:
+    made = e.api.subscribe(e.target.receiver_url, ["connection.deleted"]).json()["id"]
+    e.api.delete_webhook(made)
+    return made in {hook["id"] for hook in e.api.list_webhooks().json()["results"]}
+
+
+def _probe_page_past_the_end_500(e: Embedded) -> bool:
+    company_id = e.steps.started().company_id
+    return e.api.list_connections(company_id, page=5, page_size=1, retry=False).status_code >= 500
+
+
+def _probe_redirect_plus_read_as_space(e: Embedded) -> bool:
+    url = e.steps.flow_url(e.steps.company(), redirect_url="https://partner.example/done?q=a+b")
+    return _query(url).get("redirectUrl") != "https://partner.example/done?q=a+b"
+
+
+def _configure_page(e: Embedded, locale: str = "") -> str:
+    """The configure page a linked merchant's flow URL opens on, with ``&locale=`` when given."""
+    merchant = e.steps.linked()
+    url = e.steps.flow_url(merchant.company_id) + (f"&locale={locale}" if locale else "")
+    return e.api.client.http.get(url).text
+
+
+def _probe_flow_shows_default_texts(e: Embedded) -> bool:
+    e.api.client.request("PATCH", "/sync/commerce/config/ui/text?locale=en-us",
+                         json_body={"configure-content-sales-title": "Your takings"})
+    return 'data-textkey="configure-content-sales-title">Your takings<' not in _configure_page(e)
+
+
+def _probe_hidden_entry_offered(e: Embedded) -> bool:
+    e.api.client.request("POST", "/sync/commerce/config/ui/accounts/platform/lqai", json_body={"visibleAccounts": []})
+    return 'name="account.sales.gratuity"' in _configure_page(e)
+
+
+def _probe_flow_locale_ignored(e: Embedded) -> bool:
+    return 'data-textkey="configure-content-sales-title">Ventes<' not in _configure_page(e, "fr-fr")
+
+
+# -- profile version 3: creating connections, sync history, integrations, customization ----------------------
+
+
+def _probe_created_connection_not_listed(e: Embedded) -> bool:
+    company_id = e.steps.company()
+    made = e.api.create_connection(company_id, "gbol").json()["id"]
+    return made not in {c["id"] for c in _connections(e.api, company_id)}
+
+
+def _two_syncs(e: Embedded) -> tuple[SandboxMerchant, str, str]:
+    """A configured merchant, a sync of the day before yesterday, then a sync up to now: (merchant, first, second)."""
+    merchant = e.steps.configured()
+    now = e.target.clock.now()
+    days = [isoformat((now - timedelta(days=n)).replace(hour=0, minute=0, second=0, microsecond=0)) for n in (2, 1)]
+    first = e.api.request_sync_for_range(merchant.company_id, {"dateRange": {"start": days[0], "finish": days[1]}})
+    e.target.clock.advance(1)
+    second = e.api.request_sync(merchant.company_id)
+    return merchant, first.json()["commerceSyncId"], second.json()["commerceSyncId"]
+
+
+def _probe_latest_sync_is_the_first(e: Embedded) -> bool:
+    merchant, first, _ = _two_syncs(e)
+    return bool(e.api.latest_sync(merchant.company_id).json()["syncId"] == first)
+
+
+def _probe_range_sync_not_listed(e: Embedded) -> bool:
+    merchant, first, _ = _two_syncs(e)
+    return first not in {entry["syncId"] for entry in e.api.list_syncs(merchant.company_id).json()}
+
+
+def _probe_last_successful_is_latest(e: Embedded) -> bool:
+    merchant = e.steps.configured()
+    e.api.request_sync(merchant.company_id)
+    e.api.delete_connection(merchant.company_id, merchant.accounting_id)
+    e.api.request_sync(merchant.company_id)
+    return bool(e.api.last_successful_sync(merchant.company_id).json()["syncStatusCode"] not in (2000, 2040))
+
+
+def _probe_reversed_date_range_accepted(e: Embedded) -> bool:
+    merchant = e.steps.configured()
+    backwards = {"dateRange": {"start": "2026-01-02T00:00:00Z", "finish": "2026-01-01T00:00:00Z"}}
+    return e.api.request_sync_for_range(merchant.company_id, backwards).status_code == 200
+
+
+def _probe_text_locale_defaults_to_english(e: Embedded) -> bool:
+    return e.api.flow_texts(None).status_code == 200
+
+
+def _a_text_key(e: Embedded) -> str:
+    return str(next(iter(e.api.flow_texts("en-us").json())))
+
+
+def _probe_text_change_in_every_locale(e: Embedded) -> bool:
+    key = _a_text_key(e)
+    e.api.change_flow_texts("en-us", {key: "Ours"})
+    return bool(e.api.flow_texts("fr-fr").json()[key]["text"] == "Ours")
+
+
+def _probe_text_null_ignored(e: Embedded) -> bool:
+    key = _a_text_key(e)
+    e.api.change_flow_texts("en-us", {key: "Ours"})
+    e.api.change_flow_texts("en-us", {key: None})
+    return bool(e.api.flow_texts("en-us").json()[key]["text"] == "Ours")
+
+
+def _client_id(e: Embedded) -> str:
+    found = client_id_of(e.steps.flow_url(e.steps.company()), "lqai", "gbol")
+    assert found
+    return found
+
+
+def _probe_empty_visible_accounts_shows_all(e: Embedded) -> bool:
+    client_id = _client_id(e)
+    every = e.api.visible_accounts(client_id, "lqai").json()["visibleAccounts"]
+    e.api.set_visible_accounts("lqai", {"visibleAccounts": []})
+    return bool(e.api.visible_accounts(client_id, "lqai").json()["visibleAccounts"] == every)
+
+
+def _probe_visible_accounts_for_every_platform(e: Embedded) -> bool:
+    client_id = _client_id(e)
+    every = e.api.visible_accounts(client_id, "abcd").json()["visibleAccounts"]
+    e.api.set_visible_accounts("lqai", {"visibleAccounts": []})
+    return bool(e.api.visible_accounts(client_id, "abcd").json()["visibleAccounts"] != every)
+
+
+def _probe_hiding_clears_chosen_accounts(e: Embedded) -> bool:
+    merchant = e.steps.configured()
+    before = configurations.selections(e.steps.configuration(merchant.company_id))
+    e.api.set_visible_accounts("lqai", {"visibleAccounts": []})
+    return bool(configurations.selections(e.steps.configuration(merchant.company_id)) != before)
+
+
+def _probe_integrations_page_size_ignored(e: Embedded) -> bool:
+    return len(e.api.list_integrations(page=1, page_size=1).json()["results"]) != 1
+
+
+def _probe_branding_for_unknown_key(e: Embedded) -> bool:
+    return e.api.integration_branding("zzzz").status_code == 200
+
+
 FAULT_PROBES: dict[str, Callable[[Embedded], bool]] = {
+    "created-connection-not-listed": _probe_created_connection_not_listed,
+    "latest-sync-is-the-first": _probe_latest_sync_is_the_first,
+    "range-sync-not-listed": _probe_range_sync_not_listed,
+    "last-successful-is-latest": _probe_last_successful_is_latest,
+    "reversed-date-range-accepted": _probe_reversed_date_range_accepted,
+    "text-locale-defaults-to-english": _probe_text_locale_defaults_to_english,
+    "text-change-in-every-locale": _probe_text_change_in_every_locale,
+    "text-null-ignored": _probe_text_null_ignored,
+    "empty-visible-accounts-shows-all": _probe_empty_visible_accounts_shows_all,
+    "visible-accounts-for-every-platform": _probe_visible_accounts_for_every_platform,
+    "hiding-clears-chosen-accounts": _probe_hiding_clears_chosen_accounts,
+    "integrations-page-size-ignored": _probe_integrations_page_size_ignored,
+    "branding-for-unknown-key": _probe_branding_for_unknown_key,
+    "flow-shows-default-texts": _probe_flow_shows_default_texts,
+    "hidden-entry-offered": _probe_hidden_entry_offered,
+    "flow-locale-ignored": _probe_flow_locale_ignored,
+    "key-with-a-trailing-character": _probe_key_with_a_trailing_character,
+    "key-in-any-case": _probe_key_in_any_case,
+    "stale-read-after-link": _probe_stale_read_after_link,
+    "sync-hour-23-refused": _probe_sync_hour_23_refused,
+    "offered-invoice-status-refused": _probe_offered_invoice_status_refused,
+    "refused-configuration-partly-stored": _probe_refused_configuration_partly_stored,
+    "foreign-account-accepted": _probe_foreign_account_accepted,
+    "absent-sync-hour-kept": _probe_absent_sync_hour_kept,
+    "start-relinks-deauthorized": _probe_start_relinks_deauthorized,
+    "unknown-company-configuration-readable": _probe_unknown_company_configuration_readable,
+    "connection-count-stale-after-delete": _probe_connection_count_stale_after_delete,
+    "company-count-keeps-deleted": _probe_company_count_keeps_deleted,
+    "sync-hour-kept-in-utc": _probe_sync_hour_kept_in_utc,
+    "deleted-company-still-readable": _probe_deleted_company_still_readable,
+    "webhook-page-size-ignored": _probe_webhook_page_size_ignored,
+    "deleted-subscription-listed": _probe_deleted_subscription_listed,
+    "page-past-the-end-500": _probe_page_past_the_end_500,
+    "redirect-plus-read-as-space": _probe_redirect_plus_read_as_space,
     "flow-url-without-merchant": _probe_flow_url_without_merchant,
     "crash-on-malformed-key": _probe_crash_on_malformed_key,
     "bearer-accepted": _probe_bearer_accepted,

@@ -255,7 +255,7 @@ def test_unparseable_webhook_urls_are_400(api: SyncFlowApi, steps: SandboxSteps,
 
 
 @pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/"),
+    ("GET", "/index.html"),
     ("GET", "/nothing/here"),
     ("POST", "/companies/x/y/z"),
     ("GET", "/config/sync/commerce/lqai/start"),
@@ -271,10 +271,25 @@ def test_unknown_routes_are_404(raw_client: ApiClient, steps: SandboxSteps, meth
     ("PUT", f"/companies/{NOBODY}"),
     ("PUT", "/webhooks"),
     ("GET", f"/webhooks/{NOBODY}"),
-    ("POST", f"/companies/{NOBODY}/connections"),
+    ("PUT", f"/companies/{NOBODY}/connections"),
+    ("POST", "/config/integrations"),
+    ("DELETE", "/sync/commerce/config/ui/text"),
 ])
 def test_wrong_methods_are_405(raw_client: ApiClient, steps: SandboxSteps, method: str, path: str) -> None:
     steps.error(raw_client.request(method, path), 405)
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/companies", "GET, HEAD, POST"),
+    (f"/companies/{NOBODY}/connections", "GET, HEAD, POST"),
+    (f"/companies/{NOBODY}/connections/{NOBODY}", "DELETE, PATCH"),
+    ("/sync/commerce/config/ui/text", "GET, HEAD, PATCH"),
+])
+def test_a_405_says_which_methods_the_path_takes(raw_client: ApiClient, steps: SandboxSteps, path: str,
+                                                 allowed: str) -> None:
+    refused = raw_client.request("TRACE", path)
+    steps.error(refused, 405)
+    assert refused.headers["Allow"] == allowed  # RFC 9110: every method of the path, whichever route has it
 
 
 # -- the rate limit (API-6) -------------------------------------------------------------

@@ -18,7 +18,7 @@ from sfc_conformance.core.profile import RULE_TAG, SUITE_RULES
 from tests.test_steps_ask_for_what_they_use import StepDefinition, step_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMED = re.compile(r"^((?:[A-Z]+-\d+)(?:, [A-Z]+-\d+)*): \S")
+NAMED = re.compile(r"^((?:[A-Z]+-\d+)(?:,\s+[A-Z]+-\d+)*): \S")  # a long list may run over lines
 
 
 def _rules_served() -> dict[str, set[str]]:
@@ -29,9 +29,11 @@ def _rules_served() -> dict[str, set[str]]:
         if Path(feature.filename).parent.name == "consumer":  # another command's scenarios, steps of their own
             continue
         for scenario in feature.scenarios.values():
-            rules = {tag for tag in scenario.tags if RULE_TAG.match(tag)}
-            contexts = [context for examples in scenario.examples for context in examples.as_contexts()] or [{}]
-            for context in contexts:
+            # An Examples block may carry rule tags of its own (the model's scenarios: one block a rule).
+            contexts = [(context, examples.tags) for examples in scenario.examples
+                        for context in examples.as_contexts()] or [({}, set())]
+            for context, block_tags in contexts:
+                rules = {tag for tag in scenario.tags | block_tags if RULE_TAG.match(tag)}
                 for step in scenario.render(context).steps:
                     if step.type != "then":
                         continue
@@ -48,7 +50,7 @@ THENS = [d for d in step_definitions() if d.kind == "then"]
 
 def _named(definition: StepDefinition) -> list[str]:
     match = NAMED.match(definition.docstring)
-    return match.group(1).split(", ") if match else []
+    return re.split(r",\s+", match.group(1)) if match else []
 
 
 @pytest.mark.parametrize("definition", THENS, ids=lambda d: d.where)
@@ -68,5 +70,8 @@ def test_grep_for_a_rule_in_steps_lands_on_a_then_step_that_judges_it(rule_id: s
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(rf"(?<![\w-]){re.escape(rule_id)}(?![\w-]|\.\.)", line)]
     judging = {f"steps/{name}:{number}" for name, number, _ in lines}
-    docstrings = {f"{d.where.split(':')[0]}:{d.function.body[0].lineno}" for d in THENS if rule_id in _named(d)}
-    assert docstrings and docstrings <= judging, f"grep -rn {rule_id} steps misses its judging Then steps"
+    # Each Then step naming the rule: grep lands on a line of its docstring's opening list.
+    spans = [{f"{d.where.split(':')[0]}:{line}" for line in range(d.function.body[0].lineno,
+                                                                    (d.function.body[0].end_lineno or 0) + 1)}
+             for d in THENS if rule_id in _named(d)]
+    assert spans and all(span & judging for span in spans), f"grep -rn {rule_id} steps misses its judging Then steps"

@@ -30,6 +30,8 @@ from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow
 from sfc_conformance.suite.settings import Settings
 from tests.helpers import browser_or_skip, child_environment, in_child, verdict_table
 
+pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+
 if TYPE_CHECKING:
     from tests.conftest import Embedded
 

@@ -93,9 +93,10 @@ def test_a_should_rule_judged_in_part_does_not_change_the_exit_code() -> None:
 
 
 def test_the_rules_not_built_yet_read_not_built_with_the_reason_and_fail_nothing() -> None:
-    verdict = Verdict()
-    assert NOT_BUILT and NOT_BUILT <= set(RULES)
-    for rule_id in NOT_BUILT:
+    assert NOT_BUILT <= set(RULES)
+    # Every rule of profile v3 has its scenarios now: a rule a later profile adds is listed until it has too.
+    verdict = Verdict(not_built=frozenset({"CUST-5"}))
+    for rule_id in verdict.not_built:
         assert verdict.status(rule_id) == NOT_BUILT_STATUS
         assert verdict.note(rule_id) == NOT_BUILT_REASON
     assert verdict.status("URL-1") == "not run"  # a built rule no scenario ran is another matter

@@ -5,10 +5,15 @@
 It lists the account's companies and subscriptions, keeps only those a run
 marked as its own (never anything else), deletes them a few at a time and
 prints one line per leftover and a summary per kind: found / deleted / left.
-Exit 0 when everything found is gone (or, with ``--dry-run``, listed), 1 when
-something could not be deleted (a target without the optional delete calls
-still conforms: the command says so once and lists what it left), 2 for a
-usage error or a target that cannot be reached or refuses the key.
+First it puts back the client-wide settings (flow texts, visible accounts) a
+run changed and could not put back itself – killed, or cut off from the
+target – from the journal that run kept in the user's cache folder
+(:mod:`sfc_conformance.suite.client_settings`).
+Exit 0 when everything found is gone and every setting is back (or, with
+``--dry-run``, listed), 1 when something could not be deleted or put back (a
+target without the optional delete calls still conforms: the command says so
+once and lists what it left), 2 for a usage error or a target that cannot be
+reached or refuses the key.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import argparse
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sfc_conformance.core.account import KINDS, PLURAL, Leftover, Outcome, Sweeper, parse_age
+from sfc_conformance.core.account import KINDS, PLURAL, Leftover, Outcome, Sweeper, SyncFlowApi, parse_age
 from sfc_conformance.core.clock import Clock, SystemClock
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.http import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Pace, PacedClient, in_order, preflight
 from sfc_conformance.core.secrets import redact
+from sfc_conformance.suite.client_settings import Journal, repair
 from sfc_conformance.suite.options import add
 from sfc_conformance.suite.settings import OPTIONS
 
@@ -53,12 +59,24 @@ def cleanup(args: argparse.Namespace, clock: Clock | None = None) -> int:
                          connect_timeout=args.connect_timeout)
     try:
         preflight(client)
-        sweeper = Sweeper(client, older_than=older_than, now=clock.now())
+        now = clock.now()
+
+        def running(journal: Journal) -> str | None:
+            run = journal.run
+            if older_than is None or run is None or now - run.started >= older_than:
+                return None
+            return f"its run started {_age(now - run.started)} ago, less than --older-than: it may still be going"
+
+        put_back, settings_back = repair(SyncFlowApi(client), Journal.of_account(args.base_url, args.api_key),
+                                         dry_run=args.dry_run, keep=running)
+        for line in put_back:
+            print(line, flush=True)
+        sweeper = Sweeper(client, older_than=older_than, now=now)
         found = list(sweeper.find())  # all of it first: deleting while listing would shift the pages
         for kind, why in sweeper.unlisted.items():
             print(f"{PLURAL[kind]}: {why}; the target still conforms, and none of ours could be found")
         if args.dry_run:
-            return _dry_run(found, clock.now())
+            return _dry_run(found, clock.now()) or (0 if settings_back else 1)
         outcomes = Counter[tuple[str, bool]]()
         for outcome in in_order(sweeper.remove, found, workers=args.concurrency):
             print(_line(outcome), flush=True)
@@ -71,7 +89,7 @@ def cleanup(args: argparse.Namespace, clock: Clock | None = None) -> int:
     for kind in KINDS:
         deleted, left = outcomes[kind, True], outcomes[kind, False]
         print(f"{PLURAL[kind] + ':':<14} found {deleted + left}, deleted {deleted}, left {left}")
-    return 1 if sum(outcomes[kind, False] for kind in KINDS) else 0
+    return 1 if sum(outcomes[kind, False] for kind in KINDS) or not settings_back else 0
 
 
 def _dry_run(found: list[Leftover], now: datetime) -> int:

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--dead-subscriptions", type=int, default=0, metavar="M",
                          help="start with M connection.deleted subscriptions whose URLs nobody answers")
     sandbox.add_argument("--seed", type=int, default=0, help="the mix of --merchants, the same for the same seed")
+    sandbox.add_argument("--branding", default=None, metavar="FILE",
+                         help='the partner\'s logo and colours the flow shows: a JSON file such as {"name": "Acme", '
+                              '"logo": "logo.svg" or an http(s) URL, "primaryColour": "#0a7", "accentColour": "#f60"}')
 
     from sfc_conformance.commands.run import add_run_arguments  # noqa: PLC0415 - keeps `sandbox` start-up light
     add_run_arguments(sub.add_parser("run", help="run the conformance suite against a target"))
@@ -101,8 +104,16 @@ def _sandbox(args: argparse.Namespace) -> int:
     webhook_secret = args.webhook_secret.reveal() if args.webhook_secret else None
     if args.merchants < 0 or args.dead_subscriptions < 0:
         return _fail("--merchants and --dead-subscriptions cannot be negative")
+    branding = None
+    if args.branding is not None:
+        from sfc_conformance.sandbox.rendering import PartnerBranding  # noqa: PLC0415
+
+        try:
+            branding = PartnerBranding.from_file(args.branding)
+        except ValueError as exc:
+            return _fail(f"--branding {args.branding}: {exc}")
     try:
-        sandbox = serve.build(api_key, webhook_secret, args.fault, args.flow_style)
+        sandbox = serve.build(api_key, webhook_secret, args.fault, args.flow_style, branding)
         sock = serve.bind(args.port)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot start the sandbox: {exc}")
@@ -118,11 +129,16 @@ def _sandbox(args: argparse.Namespace) -> int:
         print(f"  faults:   {', '.join(args.fault)}", flush=True)
     if args.flow_style != "pages":
         print(f"  flow:     {args.flow_style} style", flush=True)
+    if branding is not None:
+        print(f"  branding: {args.branding} (logo {branding.logo_src or 'none'}, colours {branding.primary_colour} "
+              f"and {branding.accent_colour})", flush=True)
     if args.merchants:
         mix = ", ".join(f"{state} {count}" for state, count in sorted(account.counts().items()))
         print(f"  merchants: {args.merchants} ({mix}; seed {args.seed})", flush=True)
     if args.dead_subscriptions:
         print(f"  dead subscriptions: {args.dead_subscriptions}", flush=True)
+    for line in sandbox.directory.lines(f"http://{host}:{port}"):  # what it serves: operations, keys, client id
+        print(f"  {line}", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         serve.serve(sandbox, sock)

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sfc_conformance.commands.run import run_scenarios
-from sfc_conformance.consumer.deliveries import STALE_BY, Signer
+from sfc_conformance.consumer.deliveries import OUTSIDE, Signer, span
 from sfc_conformance.consumer.endpoint import ANSWER_WITHIN, MAX_DELIVERIES, SENT_FOR, Endpoint
 from sfc_conformance.consumer.faults import FAULTS
 from sfc_conformance.consumer.plugin import ConsumerCheck, ConsumerPlugin
@@ -42,10 +42,10 @@ URL = Option("--url", env="SFC_CONSUMER_URL", help="the endpoint to check, as Co
 
 # What one check sends, rule by rule: what, and what the endpoint must do with it.
 SENDS = {
-    "PWH-1": ("a correctly signed connection.deleted", f"2xx within {ANSWER_WITHIN:g} s"),
-    "PWH-2": (f"unsigned, wrongly signed, signed {STALE_BY.seconds // 60} min ago", "refused with a 4xx"),
+    "PWH-1": ("correctly signed connection.deleted, 5 kinds", f"2xx within {ANSWER_WITHIN:g} s"),
+    "PWH-2": (f"unsigned, wrongly signed, {span(OUTSIDE)} off", "refused with a 4xx"),
     "PWH-3": ("the first delivery again (same webhook-id)", "2xx"),
-    "PWH-4": ("a correctly signed event of an unknown type", "2xx"),
+    "PWH-4": ("an unknown type; several signatures, one valid", "2xx"),
     "PWH-5": ("correctly signed connection.deleted, at once", f"each 2xx within {ANSWER_WITHIN:g} s"),
 }
 _SUM = " + ".join(str(SENT_FOR[rule]) for rule in SENDS)

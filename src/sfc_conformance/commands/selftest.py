@@ -239,7 +239,9 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
         exit_code = 2
         reason = ""
         try:
-            arguments = [*case.run_options, *(["--tags", tags] if (tags := case.tags(scope)) else [])]
+            # A kill needs the model's failure, not its shortest sequence: the model does not shrink here.
+            arguments = [*case.run_options, "--model-shrink", "0",
+                         *(["--tags", tags] if (tags := case.tags(scope)) else [])]
             if live:
                 exit_code = _run_live(case, arguments, reader)
             else:

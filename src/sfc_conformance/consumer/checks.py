@@ -51,6 +51,11 @@ def retry_possible(first: Reply, has_secret: bool) -> Judgement:
     return judged
 
 
+def _hinted(text: str, reply: Reply) -> str:
+    """A failure's text, and what the delivery tried when it says (a delivery's hint)."""
+    return f"{text} ({reply.delivery.hint})" if reply.delivery.hint else text
+
+
 def acknowledged(reply: Reply, has_secret: bool, rule: str) -> Judgement:
     """PWH-1, PWH-4: a correctly signed delivery is answered 2xx within 15 s."""
     if refused_for_its_signature(reply, has_secret):
@@ -66,11 +71,13 @@ def _not_acknowledged(reply: Reply, has_secret: bool) -> str:
     seen = reply.describe()
     if reply.status is None:
         return seen
+    if reply.status in (404, 405):
+        return f"{seen}: is this the URL of the endpoint, and does it take POST?"
+    if reply.delivery.hint:
+        return _hinted(f"{seen}, not 2xx", reply)
     if reply.status in (401, 403) and has_secret:
         return (f"{seen}: refused, though signed with the given secret; is --secret the endpoint's signing "
                 "secret, and does it verify the body exactly as received?")
-    if reply.status in (404, 405):
-        return f"{seen}: is this the URL of the endpoint, and does it take POST?"
     return f"{seen}, not 2xx"
 
 
@@ -79,12 +86,12 @@ def refused(reply: Reply) -> Judgement:
     if reply.status is not None and 400 <= reply.status < 500:
         return Judgement(PASS)
     if reply.acknowledged:
-        return Judgement(FAIL, f"{reply.delivery.what} was accepted: {reply.describe()}; an endpoint that takes "
-                               "it would act on a forged or replayed event")
+        return Judgement(FAIL, _hinted(f"{reply.delivery.what} was accepted: {reply.describe()}; an endpoint that "
+                                       "takes it would act on a forged or replayed event", reply))
     if reply.status is not None and reply.status >= 500:
-        return Judgement(FAIL, f"{reply.delivery.what}: {reply.describe()}; refuse it with a 4xx: a 5xx tells "
-                               "the sender to try again")
-    return Judgement(FAIL, f"{reply.delivery.what}: {reply.describe()}, not a 4xx refusal")
+        return Judgement(FAIL, _hinted(f"{reply.delivery.what}: {reply.describe()}; refuse it with a 4xx: a 5xx "
+                                       "tells the sender to try again", reply))
+    return Judgement(FAIL, _hinted(f"{reply.delivery.what}: {reply.describe()}, not a 4xx refusal", reply))
 
 
 def retry_acknowledged(first: Reply, retry: Reply, has_secret: bool) -> Judgement:

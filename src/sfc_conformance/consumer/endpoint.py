@@ -16,21 +16,24 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
 
 from sfc_conformance import __version__
-from sfc_conformance.consumer.deliveries import Delivery
+from sfc_conformance.consumer.deliveries import KINDS, Delivery
 from sfc_conformance.core.errors import AnswerTimedOut, NotJson, Redirected, TargetError
 from sfc_conformance.core.http import ApiClient, Exchange, exchange_of
 from sfc_conformance.core.secrets import Secret, redact
 
 BURST = 20  # PWH-5: deliveries at once
-# What one check sends for each rule: the first delivery; unsigned, forged and stale; the first again;
-# an unknown type; the burst.
-SENT_FOR = {"PWH-1": 1, "PWH-2": 3, "PWH-3": 1, "PWH-4": 1, "PWH-5": BURST}
+_KINDS = Counter(kind.rule for kind in KINDS.values())
+# What one check sends for each rule: the first delivery and PWH-1's kinds; PWH-2's kinds; the first again;
+# an unknown type and PWH-4's kinds; the burst.
+SENT_FOR = {"PWH-1": 1 + _KINDS["PWH-1"], "PWH-2": _KINDS["PWH-2"], "PWH-3": 1, "PWH-4": 1 + _KINDS["PWH-4"],
+            "PWH-5": BURST}
 MAX_DELIVERIES = sum(SENT_FOR.values())
 ANSWER_WITHIN = 15.0  # seconds: Codat expects a consumer's answer within 15 s (PWH-1, PWH-5)
 USER_AGENT = f"sfc-conformance/{__version__} (consumer check)"  # so a partner finds the check in their logs

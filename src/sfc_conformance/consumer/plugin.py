@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from sfc_conformance.consumer import checks
 from sfc_conformance.consumer.deliveries import Signer
 from sfc_conformance.consumer.endpoint import Endpoint, Reply
 from sfc_conformance.core.clock import SystemClock
@@ -34,6 +35,7 @@ class ConsumerCheck:
     first: Reply | None = None  # PWH-1's delivery, sent by :meth:`reach` before any scenario
     shown: list[Reply] = field(default_factory=list)  # the replies scenarios judged, in order: for the report
     notes: dict[str, list[str]] = field(default_factory=dict)
+    _timed: dict[str, list[Reply]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def has_secret(self) -> bool:
@@ -50,6 +52,13 @@ class ConsumerCheck:
 
     def note(self, rule_id: str, text: str) -> None:
         self.notes.setdefault(rule_id, []).append(text)
+
+    def timed(self, rule_id: str, reply: Reply) -> None:
+        """A rule's note on how fast the endpoint answered: one answer's status and time, or the slowest of many."""
+        replies = self._timed.setdefault(rule_id, [])
+        replies.append(reply)
+        self.notes[rule_id] = [f"{reply.status} in {reply.seconds:.2f} s" if len(replies) == 1
+                               else checks.slowest(replies)]
 
 
 class ConsumerPlugin(VerdictRecorder):

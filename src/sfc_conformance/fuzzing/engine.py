@@ -45,9 +45,10 @@ MODES: dict[Kind, GenerationMode] = {"positive": GenerationMode.POSITIVE, "negat
 # parser's depth), and JSON no parser should choke on (a number past any float).  No rule demands that a
 # target refuse them (except where a rule demands a body it lacks, as SYNC-3): each answer is judged as any.
 RAW_BODIES = (b'{"truncated', b"\xff\xfe not utf-8", b"[" * 10000, b'{"a": 1e999999}')
-# De-authorizing or deleting the pinned connection would turn every later configuration request into a 409;
-# deleting the pinned company, every later request into a 404.  In this order, at the end.
-RUN_LAST = ("update-connection", "delete-connection", "delete-company")
+# A connection added to the pinned company is its newest, not yet authorized; de-authorizing or deleting the
+# pinned connection does the same: each would turn every later configuration request into a 409.  Deleting the
+# pinned company, every later request into a 404.  In this order, at the end.
+RUN_LAST = ("create-connection", "update-connection", "delete-connection", "delete-company")
 
 
 class Examiner(Protocol):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sfc_conformance.core.account import SyncFlowApi
 from sfc_conformance.core.http import ApiClient
@@ -84,17 +85,22 @@ def fuzz(client: ApiClient, budget: Budget, *, contained: bool, commerce_key: st
 
 
 def prepare_merchant(api: SyncFlowApi, commerce_key: str, accounting_key: str) -> dict[str, str]:
-    """A company with its flow started and both connections authorized, as the profile's steps make one.
+    """A company with its flow started, both connections authorized, configured, and one sync run, as the
+    profile's steps make one.
 
-    Returns the path ids to pin (``companyId``, and ``connectionId`` of the accounting
-    connection); as many as the target's answers allowed, none when it would not
-    create a company (the fuzz then reports why, and the phases use ids of their own).
+    Returns the path ids to pin: ``companyId``, ``connectionId`` of the accounting connection, ``clientId``
+    (the flow URL's segment before its platform keys), ``syncId`` of the sync and ``platformKey`` (the
+    commerce key); as many as the target's answers allowed, none when it would not create a company (the
+    fuzz then reports why, and the phases use ids of their own).
     """
     company = _json(api.create_company(MERCHANT_NAME), 200)
     if not isinstance(company, dict) or not isinstance(company.get("id"), str):
         return {}
-    pinned = {"companyId": company["id"]}
-    api.start_flow(commerce_key, accounting_key, pinned["companyId"])
+    pinned = {"companyId": company["id"], "platformKey": commerce_key}
+    flow = _json(api.start_flow(commerce_key, accounting_key, pinned["companyId"]), 200)
+    client_id = _client_id(flow.get("url") if isinstance(flow, dict) else None, commerce_key, accounting_key)
+    if client_id is not None:
+        pinned["clientId"] = client_id
     listed = _json(api.list_connections(pinned["companyId"]), 200)
     connections = listed.get("results") if isinstance(listed, dict) else None
     for connection in connections if isinstance(connections, list) else []:
@@ -102,7 +108,46 @@ def prepare_merchant(api: SyncFlowApi, commerce_key: str, accounting_key: str) -
             api.authorize(pinned["companyId"], connection["id"], {"username": "sfc-conformance", "password": "fuzz"})
             if connection.get("sourceType") == "Accounting":
                 pinned["connectionId"] = connection["id"]
+    document = _json(api.get_configuration(pinned["companyId"]), 200)
+    if isinstance(document, dict):
+        api.set_configuration(pinned["companyId"], _first_choices(document))
+    summary = _json(api.request_sync(pinned["companyId"]), 200)
+    if isinstance(summary, dict) and isinstance(summary.get("commerceSyncId"), str):
+        pinned["syncId"] = summary["commerceSyncId"]
     return pinned
+
+
+def _client_id(url: object, commerce_key: str, accounting_key: str) -> str | None:
+    """The segment of a flow URL just before its two platform keys: the partner's client id."""
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url).path.split("/")
+    for at in range(1, len(parts) - 1):
+        if (parts[at], parts[at + 1]) == (commerce_key, accounting_key) and parts[at - 1]:
+            return parts[at - 1]
+    return None
+
+
+def _first_choices(node: Any) -> Any:
+    """The configuration with the first offered option chosen wherever it offers some, and the sync enabled:
+    a complete configuration on any target that offers options, so the merchant's syncs can succeed."""
+    if isinstance(node, list):
+        return [_first_choices(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    chosen = {key: _first_choices(value) for key, value in node.items()}
+    for options, selected, read in (("accountOptions", "selectedAccountId", "id"),
+                                    ("taxRateOptions", "selectedTaxRateId", "id"),
+                                    ("supplierOptions", "selectedSupplierId", "id"),
+                                    ("invoiceStatusOptions", "selectedInvoiceStatus", None),
+                                    ("groupingPeriodOptions", "selectedGroupingPeriod", None)):
+        offered = node.get(options)
+        if isinstance(offered, list) and offered:
+            first = offered[0]
+            chosen[selected] = first.get(read) if read and isinstance(first, dict) else first
+    if "configured" in node:
+        chosen["enable"] = True
+    return chosen
 
 
 def prepare_subscription(api: SyncFlowApi) -> dict[str, str]:

@@ -251,24 +251,11 @@ class BrowserSession:
 
     def visible(self) -> tuple[str, bool]:
         """The page's visible text, and whether it shows anything at all (text or a visible control or image)."""
-        try:
-            seen = self.page.evaluate(_VISIBLE_JS)
-        except Exception:  # noqa: BLE001 - a page that is gone or mid-navigation shows nothing we can read
-            return "", False
-        text = str(seen.get("text", ""))[:_TEXT_LIMIT]
-        return text, bool(text.strip() or seen.get("shown"))
+        return _visible(self.page)
 
     def snapshot(self, caption: str) -> Screenshot | None:
         """A PNG of the whole page; None when it would show a secret (the report must never carry one)."""
-        try:
-            values = self.page.evaluate(_VALUES_JS)
-            png = self.page.screenshot(full_page=True, type="png", animations="disabled")
-        except Exception:  # noqa: BLE001 - no screenshot is evidence lost, not a verdict
-            return None
-        shown = f"{self.page.url}\n{self.visible()[0]}\n{values}"
-        if redact(shown) != shown:
-            return None
-        return Screenshot(caption, png, redact(self.page.url))
+        return snapshot_of(self.page, caption)
 
     # -- judging a flow URL -----------------------------------------------------------
 
@@ -310,6 +297,29 @@ class BrowserSession:
             self.context.close()
         except Exception:  # noqa: BLE001, S110 - closing after the browser died: nothing left to free
             pass
+
+
+def _visible(page: Page) -> tuple[str, bool]:
+    try:
+        seen = page.evaluate(_VISIBLE_JS)
+    except Exception:  # noqa: BLE001 - a page that is gone or mid-navigation shows nothing we can read
+        return "", False
+    text = str(seen.get("text", ""))[:_TEXT_LIMIT]
+    return text, bool(text.strip() or seen.get("shown"))
+
+
+def snapshot_of(page: Page, caption: str) -> Screenshot | None:
+    """A PNG of the whole of a Playwright page, captioned; None when it would show a secret (the report must
+    never carry one) or cannot be taken."""
+    try:
+        values = page.evaluate(_VALUES_JS)
+        png = page.screenshot(full_page=True, type="png", animations="disabled")
+    except Exception:  # noqa: BLE001 - no screenshot is evidence lost, not a verdict
+        return None
+    shown = f"{page.url}\n{_visible(page)[0]}\n{values}"
+    if redact(shown) != shown:
+        return None
+    return Screenshot(caption, png, redact(page.url))
 
 
 _VISIBLE_JS = """() => {
@@ -566,4 +576,4 @@ def leaves_host(url: str) -> Callable[[str], bool]:
 
 
 __all__ = ["BROWSER_ENV", "BROWSER_NAMES", "CHROMIUM_ARGS", "BrowserSession", "BrowserUnavailable", "MerchantBrowser",
-           "Router", "find_browser", "host_router", "leaves_host"]
+           "Router", "find_browser", "host_router", "leaves_host", "snapshot_of"]

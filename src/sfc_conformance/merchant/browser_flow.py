@@ -5,6 +5,7 @@
         walk.authorize()                    # Screen "configure"
         walk.configure(fields)              # Screen "success", "redirect", or "configure" with problems
         shown = walk.settings()             # last and next sync as the settings page shows them
+        custom = walk.customization()       # the keyed texts and the entries offered on the screen (CUST-5)
         evidence = walk.screenshots()      # every screen, and each form as filled in
 
 This driver knows OUR sandbox: both styles give their screens the same ids and
@@ -35,6 +36,7 @@ import httpx
 
 from sfc_conformance.core.evidence import Screenshot
 from sfc_conformance.merchant.browser import BrowserSession, MerchantBrowser, Router, leaves_host, network_router
+from sfc_conformance.merchant.customization import CustomizationShown, customization_shown
 from sfc_conformance.merchant.view import MerchantView, PageRequest
 
 # The screens of the sandbox's flow, by the element that marks each one; the first found wins.
@@ -283,6 +285,14 @@ class FlowWalk:
         if filled is not None:
             self._shots.append(filled)
         return self._click(f"{form} [type=submit]")
+
+    def customization(self, caption: str | None = None) -> CustomizationShown:
+        """What the screen the walk is on shows of the partner's customization: the text of each text key, the
+        account entries offered (on the configure screen), and a screenshot, kept with the walk's."""
+        shown = customization_shown(self._tab, caption or f"{CAPTIONS[self.current.name]}, as customized")
+        if shown.screenshot is not None:
+            self._shots.append(shown.screenshot)
+        return shown
 
     def screenshots(self) -> list[Screenshot]:
         """Every screenshot of the walk so far, in order: each screen, and each form as sent."""

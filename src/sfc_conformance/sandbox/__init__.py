@@ -4,10 +4,16 @@
     api.py               the API's gate: the key, the rate limit, ErrorMessage (KEY-*, API-2, API-3, API-6)
     state.SandboxState   every rule, one part per concept, behind one lock:
       companies.py         companies and connections (READY-1, READY-2, LINK-3, REV-4, API-4)
+      connecting.py        a connection created through the API (LINK-4)
       flow.py              the start call and the OTP (URL-*, OTP-*, LINK-1, LINK-2, REV-1)
       configuring.py       the merchant's configuration (CONF-*, REV-*); configuration.py its document
-      syncs.py             syncs, the schedule and the deletion (DEL-*, FLOW-3); webhooks.py sends
+      syncs.py             syncs and their history, the schedule and the deletion (SYNC-*, DEL-*, FLOW-3);
+                           webhooks.py sends
+      integrations.py      the integrations and their branding (INT-*); querying.py reads `query`/`orderBy`
+      flow_text.py         the flow's text per locale (CUST-1, CUST-2)
+      visible_accounts.py  the account entries the flow offers per commerce platform (CUST-3)
       housekeeping.py      the account as a whole, and READY-1 as the records have it
+    directory.py         the start page: the operations, platform keys and client id the sandbox serves
     pages.py, flow_app.py  the merchant's side: server-rendered pages, or a browser app (FLOW-*);
                            templates/ holds their HTML
     faults.py            the fault catalog: each fault and variant defined once

@@ -109,7 +109,24 @@ class Api:
         given = request.headers.get("authorization", "").encode("latin-1", "replace")
         if self.policy.accepts_bearer and given == b"Bearer " + self._api_key.reveal().encode():
             return True
+        if self.policy.accepts_longer_key or self.policy.accepts_key_in_any_case:
+            return self._loosely_matched(given)
         return hmac.compare_digest(given, self._expected)  # KEY-1: HTTP Basic with the key, nothing else
+
+    def _loosely_matched(self, given: bytes) -> bool:
+        """The faults that decode the Basic credential and compare it loosely: over the key's length only
+        (`accepts_longer_key`), or without regard to case (`accepts_key_in_any_case`)."""
+        scheme, _, encoded = given.partition(b" ")
+        try:
+            sent = base64.b64decode(encoded, validate=True).decode()
+        except ValueError:  # not base64, or not UTF-8
+            return False
+        key = self._api_key.reveal()
+        if self.policy.accepts_longer_key:
+            sent = sent[:len(key)]
+        if self.policy.accepts_key_in_any_case:
+            sent, key = sent.lower(), key.lower()
+        return scheme == b"Basic" and hmac.compare_digest(sent.encode(), key.encode())
 
     def endpoint(self, handler: Callable[..., Any], *, body: bool = False, status: int = 200
                  ) -> Callable[[Request], Awaitable[Response]]:
@@ -181,4 +198,35 @@ class Api:
                                                               r.query_params.get("pageSize"))), methods=["GET"]),
             Route("/webhooks/{webhookId}", e(lambda r, b, webhookId: s.delete_webhook(webhookId)),
                   methods=["DELETE"]),
+            # A connection the partner adds (LINK-4).
+            Route("/companies/{companyId}/connections",
+                  e(lambda r, b, companyId: s.create_connection(companyId, b, base(r)), body=True),
+                  methods=["POST"]),
+            # The sync history (SYNC-1, SYNC-2): the named reads before the read by id.
+            Route("/companies/{companyId}/sync/commerce/syncs/list/status",
+                  e(lambda r, b, companyId: s.list_syncs(companyId)), methods=["GET"]),
+            Route("/companies/{companyId}/sync/commerce/syncs/lastSuccessful/status",
+                  e(lambda r, b, companyId: s.last_successful_sync(companyId)), methods=["GET"]),
+            Route("/companies/{companyId}/sync/commerce/syncs/{syncId}/status",
+                  e(lambda r, b, companyId, syncId: s.sync_by_id(companyId, syncId)), methods=["GET"]),
+            Route("/meta/companies/{companyId}/sync/commerce/historic",
+                  e(lambda r, b, companyId: s.request_sync_for_range(companyId, b, base(r)), body=True),
+                  methods=["POST"]),
+            Route("/meta/companies/{companyId}/sync/commerce/status",
+                  e(lambda r, b, companyId: s.sync_status(companyId, base(r))), methods=["GET"]),
+            # Integrations (INT-1, INT-2).
+            Route("/config/integrations", e(lambda r, b: s.list_integrations(dict(r.query_params), base(r))),
+                  methods=["GET"]),
+            Route("/config/integrations/{platformKey}/branding",
+                  e(lambda r, b, platformKey: s.integration_branding(platformKey, base(r))), methods=["GET"]),
+            # The partner's customization of the flow, client-wide (CUST-1..4).
+            Route("/sync/commerce/config/ui/text", e(lambda r, b: s.get_texts(r.query_params.get("locale"))),
+                  methods=["GET"]),
+            Route("/sync/commerce/config/ui/text",
+                  e(lambda r, b: s.change_texts(r.query_params.get("locale"), b), body=True), methods=["PATCH"]),
+            Route("/sync/commerce/config/ui/accounts/platform/{platformKey}",
+                  e(lambda r, b, platformKey: s.set_visible_accounts(platformKey, b), body=True), methods=["POST"]),
+            Route("/clients/{clientId}/config/ui/accounts/platform/{platformKey}",
+                  e(lambda r, b, clientId, platformKey: s.get_visible_accounts(clientId, platformKey)),
+                  methods=["GET"]),
         ]

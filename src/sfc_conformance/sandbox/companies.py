@@ -12,7 +12,7 @@ from typing import Any
 
 from sfc_conformance.sandbox.errors import bad_request
 from sfc_conformance.sandbox.model import CONNECTION_STATUSES, LINKED, Company
-from sfc_conformance.sandbox.paging import links, paging
+from sfc_conformance.sandbox.paging import links, page_slice, paging
 from sfc_conformance.sandbox.records import MAX_TEXT, Records
 
 COMPANY_NAME = re.compile(r"^[A-Za-z0-9\s\-',&@.,?!\s]+$")
@@ -42,6 +42,10 @@ class Companies(Records):
         with self._lock:
             if self.policy.finds_unknown_companies and company_id not in self._companies:
                 return company_json(Company(company_id, "Unknown", None, self.clock.now()), base)
+            if self.policy.reads_deleted_companies and company_id not in self._companies:  # a soft delete's row
+                kept = [c for c in self._fault_memory.deleted_companies if c.id == company_id]
+                if kept:
+                    return company_json(kept[-1], base)
             return company_json(self._company(company_id), base)  # READY-2: 404 when unknown
 
     def list_connections(self, company_id: str, page_text: str | None, size_text: str | None,
@@ -50,12 +54,19 @@ class Companies(Records):
         with self._lock:
             company = self._company(company_id)
             every = [c.to_json(base) for c in company.connections.values()]
-        first = 0 if self.policy.ignores_page else (page - 1) * size  # API-4: page N is the N-th slice
+            total = len(every)  # API-4: the true count
+            if self.policy.counts_deleted_connections:  # a cached count, raised as connections come, never lowered
+                cached = self._fault_memory.connection_counts
+                total = cached[company.id] = max(cached.get(company.id, 0), total)
+            # API-4: page N is the N-th slice
+            results = page_slice(every, 1 if self.policy.ignores_page else page, size, self.policy)
+            if self.policy.stale_first_list_after_link:
+                self._as_a_lagging_read_shows(results)
         return {
-            "results": every[first: first + size],
+            "results": results,
             "pageNumber": page,
             "pageSize": size,
-            "totalResults": len(every),  # API-4: the true count
+            "totalResults": total,
             "_links": links(f"/companies/{company_id}/connections", page, size, has_next=page * size < len(every)),
         }
 
@@ -64,8 +75,18 @@ class Companies(Records):
             raise bad_request("The authorization must be a JSON object of strings.")
         with self._lock:
             connection = self._connection(self._company(company_id), connection_id)
+            if self.policy.stale_first_list_after_link:  # the next list reads from a replica not caught up yet
+                self._fault_memory.unreplicated_links.setdefault(connection.id, connection.status)
             connection.status = LINKED  # LINK-3: authorized, the connection is Linked
             return connection.to_json(base)
+
+    def _as_a_lagging_read_shows(self, listed: list[dict[str, Any]]) -> None:
+        """The `stale_first_list_after_link` fault: a connection authorized since the last list is shown once more
+        as it was before; the replica has caught up by the next list."""
+        for connection in listed:
+            before = self._fault_memory.unreplicated_links.pop(connection["id"], None)
+            if before is not None:
+                connection["status"] = before
 
     def update_connection(self, company_id: str, connection_id: str, body: Any, base: str) -> dict[str, Any]:
         if not isinstance(body, dict) or set(body) - {"status"}:

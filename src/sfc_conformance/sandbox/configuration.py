@@ -12,9 +12,9 @@ from __future__ import annotations
 import copy
 import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any, Literal
 
@@ -236,7 +236,7 @@ class _Reader:
             return current
         return bool(parent[key])
 
-    def one_of(self, value: Any, allowed: list[str], where: str) -> str | None:
+    def one_of(self, value: Any, allowed: Collection[str], where: str) -> str | None:
         """A selection: null clears it, otherwise it must be one of the options."""
         if value is None:
             return None
@@ -248,12 +248,19 @@ class _Reader:
 
 
 def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: datetime,
-          time_zone_default: str = DEFAULT_TIME_ZONE) -> Choices:
-    """Read a posted ``Configuration`` into new choices, or refuse it whole (CONF-3, CONF-5, REV-3)."""
+          time_zone_default: str = DEFAULT_TIME_ZONE, last_sync_hour: int = 23, keeps_absent_sync_hour: bool = False,
+          sync_hour_to_utc: bool = False, invoice_statuses: Collection[str] = INVOICE_STATUSES,
+          account_ids: Collection[str] | None = None, in_place: bool = False) -> Choices:
+    """Read a posted ``Configuration`` into new choices, or refuse it whole (CONF-3, CONF-5, REV-3).
+
+    The keywords after ``start_date_default`` come from the sandbox's policy; their defaults read a post as the
+    profile asks.  ``account_ids`` are the accounts a choice is checked against (the chart's, unless given);
+    ``in_place`` reads the post into ``current`` itself, choice by choice, instead of into a copy.
+    """
     if not isinstance(body, dict):
         raise bad_request("The configuration must be a JSON object.")
     r = _Reader()
-    new = copy.deepcopy(current)
+    new = current if in_place else copy.deepcopy(current)  # CONF-5: a refused post leaves `current` as it was
 
     # READY-3: the seed page spells the flag `enabled`; accept it as an alias.
     flag_key = "enable" if "enable" in body else "enabled"
@@ -261,11 +268,12 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
 
     schedule = r.obj(body, "schedule", "schedule")
     if schedule is not None:
-        _read_schedule(r, schedule, new, start_date_default, time_zone_default)
+        _read_schedule(r, schedule, new, start_date_default, time_zone_default, last_sync_hour,
+                       keeps_absent_sync_hour, sync_hour_to_utc)
 
     config = r.obj(body, "configuration", "configuration")
     if config is not None:
-        _read_commerce(r, config, chart, new)
+        _read_commerce(r, config, chart, new, invoice_statuses, account_ids)
 
     if r.issues:
         raise bad_request("The configuration is not valid.", r.issues)
@@ -273,7 +281,7 @@ def apply(body: Any, chart: Chart, current: Choices, *, start_date_default: date
 
 
 def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_default: datetime,
-                   zone_default: str) -> None:
+                   zone_default: str, last_hour: int, keeps_absent_hour: bool, hour_to_utc: bool) -> None:
     if "selectedFrequency" in schedule:
         frequency = r.one_of(schedule["selectedFrequency"], FREQUENCIES, "schedule.selectedFrequency")
         if frequency is not None:
@@ -282,9 +290,10 @@ def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_def
     # CONF-6: no syncHour means 0, no timeZone means Etc/UTC.
     hour = schedule.get("syncHour")
     if hour is None:
-        new.sync_hour = 0
-    elif isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
-        r.fail("schedule.syncHour", "schedule.syncHour must be a whole hour from 0 to 23")
+        if not keeps_absent_hour:  # kept, the hour already stored would stay
+            new.sync_hour = 0
+    elif isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= last_hour:  # CONF-3, CONF-5
+        r.fail("schedule.syncHour", f"schedule.syncHour must be a whole hour from 0 to {last_hour}")
     else:
         new.sync_hour = hour
 
@@ -306,6 +315,13 @@ def _read_schedule(r: _Reader, schedule: dict[str, Any], new: Choices, start_def
         else:
             new.start_date = parsed
 
+    if hour_to_utc and isinstance(hour, int) and not r.issues:
+        # The hour read as the zone's local time and kept as UTC's: the answer no longer shows the hour posted,
+        # except in a zone at UTC's offset on that day.
+        moment = (new.start_date or start_default).astimezone(zoneinfo.ZoneInfo(new.time_zone))
+        offset = moment.utcoffset() or timedelta(0)
+        new.sync_hour = (hour - int(offset.total_seconds() // 3600)) % 24
+
 
 def parse_datetime(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 64:
@@ -321,8 +337,10 @@ def parse_datetime(value: Any) -> datetime | None:
     return parsed
 
 
-def _read_commerce(r: _Reader, config: dict[str, Any], chart: Chart, new: Choices) -> None:
-    account_ids = [o["id"] for o in chart.account_options()]
+def _read_commerce(r: _Reader, config: dict[str, Any], chart: Chart, new: Choices, invoice_statuses: Collection[str],
+                   account_ids: Collection[str] | None) -> None:
+    if account_ids is None:
+        account_ids = [o["id"] for o in chart.account_options()]  # CONF-5: this company's chart, no other
     tax_ids = [o["id"] for o in chart.tax_rate_options()]
     supplier_ids = [o["id"] for o in chart.supplier_options()]
     flags = {"sales": "syncSales", "payments": "syncPayments", "fees": "syncFees"}
@@ -359,7 +377,7 @@ def _read_commerce(r: _Reader, config: dict[str, Any], chart: Chart, new: Choice
     status = r.obj(sales, "invoiceStatus", "configuration.sales.invoiceStatus")
     if status is not None and "selectedInvoiceStatus" in status:
         new.invoice_status = r.one_of(
-            status["selectedInvoiceStatus"], INVOICE_STATUSES, "configuration.sales.invoiceStatus.selectedInvoiceStatus"
+            status["selectedInvoiceStatus"], invoice_statuses, "configuration.sales.invoiceStatus.selectedInvoiceStatus"
         )
 
     grouping = r.obj(sales, "grouping", "configuration.sales.grouping")

@@ -36,7 +36,10 @@ def midnight(company: Company) -> datetime:
 class Configuring(Records):
     def get_configuration(self, company_id: str) -> dict[str, Any]:
         with self._lock:
-            company = self._company(company_id)
+            if self.policy.finds_unknown_configurations and company_id not in self._companies:
+                # The configurations read before the company is looked up: none stored reads as a blank one.
+                return configuration_json(Company(company_id, "", None, self.clock.now()), self.policy, False)
+            company = self._company(company_id)  # READY-2: 404 when unknown
             return configuration_json(company, self.policy, self._configured(company))
 
     def set_configuration(self, company_id: str, body: Any) -> dict[str, Any]:
@@ -44,13 +47,24 @@ class Configuring(Records):
             company = self._company(company_id)
             chart = company.chart() or self._chart_before_link(company)
             body = self._as_read(body)
-            choices = configuration.apply(body, chart, company.choices, start_date_default=midnight(company),
-                                          time_zone_default=self.policy.default_time_zone)  # CONF-3, CONF-5, CONF-6
+            choices = configuration.apply(  # CONF-3, CONF-5, CONF-6
+                body, chart, company.choices, start_date_default=midnight(company),
+                time_zone_default=self.policy.default_time_zone, last_sync_hour=self.policy.last_sync_hour,
+                keeps_absent_sync_hour=self.policy.keeps_absent_sync_hour,
+                sync_hour_to_utc=self.policy.sync_hour_to_utc,
+                invoice_statuses=self.policy.accepted_invoice_statuses,
+                account_ids=self._every_account_id(chart) if self.policy.accepts_foreign_accounts else None,
+                in_place=self.policy.stores_part_of_refused)
             self._keep_what_the_policy_keeps(company, choices)
             company.choices = choices  # CONF-3, REV-3: stored as posted, also on review
             self._remember_claim(company, body)
             company.next_scheduled = next_run(choices, self.clock.now())
             return configuration_json(company, self.policy, self._configured(company))
+
+    def _every_account_id(self, chart: configuration.Chart) -> set[str]:
+        """The `accepts_foreign_accounts` fault: the account ids of every company's chart, not this one's only."""
+        charts = [chart, *(c for company in self._companies.values() if (c := company.chart()) is not None)]
+        return {option["id"] for each in charts for option in each.account_options()}
 
     def _chart_before_link(self, company: Company) -> configuration.Chart:
         """CONF-7: before the accounting connection is Linked there is nothing to configure against."""

@@ -21,6 +21,7 @@ from sfc_conformance.core.http import ApiClient, AsgiBridge
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.sandbox import FlowStyle
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY, Sandbox
+from sfc_conformance.sandbox.rendering import PartnerBranding
 
 EMBEDDED_HOST = "sandbox.embedded"
 EMBEDDED_BASE_URL = f"http://{EMBEDDED_HOST}"
@@ -34,10 +35,11 @@ class EmbeddedTarget:
     name: ClassVar[str] = "embedded"
     clock: ManualClock = field(default_factory=lambda: ManualClock(SystemClock().now().replace(microsecond=0)))
     flow_style: str = FlowStyle.PAGES
+    branding: PartnerBranding | None = None  # the partner's logo and colours on the merchant's side
 
     def __post_init__(self) -> None:
         self.sandbox = Sandbox(api_key=DEFAULT_API_KEY, clock=self.clock, webhook_secret=self.webhook_secret,
-                               faults=self.faults, flow_style=self.flow_style)
+                               faults=self.faults, flow_style=self.flow_style, branding=self.branding)
         self.base_url = EMBEDDED_BASE_URL
         self.api_key = Secret(DEFAULT_API_KEY)
         self.receiver = WebhookReceiver(Secret(self.webhook_secret) if self.webhook_secret else None, self.clock)

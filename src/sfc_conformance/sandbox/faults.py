@@ -94,6 +94,9 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
                                    redirect_encoded=False),
     "redirect-non-ascii-dropped": _fault("URL-4", "redirectUrl loses its non-ASCII characters in the flow URL",
                                          redirect_keeps_non_ascii=False),
+    "redirect-plus-read-as-space": _fault("URL-4", "redirectUrl is form-decoded once more on its way into the flow "
+                                                   "URL: a `+` in it comes back as a space",
+                                          decodes_redirect_twice=True),
     "javascript-redirect-accepted": _fault("URL-5", "javascript: redirect URLs are accepted",
                                            refused_redirect_schemes=()),
     "unknown-platform-accepted": _fault("URL-6", "unknown platform keys are accepted", accepts_unknown_platforms=True),
@@ -102,6 +105,10 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
     "bearer-accepted": _fault("KEY-1", "the API key sent as a Bearer token is accepted", accepts_bearer=True),
     "refused-delete-still-deletes": _fault("KEY-1", "a DELETE with a wrong key answers 401 but deletes the connection",
                                            refused_delete_still_deletes=True),
+    "key-with-a-trailing-character": _fault("KEY-1", "the key is compared over its own length only: the key with "
+                                                     "characters after it is accepted",
+                                            accepts_longer_key=True),
+    "key-in-any-case": _fault("KEY-1", "the key is compared without regard to case", accepts_key_in_any_case=True),
     "api-key-echoed": _fault("KEY-2", "the API key is echoed in a response header", echoes_key=True),
     "api-key-in-link-url": _fault("KEY-2", "connections' `linkUrl` carries the API key in its query",
                                   key_in_link_urls=True),
@@ -109,6 +116,9 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
                                      creates_commerce_connection=False),
     "duplicate-connections": _fault("LINK-2", "every start call creates new connections", duplicates_connections=True),
     "link-url-dropped": _fault("LINK-3", "a Linked connection is sent without `linkUrl`", sends_link_url=False),
+    "stale-read-after-link": _fault("LINK-3", "the first list of connections after an authorization still shows "
+                                              "the connection as it was before it (a lagging read)",
+                                    stale_first_list_after_link=True),
     "configured-from-start": _fault("CONF-1", "`configured` is true before any configuration is posted",
                                     configured_from_start=True),
     "no-tax-rate-options": _fault("CONF-2", "a linked configuration offers no tax rate options",
@@ -118,11 +128,27 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
     "start-date-not-stored": _fault("CONF-3", "the posted schedule `startDate` is ignored", stores_start_date=False),
     "monthly-refused": _fault("CONF-3", "a configuration with the offered frequency Monthly is refused with 400",
                               refuses_monthly=True),
+    "sync-hour-kept-in-utc": _fault("CONF-3", "a posted `syncHour` is stored as the UTC hour it falls on in the "
+                                              "schedule's time zone, and answered so",
+                                    sync_hour_to_utc=True),
+    "sync-hour-23-refused": _fault("CONF-3", "a schedule with the offered syncHour 23 is refused with 400 (hours "
+                                             "checked as 0-22)",
+                                   last_sync_hour=22),
+    "offered-invoice-status-refused": _fault("CONF-3", "the offered invoice status Paid is refused with 400: the "
+                                                       "validator's list lags the options",
+                                             accepted_invoice_statuses=("Draft", "Submitted")),
     "trust-configured-flag": _fault("CONF-4", "`configured` is taken from the request body",
                                     trusts_configured_flag=True),
     "sync-hour-unchecked": _fault("CONF-5", "syncHour outside 0-23 is stored", wraps_sync_hour=True),
+    "refused-configuration-partly-stored": _fault("CONF-5", "an invalid configuration is refused with 400, but its "
+                                                            "valid choices were stored on the way",
+                                                  stores_part_of_refused=True),
+    "foreign-account-accepted": _fault("CONF-5", "an account id from another company's chart is accepted and stored",
+                                       accepts_foreign_accounts=True),
     "schedule-defaults-to-london": _fault("CONF-6", "a schedule without `timeZone` defaults to Europe/London",
                                           default_time_zone="Europe/London"),
+    "absent-sync-hour-kept": _fault("CONF-6", "a schedule without `syncHour` keeps the stored hour instead of 0",
+                                    keeps_absent_sync_hour=True),
     "configure-before-link": _fault("CONF-7", "configuration is accepted before the accounting connection is linked",
                                     before_link="accepted"),
     "configure-before-link-404": _fault("CONF-7", "configuring before the accounting connection is linked answers "
@@ -142,6 +168,9 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
                                              kept_on_review=frozenset({"grouping_period"})),
     "unlink-ignored": _fault("REV-4", "PATCH to `Unlinked` answers 200 but the connection stays Linked",
                              ignores_unlink=True),
+    "start-relinks-deauthorized": _fault("REV-4", "a start call sets a de-authorized or unlinked connection Linked "
+                                                  "again, with no authorization",
+                                         relinks_on_start=True),
     "no-webhook-on-delete": _fault("DEL-1", "no connection.deleted webhook is sent", announces_deletion=False),
     "webhook-wrong-company": _fault("DEL-1", "connection.deleted names another company",
                                     event_names_other_company=True),
@@ -175,6 +204,12 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
                                                    "as Linked",
                                         company_shows_stale_links=True),
     "unknown-company-found": _fault("READY-2", "an unknown company id answers 200", finds_unknown_companies=True),
+    "deleted-company-still-readable": _fault("READY-2", "`GET /companies/{id}` of a deleted company answers 200 with "
+                                                        "the company (a soft delete's row is read)",
+                                             reads_deleted_companies=True),
+    "unknown-company-configuration-readable": _fault("READY-2", "the configuration of an unknown company answers "
+                                                                "200, a blank configuration",
+                                                     finds_unknown_configurations=True),
     "connection-missing-field": _fault("API-1", "connections are sent without `integrationKey`",
                                        sends_integration_key=False),
     "non-iso-dates": _fault("API-1", "a company's `created` is sent as dd/mm/yyyy hh:mm:ss, not ISO 8601",
@@ -191,16 +226,75 @@ CATALOG: Mapping[str, Fault] = MappingProxyType({
     "next-link-on-last-page": _fault("API-4", "the last page still carries `_links.next`",
                                      next_link_on_last_page=True),
     "page-ignored": _fault("API-4", "every page of connections holds the first page's items", ignores_page=True),
+    "connection-count-stale-after-delete": _fault("API-4", "a company's connection list still counts the deleted "
+                                                            "connections in `totalResults` (a cached count, never "
+                                                            "lowered)",
+                                                  counts_deleted_connections=True),
+    "company-count-keeps-deleted": _fault("API-4", "`GET /companies` still counts the deleted companies in "
+                                                   "`totalResults`",
+                                          counts_deleted_companies=True),
+    "webhook-page-size-ignored": _fault("API-4", "`GET /webhooks` answers every subscription on each page, whatever "
+                                                 "its `pageSize` (its other lists are paged)",
+                                        ignores_webhook_page_size=True),
+    "deleted-subscription-listed": _fault("API-4", "`GET /webhooks` still lists the deleted subscriptions",
+                                          lists_deleted_subscriptions=True),
     "crash-on-bad-json": _fault("API-5", "a malformed JSON body answers 500", crashes_on_bad_json=True),
     "crash-on-unknown-connection": _fault("API-5", "a well-formed connection id that does not exist answers 500",
                                           crashes_on_unknown_connection=True),
+    "page-past-the-end-500": _fault("API-5", "a page of companies or connections after the last one answers 500",
+                                    crashes_past_the_last_page=True),
     "no-retry-after": _fault("API-6", "429 answers carry no Retry-After", sends_retry_after=False),
+    "created-connection-not-listed": _fault("LINK-4", "a connection created with `POST …/connections` is answered, "
+                                                      "but the company's list never shows it (written to one store, "
+                                                      "listed from another)",
+                                            lists_created_connections=False),
+    "latest-sync-is-the-first": _fault("SYNC-1", "`…/syncs/latest/status` answers the company's first sync, not its "
+                                                 "newest",
+                                       latest_sync_is_first=True),
+    "range-sync-not-listed": _fault("SYNC-1", "a sync for a date range runs, but the history never lists it",
+                                    lists_range_syncs=False),
+    "last-successful-is-latest": _fault("SYNC-2", "`…/syncs/lastSuccessful/status` answers the newest sync, whatever "
+                                                  "its code",
+                                        last_successful_any_code=True),
+    "reversed-date-range-accepted": _fault("SYNC-3", "a date range whose start is after its finish is accepted and "
+                                                     "starts a sync",
+                                           checks_range_order=False),
+    "text-locale-defaults-to-english": _fault("CUST-1", "the flow's text without a `locale` answers en-us, as if "
+                                                        "it had been asked for",
+                                              text_default_locale="en-us"),
+    "text-change-in-every-locale": _fault("CUST-2", "a text change is stored for every locale, not only the one "
+                                                    "named",
+                                          texts_per_locale=False),
+    "text-null-ignored": _fault("CUST-2", "a text set to null keeps what it showed: nulls are skipped as 'no "
+                                          "change', not read as the default",
+                                null_text_restores_default=False),
+    "empty-visible-accounts-shows-all": _fault("CUST-3", "`{\"visibleAccounts\": []}` shows every entry, as null "
+                                                         "does (an empty list taken for no list)",
+                                               empty_visible_list_shows_all=True),
+    "visible-accounts-for-every-platform": _fault("CUST-3", "the visible accounts set for one commerce platform "
+                                                            "apply to every platform (one setting, not one each)",
+                                                  visible_accounts_per_platform=False),
+    "hiding-clears-chosen-accounts": _fault("CUST-4", "hiding an account entry clears that account in the "
+                                                      "configuration of every company on that commerce platform",
+                                            hiding_clears_accounts=True),
+    "integrations-page-size-ignored": _fault("INT-1", "every page of `GET /config/integrations` holds every "
+                                                      "integration, whatever its pageSize",
+                                             pages_integrations=False),
+    "branding-for-unknown-key": _fault("INT-2", "a platform key no integration has gets a generic branding (200), "
+                                                "not a 404",
+                                       brands_unknown_keys=True),
     "pages-drop-invoice-status": _fault("FLOW-1", "the configure page ignores the invoice status chosen",
                                         pages_keep_invoice_status=False),
     "no-success-page": _fault("FLOW-2", "the flow ends on an empty 204 instead of a success page or redirect",
                               success_page=False),
     "next-sync-off-schedule": _fault("FLOW-3", "the settings page shows the next sync an hour late",
                                      next_sync_shown_late_by=3600 * SECONDS),
+    "flow-shows-default-texts": _fault("CUST-5", "the flow shows every text's default, not the text the partner "
+                                                 "stored for its key", shows_stored_texts=False),
+    "hidden-entry-offered": _fault("CUST-5", "the configure screen still offers the account entries the partner "
+                                             "hid", offers_hidden_entries=True),
+    "flow-locale-ignored": _fault("CUST-5", "the flow ignores the locale chosen and always shows en-us",
+                                  follows_flow_locale=False),
 })
 
 VARIANT_CATALOG: Mapping[str, Variant] = MappingProxyType({

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from sfc_conformance.core.account import PLATFORM_KEY
 from sfc_conformance.sandbox import configuration
 from sfc_conformance.sandbox.companies import COMPANY_NAME
 from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
-from sfc_conformance.sandbox.model import Company, Connection, FlowSession, OtpGrant, new_id
+from sfc_conformance.sandbox.model import LINKED, Company, Connection, FlowSession, OtpGrant, new_id
 from sfc_conformance.sandbox.platforms import ACCOUNTING, COMMERCE, Platform
 from sfc_conformance.sandbox.records import MAX_TEXT, UUID_FORM, Records
 
@@ -59,6 +59,8 @@ class Flow(Records):
         if redirect is not None and self.policy.redirect_in_url:  # URL-4: R comes back, encoded
             if not self.policy.redirect_keeps_non_ascii:
                 redirect = redirect.encode("ascii", "ignore").decode()
+            if self.policy.decodes_redirect_twice:
+                redirect = unquote_plus(redirect)  # decoded once already, as a query parameter
             query["redirectUrl"] = redirect
         if not self.policy.redirect_encoded and "redirectUrl" in query:
             pasted = query.pop("redirectUrl")
@@ -109,6 +111,10 @@ class Flow(Records):
     def _ensure_connection(self, company: Company, platform: Platform) -> None:
         existing = [c for c in company.connections.values() if c.platform.key == platform.key]
         if existing and not self.policy.duplicates_connections:
+            if self.policy.relinks_on_start:  # the start "resumes" the connection it finds
+                for connection in existing:
+                    if connection.status in ("Deauthorized", "Unlinked"):
+                        connection.status = LINKED
             return  # LINK-2: a repeated start call creates no further connection
         connection = Connection(new_id(), company.id, platform, new_id(), self.clock.now())
         company.connections[connection.id] = connection

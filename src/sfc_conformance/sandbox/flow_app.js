@@ -8,12 +8,17 @@
 // ids and field names as the server-rendered pages: form#authorize,
 // form#configure, #problems, #success, form#settings, time#last-sync,
 // time#next-sync, a#review-mapping, form#deauthorize, and #refused.
+// The partner's customization: the locale of the page's URL (`&locale=fr-fr`) goes to every call of the flow
+// API as `?locale=`; every text a screen gives with a key is drawn with `data-textkey`; nav#language switches
+// the locale and draws the screen again in it.
 // Plain DOM calls and textContent only: nothing the server sends is parsed as HTML.
 "use strict";
 
 const app = document.getElementById("app");
+const switcher = document.getElementById("language");
 let token = null;
 let current = null;  // the screen on show, redrawn with the problems a 400 names
+let locale = new URLSearchParams(location.search).get("locale") || "";  // "": the flow's own default
 
 function el(tag, attributes, ...children) {
   const node = document.createElement(tag);
@@ -28,6 +33,11 @@ function el(tag, attributes, ...children) {
 function show(title, ...content) {
   document.title = title;
   app.replaceChildren(el("h1", {}, title), ...content);
+}
+
+// A path of the flow API in the flow's locale.
+function api(path) {
+  return locale ? `${path}?locale=${encodeURIComponent(locale)}` : path;
 }
 
 async function call(method, path, body) {
@@ -46,25 +56,44 @@ function message(data, fallback) {
 }
 
 function refused(data) {
+  switcher.replaceChildren();
   show("Link expired", el("p", {class: "error", id: "refused"},
                           message(data, "This sync flow link has expired or is not valid. Ask for a new one.")));
 }
 
 function failed(status, data) {
+  switcher.replaceChildren();
   show("Something went wrong", el("p", {class: "error", id: "failed"},
                                   message(data, `The sync flow answered ${status}.`)));
 }
 
 // -- drawing a screen ----------------------------------------------------------
 
+// A text of the screen: with its key when it has one, as Codat's flow marks them.
+function keyed(tag, attributes, shown) {
+  return el(tag, {...attributes, "data-textkey": shown.textkey}, shown.text);
+}
+
+function words() {
+  return (current && current.words) || {none: "(none)", language: "Language"};
+}
+
+// A choice's label: its keyed text, then the required marker (the rest of `label`) when it has one.
+function label(spec) {
+  if (!spec.textkey) return [`${spec.label} `];
+  const rest = spec.label.slice(spec.text.length).trim();
+  return [keyed("span", {}, {text: spec.text, textkey: spec.textkey}),
+          rest ? " " : null, rest ? el("span", {class: "required"}, rest) : null, " "];
+}
+
 function field(spec) {
   if (spec.kind === "select") {
     const select = el("select", {name: spec.name});
-    if (spec.blank) select.append(el("option", {value: ""}, "(none)"));
-    for (const [value, label] of spec.options) {
-      select.append(el("option", {value, selected: value === spec.value}, label));
+    if (spec.blank) select.append(el("option", {value: ""}, words().none));
+    for (const [value, text] of spec.options) {
+      select.append(el("option", {value, selected: value === spec.value}, text));
     }
-    return el("label", {}, `${spec.label} `, select);
+    return el("label", {}, ...label(spec), select);
   }
   if (spec.kind === "checkbox") {
     return el("label", {}, el("input", {type: "checkbox", name: spec.name, value: "on", checked: spec.checked}),
@@ -77,16 +106,28 @@ function field(spec) {
 
 function form(spec) {
   const node = el("form", {id: spec.id, method: "post"});
+  if (spec.note) {
+    node.append(el("p", {class: "hint", id: "required-note"}, el("span", {class: "required"}, spec.note.marker), " ",
+                   keyed("span", {}, spec.note.text)));
+  }
   for (const set of spec.fieldsets) {
     const fields = set.fields.map(field);
-    node.append(set.legend ? el("fieldset", {}, el("legend", {}, set.legend), ...fields) : el("div", {}, ...fields));
+    if (set.section) node.append(keyed("h2", {}, set.section));
+    if (set.sectionDescription) node.append(keyed("p", {class: "description"}, set.sectionDescription));
+    if (!set.legend) {
+      node.append(el("div", {}, ...fields));
+      continue;
+    }
+    const legend = keyed("legend", {}, {text: set.legend, textkey: set.legendKey});
+    const about = set.description ? keyed("p", {class: "description"}, set.description) : null;
+    node.append(el("fieldset", {}, legend, about, ...fields));
   }
   node.append(el("button", {type: "submit"}, spec.submit));
   node.addEventListener("submit", (event) => {
     event.preventDefault();
     node.querySelector("button").disabled = true;  // one submission per click
     const fields = Object.fromEntries(new FormData(node));
-    act(call("POST", `/flow-api/s/${encodeURIComponent(token)}/${spec.action}`, fields));
+    act(call("POST", api(`/flow-api/s/${encodeURIComponent(token)}/${spec.action}`), fields));
   });
   return node;
 }
@@ -102,14 +143,42 @@ function link(spec) {
   const node = el("a", {id: spec.id, href: `#${spec.screen}`}, spec.text);
   node.addEventListener("click", (event) => {
     event.preventDefault();
-    act(call("GET", `/flow-api/s/${encodeURIComponent(token)}/screens/${spec.screen}`));
+    act(call("GET", api(`/flow-api/s/${encodeURIComponent(token)}/screens/${spec.screen}`)));
   });
   return el("p", {}, node);
 }
 
+// The set-up steps beside the configure form, as Codat's flow lists them.
+function steps(spec) {
+  return el("nav", {id: "setup-steps"}, keyed("h2", {}, spec.title),
+            el("ol", {}, ...spec.items.map((item) => el("li", {}, keyed("span", {}, item)))));
+}
+
+// The language switch: the same screen again, in the locale chosen.
+function languages(screen) {
+  switcher.setAttribute("aria-label", screen.words.language);
+  switcher.replaceChildren(...screen.languages.map((language) => {
+    const node = el("a", {href: "#", hreflang: language.lang, lang: language.lang, "data-locale": language.locale,
+                          "aria-current": language.current ? "true" : null}, language.name);
+    node.addEventListener("click", (event) => {
+      event.preventDefault();
+      locale = language.locale;
+      const address = new URL(location.href);
+      address.searchParams.set("locale", locale);
+      history.replaceState(null, "", address);
+      act(call("GET", api(`/flow-api/s/${encodeURIComponent(token)}/screens/${current.name}`)));
+    });
+    return node;
+  }));
+}
+
 function render(screen, problems) {
   current = screen;
+  if (screen.locale) locale = screen.locale;  // the locale the flow shows is the one the next calls ask for
+  if (screen.lang) document.documentElement.lang = screen.lang;
+  if (screen.languages) languages(screen);
   const parts = [];
+  if (screen.steps) parts.push(steps(screen.steps));
   if (problems && problems.length) {
     parts.push(el("ul", {class: "error", id: "problems"}, ...problems.map((p) => el("li", {}, p))));
   }
@@ -160,7 +229,7 @@ function start() {
   const [clientId, commerceKey, accountingKey] = location.pathname.split("/").slice(2, 5);
   const query = new URLSearchParams(location.search);
   const body = {otp: query.get("otp") || "", merchantIdentifier: query.get("merchantIdentifier") || ""};
-  act(call("POST", `/flow-api/${clientId}/${commerceKey}/${accountingKey}/session`, body));
+  act(call("POST", api(`/flow-api/${clientId}/${commerceKey}/${accountingKey}/session`), body));
 }
 
 start();

@@ -13,7 +13,7 @@ from sfc_conformance.core.profile import readiness
 from sfc_conformance.sandbox.companies import company_json
 from sfc_conformance.sandbox.errors import not_found
 from sfc_conformance.sandbox.model import Company
-from sfc_conformance.sandbox.paging import page_of, paging
+from sfc_conformance.sandbox.paging import page_of, page_slice, paging
 from sfc_conformance.sandbox.records import Records
 
 
@@ -22,8 +22,10 @@ class Housekeeping(Records):
         """Every company, one page at a time, oldest first (API-4's paging, as for connections)."""
         page, size = paging(page_text, size_text)
         with self._lock:
-            total = len(self._companies)
-            chosen = itertools.islice(self._companies.values(), (page - 1) * size, page * size)
+            total = len(self._companies)  # API-4: the true count
+            if self.policy.counts_deleted_companies:
+                total += len(self._fault_memory.deleted_companies)  # the count does not leave the deleted rows out
+            chosen = page_slice(list(self._companies.values()), page, size, self.policy)
             results = [company_json(company, base) for company in chosen]
         return page_of("/companies", results, page, size, total)
 
@@ -33,6 +35,8 @@ class Housekeeping(Records):
         with self._lock:
             company = self._company(company_id)
             del self._companies[company.id]
+            if self.policy.counts_deleted_companies or self.policy.reads_deleted_companies:
+                self._fault_memory.deleted_companies.append(company)  # its row kept, marked deleted
             self._grants = {otp: g for otp, g in self._grants.items() if g.company_id != company.id}
             self._sessions = {t: s for t, s in self._sessions.items() if s.company_id != company.id}
 
@@ -40,16 +44,24 @@ class Housekeeping(Records):
         """Optional housekeeping: the subscriptions, paged as the other lists are."""
         page, size = paging(page_text, size_text)
         with self._lock:
-            total = len(self._webhooks)
-            chosen = itertools.islice(self._webhooks.values(), (page - 1) * size, page * size)
+            rows = list(self._webhooks.values())
+            if self.policy.lists_deleted_subscriptions:
+                rows += self._fault_memory.deleted_webhooks  # the deleted rows not filtered out
+            total = len(rows)
+            # API-4: the page's slice (a target that pages its other lists may forget this one: every row)
+            chosen = rows if self.policy.ignores_webhook_page_size else itertools.islice(rows, (page - 1) * size,
+                                                                                         page * size)
             results = [hook.to_json() for hook in chosen]
         return page_of("/webhooks", results, page, size, total)
 
     def delete_webhook(self, webhook_id: str) -> None:
         """Optional housekeeping: the subscription goes; no later event is sent to it."""
         with self._lock:
-            if self._webhooks.pop(webhook_id, None) is None:
+            hook = self._webhooks.pop(webhook_id, None)
+            if hook is None:
                 raise not_found(f"No webhook subscription was found with ID {webhook_id[:64]}")
+            if self.policy.lists_deleted_subscriptions:
+                self._fault_memory.deleted_webhooks.append(hook)  # its row kept, marked deleted
 
     def readiness_truth(self) -> dict[str, frozenset[str]]:
         """READY-1 as the sandbox's own records have it (not as its answers say):

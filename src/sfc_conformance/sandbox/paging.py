@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sfc_conformance.sandbox.errors import bad_request
+from sfc_conformance.sandbox.policy import Policy
+
+T = TypeVar("T")
 
 MAX_PAGE_SIZE = 5000
 
@@ -27,6 +31,14 @@ def paging(page_text: str | None, size_text: str | None) -> tuple[int, int]:
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise bad_request(f"`pageSize` must be from 1 to {MAX_PAGE_SIZE}.")  # API-4
     return page, size
+
+
+def page_slice(items: Sequence[T], page: int, size: int, policy: Policy) -> list[T]:
+    """Page ``page`` of ``items``: the ``page``-th slice of ``size`` (API-4), empty past the last item."""
+    first = (page - 1) * size
+    if policy.crashes_past_the_last_page and page > 1 and first >= len(items):
+        raise RuntimeError("fault: page-past-the-end-500")  # the slice's start, never checked against the end
+    return list(items[first:first + size])  # API-5: a page past the end is empty, never a 5xx
 
 
 def links(path: str, page: int, size: int, *, has_next: bool) -> dict[str, Any]:

@@ -19,6 +19,11 @@ class Platform:
         # Stable per platform, like Codat's integration ids.
         return str(uuid.uuid5(_NAMESPACE, f"integration:{self.key}"))
 
+    @property
+    def source_id(self) -> str:
+        """The integration's one source (Codat names several only for banks): stable per platform too."""
+        return str(uuid.uuid5(_NAMESPACE, f"source:{self.key}"))
+
 
 COMMERCE = {p.key: p for p in [Platform("lqai", "Partner Commerce", "Commerce")]}
 ACCOUNTING = {
@@ -30,3 +35,5 @@ ACCOUNTING = {
         Platform("mqjo", "Sandbox", "Accounting"),
     ]
 }
+# Every platform the sandbox knows, commerce first: the integrations it lists (INT-1).
+PLATFORMS = {**COMMERCE, **ACCOUNTING}

@@ -17,6 +17,7 @@ from sfc_conformance.core.clock import SystemClock
 from sfc_conformance.core.http import bind
 from sfc_conformance.sandbox import FlowStyle
 from sfc_conformance.sandbox.app import Sandbox
+from sfc_conformance.sandbox.rendering import PartnerBranding
 
 __all__ = ["Scheduler", "bind", "build", "serve"]
 
@@ -43,9 +44,9 @@ class Scheduler:
 
 
 def build(api_key: str, webhook_secret: str | None, faults: Iterable[str],
-          flow_style: str = FlowStyle.PAGES) -> Sandbox:
+          flow_style: str = FlowStyle.PAGES, branding: PartnerBranding | None = None) -> Sandbox:
     return Sandbox(api_key=api_key, clock=SystemClock(), webhook_secret=webhook_secret,
-                   faults=faults, threaded_webhooks=True, flow_style=flow_style)
+                   faults=faults, threaded_webhooks=True, flow_style=flow_style, branding=branding)
 
 
 def serve(sandbox: Sandbox, sock: socket.socket, log_level: str = "warning") -> None:

@@ -174,7 +174,7 @@ class AnswerShapes:
                 chunks.append(message.get("body", b""))
                 if message.get("more_body", False):
                     return
-                start, body = self._reshaped(path, held, b"".join(chunks))
+                start, body = self._reshaped(scope["method"], path, held, b"".join(chunks))
                 held = None
                 await send(start)
                 await send({"type": "http.response.body", "body": body})
@@ -183,7 +183,7 @@ class AnswerShapes:
 
         await self.app(scope, receive, reshaping_send)
 
-    def _reshaped(self, path: str, start: Message, raw: bytes) -> tuple[Message, bytes]:
+    def _reshaped(self, method: str, path: str, start: Message, raw: bytes) -> tuple[Message, bytes]:
         if start["status"] == 204:
             return start, b""
         headers = MutableHeaders(scope=start)
@@ -191,7 +191,7 @@ class AnswerShapes:
         if start["status"] >= 400:
             body = self._error(value, headers)
         else:
-            body = _json_bytes(self._answer(path, value, headers))
+            body = _json_bytes(self._answer(method, path, value, headers))
         headers["content-length"] = str(len(body))
         return start, body
 
@@ -205,10 +205,11 @@ class AnswerShapes:
             value["statusCode"] = self.policy.error_status_code
         return _json_bytes(value)
 
-    def _answer(self, path: str, value: Any, headers: MutableHeaders) -> Any:
+    def _answer(self, method: str, path: str, value: Any, headers: MutableHeaders) -> Any:
         policy = self.policy
         _records(value, policy)
-        listing = CONNECTION_LIST.match(path) is not None and isinstance(value, dict)
+        # A GET of the path is the connection list; a POST there creates one connection (LINK-4).
+        listing = method == "GET" and CONNECTION_LIST.match(path) is not None and isinstance(value, dict)
         if listing:
             _connection_list(value, policy)
         if policy.key_in_link_urls:  # KEY-2 breaks

@@ -1,10 +1,21 @@
-"""Syncs, the schedule, and what deleting the accounting connection sets off (DEL-1..4, FLOW-3).
+"""Syncs, their history, the schedule, and what deleting the accounting connection sets off
+(SYNC-1..3, DEL-1..4, FLOW-3).
 
-A sync runs when the partner asks for one or when the merchant's schedule
-falls due on the sandbox's clock (:meth:`Syncs.tick`).  Deleting the
-accounting connection announces ``connection.deleted`` to every subscriber
-(DEL-1, signed: DEL-4); after it a requested sync fails (DEL-2), and so does
-the next scheduled one, the last (DEL-3).
+A sync runs when the partner asks for one (up to now or a given moment, or
+for a date range) or when the merchant's schedule falls due on the sandbox's
+clock (:meth:`Syncs.tick`).  Every sync stays in the company's history, oldest
+first: listed, read by id, the newest as the latest, the newest success as the
+last successful one (SYNC-1, SYNC-2), and the settings page's last sync
+(FLOW-3).  Its code is Codat's:
+
+    2000  Complete: data written              4000  configuration error (a connection never linked,
+    2040  Complete: nothing to write                the configuration incomplete, a range before the last sync)
+                                              4040  a connection was deleted
+                                              4220  a connection was de-authorized
+
+Deleting the accounting connection announces ``connection.deleted`` to every
+subscriber (DEL-1, signed: DEL-4); after it a requested sync fails (DEL-2),
+and so does the next scheduled one, the last (DEL-3).
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from sfc_conformance.core.clock import isoformat
 from sfc_conformance.core.secrets import Secret
 from sfc_conformance.sandbox import configuration
 from sfc_conformance.sandbox.configuring import configuration_json, midnight
-from sfc_conformance.sandbox.errors import ApiError, bad_request, not_found
+from sfc_conformance.sandbox.errors import ApiError, ValidationIssue, bad_request, not_found
 from sfc_conformance.sandbox.model import Company, Connection, SyncRecord, Webhook, new_id
 from sfc_conformance.sandbox.records import MAX_TEXT, Records
 from sfc_conformance.sandbox.schedule import next_run
@@ -25,6 +36,18 @@ from sfc_conformance.sandbox.webhooks import build_delivery
 
 ANNOUNCED_AGAIN_AFTER = timedelta(seconds=5)  # the `announces_twice` fault's second event
 OTHER_SECRET = Secret("whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcGFydG5lcnM=")  # the `wrong-secret` signature
+SUCCESS_CODES = (2000, 2040)  # SYNC-2: what counts as a success
+# Codat's codes, and the status the sandbox says beside each (Codat documents the codes, not these words).
+WRITTEN = (2000, "Complete")
+NOTHING_TO_WRITE = (2040, "Complete")
+CONFIGURATION_ERROR = (4000, "ValidateError")
+DELETED = (4040, "ConnectionDeleted")
+DEAUTHORIZED = (4220, "ConnectionDeauthorized")
+
+
+def status_json(record: SyncRecord) -> dict[str, Any]:
+    """One sync as the history shows it (``CompanySyncStatus``); data was pushed only by a 2000."""
+    return {**record.status_json(), "dataPushed": record.code == WRITTEN[0]}
 
 
 class Syncs(Records):
@@ -42,43 +65,135 @@ class Syncs(Records):
                 raise bad_request("`syncTo` must be an ISO 8601 date-time from 1900 to 2999.")
         with self._lock:
             company = self._company(company_id)
-            refusal = self.policy.sync_after_delete_status
-            if refusal is not None and company.severed and not company.linked("Accounting"):  # DEL-2
-                raise ApiError(refusal, "The company has no linked accounting connection to sync to."
-                               if refusal < 500 else "The sync could not be started.")
+            self._refuse_after_deletion(company)
             now = self.clock.now()
             record = self._run_sync(company, now, sync_to or now, scheduled=False)
-            return record.summary_json([c.to_json(base) for c in company.connections.values()])
+            return self._summary(company, record, base)
 
-    def _run_sync(self, company: Company, at: datetime, finish: datetime, *, scheduled: bool) -> SyncRecord:
-        last_good = next((s for s in reversed(company.syncs) if s.succeeded), None)
-        start = last_good.finish if last_good else (company.choices.start_date or midnight(company))
-        code, status, error = 2000, "Complete", None
-        if not (company.linked("Accounting") or self.policy.syncs_after_delete):
-            # DEL-2, DEL-3: without its accounting connection no sync succeeds.
-            code, status, error = 4000, "ValidateError", "The company has no linked accounting connection."
-        elif not company.linked("Commerce"):
-            code, status, error = 4000, "ValidateError", "The company has no linked commerce connection."
-        elif not self._configured(company):
-            code, status, error = 4000, "ValidateError", "The sync configuration is not complete."
+    def request_sync_for_range(self, company_id: str, body: Any, base: str) -> dict[str, Any]:
+        """SYNC-3: a sync of exactly the range asked for; an invalid range is 400 and starts nothing."""
+        with self._lock:
+            company = self._company(company_id)
+            start, finish = _date_range(body, ordered=self.policy.checks_range_order)
+            self._refuse_after_deletion(company)
+            record = self._run_sync(company, self.clock.now(), finish, scheduled=False, start=start)
+            if not self.policy.lists_range_syncs:  # SYNC-1: every sync a request starts is listed
+                company.syncs.remove(record)
+            return self._summary(company, record, base)  # SYNC-3: its syncDateRangeUtc is that range
+
+    def _refuse_after_deletion(self, company: Company) -> None:
+        refusal = self.policy.sync_after_delete_status
+        if refusal is not None and company.severed and not company.linked("Accounting"):  # DEL-2
+            raise ApiError(refusal, "The company has no linked accounting connection to sync to."
+                           if refusal < 500 else "The sync could not be started.")
+
+    def _summary(self, company: Company, record: SyncRecord, base: str) -> dict[str, Any]:
+        summary = record.summary_json([c.to_json(base) for c in company.connections.values()])
+        summary["dataPushed"] = record.code == WRITTEN[0]
+        return summary
+
+    def _run_sync(self, company: Company, at: datetime, finish: datetime, *, scheduled: bool,
+                  start: datetime | None = None) -> SyncRecord:
+        """Run one sync and keep it in the company's history (SYNC-1): from ``start``, or else from where the
+        last successful one finished (the schedule's start before any), up to ``finish``."""
+        if start is None:
+            last_good = next((s for s in reversed(company.syncs) if s.code in SUCCESS_CODES), None)
+            start = last_good.finish if last_good else (company.choices.start_date or midnight(company))
+        (code, status), error = self._outcome(company), None
+        if code == CONFIGURATION_ERROR[0]:
+            error = self._configuration_problem(company)
+        elif code in (DELETED[0], DEAUTHORIZED[0]):
+            error = self._connection_problem(company)
         elif finish < start:
-            code, status, error = 4000, "ValidateError", "`syncTo` is before the last successful sync."
+            (code, status), error = CONFIGURATION_ERROR, "`syncTo` is before the last successful sync."
+        elif finish == start:
+            code, status = NOTHING_TO_WRITE
         record = SyncRecord(new_id(), company.id, at, start, max(finish, start), code, status, error, scheduled)
-        company.syncs.append(record)
-        if record.succeeded:
+        company.syncs.append(record)  # SYNC-1: every sync is kept, newest last
+        if record.code in SUCCESS_CODES:
             for connection in company.connections.values():
                 connection.last_sync = at
         return record
+
+    def _outcome(self, company: Company) -> tuple[int, str]:
+        """The code a sync of ``company`` ends with now, before its range is looked at."""
+        if not (company.linked("Accounting") or self.policy.syncs_after_delete):
+            # DEL-2, DEL-3: without its accounting connection no sync succeeds.
+            return self._unlinked("Accounting", deleted=company.severed, company=company)
+        if not company.linked("Commerce"):
+            return self._unlinked("Commerce", deleted=False, company=company)
+        if not self._configured(company):
+            return CONFIGURATION_ERROR
+        return WRITTEN
+
+    @staticmethod
+    def _unlinked(source_type: str, *, deleted: bool, company: Company) -> tuple[int, str]:
+        connection = company.connection_of(source_type)
+        if connection is None:
+            return DELETED if deleted else CONFIGURATION_ERROR
+        return DEAUTHORIZED if connection.status in ("Deauthorized", "Unlinked") else CONFIGURATION_ERROR
+
+    def _connection_problem(self, company: Company) -> str:
+        for source_type in ("Accounting", "Commerce"):
+            connection = company.connection_of(source_type)
+            if connection is None:
+                return f"The company's {source_type.lower()} connection was deleted."
+            if connection.status in ("Deauthorized", "Unlinked"):
+                return f"The company's {source_type.lower()} connection was de-authorized."
+        return "The company's connections are not linked."
+
+    def _configuration_problem(self, company: Company) -> str:
+        if not company.linked("Accounting"):
+            return "The company has no linked accounting connection."
+        if not company.linked("Commerce"):
+            return "The company has no linked commerce connection."
+        return "The sync configuration is not complete."
+
+    # -- the history (SYNC-1, SYNC-2) ------------------------------------------------------------
 
     def latest_sync(self, company_id: str) -> dict[str, Any]:
         with self._lock:
             company = self._company(company_id)
             if not company.syncs:
                 raise not_found(f"No sync has run for company {company_id}.")
-            status = company.syncs[-1].status_json()  # DEL-2: a failed sync after the deletion says so
+            # SYNC-1: the newest listed; DEL-2: a failed one says so
+            status = status_json(company.syncs[0 if self.policy.latest_sync_is_first else -1])
             if self.policy.latest_complete_after_delete and company.severed:
                 status["syncStatus"] = "Complete"
             return status
+
+    def list_syncs(self, company_id: str) -> list[dict[str, Any]]:
+        """SYNC-1: every sync the company ran, oldest first."""
+        with self._lock:
+            return [status_json(record) for record in self._company(company_id).syncs]
+
+    def sync_by_id(self, company_id: str, sync_id: str) -> dict[str, Any]:
+        with self._lock:
+            company = self._company(company_id)
+            record = next((r for r in company.syncs if r.id == sync_id.lower()), None)
+            if record is None:
+                raise not_found(f"No sync was found with ID {sync_id[:64]} for company {company_id}.")  # SYNC-1
+            return status_json(record)
+
+    def last_successful_sync(self, company_id: str) -> dict[str, Any]:
+        """SYNC-2: the newest sync that succeeded (2000 or 2040); 404 while none has."""
+        with self._lock:
+            company = self._company(company_id)
+            record = next((r for r in reversed(company.syncs)
+                           if r.code in SUCCESS_CODES or self.policy.last_successful_any_code), None)
+            if record is None:
+                raise not_found(f"No sync has succeeded for company {company_id}.")
+            return status_json(record)
+
+    def sync_status(self, company_id: str, base: str) -> dict[str, Any]:
+        """The status of the company's newest sync, with its connections as they are now (``SyncStatus``)."""
+        with self._lock:
+            company = self._company(company_id)
+            if not company.syncs:
+                raise not_found(f"No sync has run for company {company_id}.")
+            record = company.syncs[-1]
+            return {**status_json(record), "commerceSyncId": record.id,
+                    "dataConnections": [c.to_json(base) for c in company.connections.values()]}
 
     # -- the schedule --------------------------------------------------------------------------
 
@@ -115,7 +230,7 @@ class Syncs(Records):
                 "company": company.name,
                 "enable": company.choices.enable,
                 "configuration": configuration_json(company, self.policy, self._configured(company)),
-                "last": company.syncs[-1].at if company.syncs else None,
+                "last": company.syncs[-1].at if company.syncs else None,  # FLOW-3: the newest of the history
                 "next": nxt + self.policy.next_sync_shown_late_by if nxt is not None else None,  # FLOW-3
                 "accounting": company.connection_of("Accounting"),
             }
@@ -190,3 +305,26 @@ def _web_address(url: str) -> bool:
     except ValueError:  # "http://[", "http://a:99999999/"
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _date_range(body: Any, *, ordered: bool = True) -> tuple[datetime, datetime]:
+    """SYNC-3: ``dateRange.start`` before ``dateRange.finish``, both date-times; else 400 with what is wrong."""
+    date_range = body.get("dateRange") if isinstance(body, dict) else None
+    if not isinstance(date_range, dict):
+        raise bad_request("The request body must be a JSON object with a `dateRange` of `start` and `finish`.",
+                          [ValidationIssue("dateRange", "dateRange is required", "SyncRangeValidator")])
+    moments: list[datetime] = []
+    issues = []
+    for end in ("start", "finish"):
+        moment = configuration.parse_datetime(date_range.get(end))
+        if moment is None:
+            issues.append(ValidationIssue(f"dateRange.{end}", f"dateRange.{end} must be an ISO 8601 date-time "
+                                                               "from 1900 to 2999", "SyncRangeValidator"))
+        else:
+            moments.append(moment)
+    if not issues and ordered and moments[0] >= moments[1]:
+        issues.append(ValidationIssue("dateRange", "dateRange.start must be before dateRange.finish",
+                                      "SyncRangeValidator"))
+    if issues:
+        raise bad_request("The date range is not valid; no sync was started.", issues)
+    return moments[0], moments[1]

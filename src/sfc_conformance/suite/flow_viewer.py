@@ -1,6 +1,7 @@
 """The flow viewer: a flow URL opened as the merchant opens it, and judged (profile, "What the merchant sees").
 
     opened = flow_viewer.look(url)   # opens, refused or undecided, with the reason; or None: not judged here
+    shown = flow_viewer.look_at_customization(url, locale="fr-fr")   # the configure screen as customized (CUST-5)
 
 A flow URL is *refused* when the merchant, opening it in a browser, meets a
 401: the document's own, or the answer to a request of the page carrying the
@@ -48,11 +49,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urljoin
 
 import httpx
 
 from sfc_conformance.core.errors import UsageError
 from sfc_conformance.core.evidence import Screenshot
+from sfc_conformance.core.profile import locale_of_tag
 from sfc_conformance.core.secrets import redact
 from sfc_conformance.merchant.browser import (
     BROWSER_ENV,
@@ -64,6 +67,12 @@ from sfc_conformance.merchant.browser import (
     find_browser,
 )
 from sfc_conformance.merchant.browser_thread import BrowserThread
+from sfc_conformance.merchant.customization import (
+    CAPTION,
+    CustomizationShown,
+    customization_in_html,
+    customization_shown,
+)
 from sfc_conformance.merchant.punctual import PunctualOpener, Timed
 from sfc_conformance.merchant.view import (
     Judged,
@@ -142,6 +151,56 @@ def _drawn(tab: BrowserSession) -> str:
         return tab.page.content()[:_DOCUMENT_KEPT]
     except Exception:  # noqa: BLE001 - a page that is gone has nothing left to read
         return ""
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A link of a flow screen to follow: its selector and position among the matches, and its address."""
+
+    selector: str
+    index: int
+    href: str
+
+
+_WATCH_JS = """() => {
+  window.__sfcUnchanged = true;
+  new MutationObserver(() => { window.__sfcUnchanged = false; })
+    .observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+_CHANGED_JS = "() => window.__sfcUnchanged !== true"
+
+
+def _follow_in(tab: BrowserSession, link: _Link) -> None:
+    """Follow ``link`` in the browser as the merchant does, and wait until the page changed and settled."""
+    tab.evaluate(_WATCH_JS)
+    tab.page.locator(link.selector).nth(link.index).press("Enter")  # the keyboard, as the flow walk clicks
+    try:
+        tab.page.wait_for_function(_CHANGED_JS, timeout=tab.timeout * 1000)
+    except Exception:  # noqa: BLE001 - a page that never changes is read as it stands
+        pass
+    tab.settle()
+
+
+def _walk_to_customization(read: Callable[[], CustomizationShown], follow: Callable[[_Link], None],
+                           locale: str | None) -> tuple[CustomizationShown, list[tuple[CustomizationShown, str]]]:
+    """The configure screen, in ``locale`` if its language choice offers it (see
+    :meth:`FlowViewer.look_at_customization`), and each screen read before it with what it was;
+    ``read()`` reads the screen the walk is on, ``follow(link)`` takes a link of it."""
+    earlier: list[tuple[CustomizationShown, str]] = []
+    shown = read()
+    if not shown.entries and shown.onward:
+        earlier.append((shown, "the first screen, which links on to the configure screen"))
+        follow(_Link("a#review-mapping", 0, shown.onward))
+        shown = read()
+    if locale is None or locale_of_tag(shown.lang) == locale:
+        return shown, earlier
+    offered = [(at, tag, href) for at, (tag, href) in enumerate(shown.languages) if locale_of_tag(tag) == locale]
+    if not offered:
+        return shown, earlier
+    at, tag, href = offered[0]
+    earlier.append((shown, f"in {shown.lang or 'its own language'}, before choosing {tag} in its language choice"))
+    follow(_Link("[hreflang]", at, href))
+    return dataclasses.replace(read(), chose_language=tag), earlier
 
 
 class FlowViewer:
@@ -267,6 +326,54 @@ class FlowViewer:
         opened_at = self._clock.now()
         view = plain_open(url, self._http)
         return self._seen_plainly(view, opened_at, self._clock.now())
+
+    def look_at_customization(self, url: str, caption: str = CAPTION, *,
+                              locale: str | None = None) -> CustomizationShown:
+        """Open ``url`` as the merchant and read what its configure screen shows of the partner's customization
+        (CUST-5): the text of each text key, the account entries offered, a screenshot (kept for the report).
+
+        In the run's browser when it has one (either flow style); else the HTML of plain GETs, which reads
+        server-rendered pages and nothing of a browser app (``scripted``, no text keys: it needs a browser).
+        A merchant whose accounting connection is linked and who is not configured yet opens on the
+        configure screen, where the entries are; a screen that offers no entry but links on to it (the
+        settings page of a configured merchant) is left by that link.  With ``locale`` (``"fr-fr"``), a screen
+        whose language (``<html lang>``) is another one while its language choice offers that one is shown in
+        it the way a merchant would: by choosing it there (``chose_language`` then says so).
+        """
+        browser = self._browser
+        if browser is not None:
+            def job(chromium: MerchantBrowser) -> tuple[CustomizationShown, list[tuple[CustomizationShown, str]]]:
+                with chromium.session(self.route) as tab:
+                    tab.open(url)
+                    return _walk_to_customization(lambda: customization_shown(tab, caption),
+                                                  lambda link: _follow_in(tab, link), locale)
+
+            try:
+                shown, earlier = browser.call(job)
+            except BrowserUnavailable as error:
+                if self.asked:
+                    raise
+                with self._lock:  # found by itself and would not start: the plain view, saying why
+                    self._why_none, self._browser = f"{error}; name another with --browser PATH", None
+                browser.close()
+            else:
+                self.keep([dataclasses.replace(seen.screenshot, caption=f"{caption}: {what}")
+                           for seen, what in earlier if seen.screenshot is not None])
+                if shown.screenshot is not None:
+                    self.keep([shown.screenshot])
+                return shown
+        at = [url]
+
+        def read() -> CustomizationShown:
+            view = plain_open(at[-1], self._http)
+            if view.redirects:  # relative links are read from where the redirects ended
+                at[-1] = view.redirects[-1].split(" -> ", 1)[-1]
+            return customization_in_html(view.document, url=at[-1])
+
+        def follow(link: _Link) -> None:
+            at.append(urljoin(at[-1], link.href))
+
+        return _walk_to_customization(read, follow, locale)[0]
 
     # -- time-critical opens ----------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """What a live run created on the target, and deleting it when the run ends (RUN-2).
 
-:class:`Created` watches every answer of the run's one client: each 2xx to
+:class:`Created` watches every answer of the run's clients: each 2xx to
 ``POST /companies`` or ``POST /webhooks`` is something the run created, so
 what a target accepted that it should have refused (a company created
 without the key, a generated body) is deleted too, not only what the steps
-meant to create.
+meant to create; each 2xx to a ``DELETE`` of one of those (the model deletes
+what each of its sequences made) is something already gone.
 
 :func:`tidy` deletes it all at the end of the run – after the last scenario,
 after Ctrl-C or SIGTERM, after a failure once anything was created – a few
@@ -60,17 +61,25 @@ class Created:
         self.run = run
         self._base = urlsplit(base_url)
         self._items: dict[tuple[str, str], Leftover] = {}
+        self._gone: set[tuple[str, str]] = set()  # deleted during the run
         self._lock = threading.Lock()
 
     def hook(self, response: httpx.Response) -> None:
-        """An httpx response hook: a 2xx to a creating call is remembered."""
+        """An httpx response hook: a 2xx to a creating call is remembered, a 2xx to deleting it too."""
         request = response.request
-        if request.method != "POST" or not 200 <= response.status_code < 300:
+        if request.method not in ("POST", "DELETE") or not 200 <= response.status_code < 300:
             return
         url = urlsplit(str(request.url))
         if url.netloc != self._base.netloc:
             return
-        kind = _CREATING.get(url.path[len(self._base.path.rstrip("/")):].rstrip("/"))
+        path = url.path[len(self._base.path.rstrip("/")):].rstrip("/")
+        if request.method == "DELETE":
+            collection, _, gone = path.rpartition("/")
+            if collection in _CREATING:
+                with self._lock:
+                    self._gone.add((_CREATING[collection], gone))
+            return
+        kind = _CREATING.get(path)
         if kind is None:
             return
         response.read()
@@ -88,10 +97,15 @@ class Created:
             self._items.setdefault((kind, ident), Leftover(kind, ident, redact(label), run))
 
     def items(self) -> list[Leftover]:
-        """Subscriptions first, then companies, each in the order they were created."""
+        """What is still there: subscriptions first, then companies, each in the order they were created."""
         with self._lock:
-            found = list(self._items.values())
+            found = [item for key, item in self._items.items() if key not in self._gone]
         return sorted(found, key=lambda item: KINDS.index(item.kind))
+
+    def deleted(self) -> Counter[str]:
+        """What the run created and deleted itself before its end, by kind."""
+        with self._lock:
+            return Counter(kind for kind, ident in self._items if (kind, ident) in self._gone)
 
     def count(self, kind: str) -> int:
         with self._lock:
@@ -128,7 +142,8 @@ class Tidied:
             created, deleted = self.created[kind], self.deleted[kind]
             if self.kept:
                 kept = sum(1 for item in self.kept if item.kind == kind)
-                lines.append(f"{PLURAL[kind] + ':':<14} created {created}, kept {kept} (--keep)")
+                lines.append(f"{PLURAL[kind] + ':':<14} created {created}, kept {kept} (--keep)"
+                             + (f", {deleted} deleted during the run" if deleted else ""))
             else:
                 lines.append(f"{PLURAL[kind] + ':':<14} created {created}, deleted {deleted}, left {created - deleted}")
         if self.kept:
@@ -151,9 +166,13 @@ def _unmarked(item: Leftover) -> str:
     return "" if item.run is not None else f"  ({UNMARKED})"
 
 
-def tidy(created: list[Leftover], client: ApiClient, *, keep: bool, workers: int) -> Tidied:
-    """Delete ``created`` with ``workers`` requests in flight, or keep it all (``--keep``)."""
-    tidied = Tidied(created=Counter(item.kind for item in created))
+def tidy(created: list[Leftover], client: ApiClient, *, keep: bool, workers: int,
+         deleted_already: Counter[str] | None = None) -> Tidied:
+    """Delete ``created`` with ``workers`` requests in flight, or keep it all (``--keep``); ``deleted_already``:
+    what the run created and deleted before its end (counted as created and deleted)."""
+    deleted_already = deleted_already or Counter()
+    tidied = Tidied(created=Counter(item.kind for item in created) + deleted_already,
+                    deleted=Counter(deleted_already))
     if keep:
         tidied.kept = list(created)
         return tidied

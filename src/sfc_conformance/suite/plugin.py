@@ -19,8 +19,11 @@ On a live target it also does the run's duties to a partner's account
 (RUN-1..3): it deletes what the run created when the run ends however it
 ends – the last scenario, Ctrl-C, SIGTERM, a failure once anything was
 created – unless ``--sfc-keep``, and says what it created, deleted and left;
-it uses the merchants a person linked (``--sfc-linked-company``) or asks a
-person to link a few at the start (``--sfc-merchant-driver manual``); and it
+it puts the partner's client-wide settings (flow texts, visible accounts)
+back as it found them, after each scenario that changed them and at the end
+(:mod:`.client_settings`); it uses the merchants a person linked
+(``--sfc-linked-company``) or asks a person to link a few at the start
+(``--sfc-merchant-driver manual``); and it
 checks that a public ``--sfc-receiver-url`` reaches the receiver.
 
 Steps ask for what they use, as fixtures, each one part of the run
@@ -113,14 +116,16 @@ TARGET_MARKERS = {
     "link": "needs a merchant of its own whose accounting connection is linked (with --merchant-driver manual, "
             "one a person links at the start)",
     "shared_link": "uses the run's shared linked merchant and leaves the link in place",
+    "model": "judged on the run of the model of a conforming target (once a run, after the scenarios that name "
+             "examples), which fills a live run's wait for its OTP checks",
 }
 DELETION_PATIENCE = 30.0  # seconds of nothing but 429s before the end-of-run deletion gives up and lists what is left
 WEBHOOK_RULES = ("DEL-1", "DEL-4")
 PLUGIN_NAME = "sfc-suite"  # the fixtures, and whoever reads the verdict, find the plugin object by it
-# Run after the other scenarios, in this order: API-5, whose generated requests are worked out in the background
-# from the start of the run (steps/api_contract.py); the live OTP checks, which share one wait; whole-run checks,
-# which see it all.
-_LAST = ("API-5", "late_otp", "expired_open", "expired_otp", "whole_run")
+# Run after the other scenarios, in this order: the model's, whose one run fills a live run's wait for its OTP
+# checks; API-5, whose generated requests are worked out in the background from the start of the run
+# (steps/api_contract.py); the live OTP checks, which share one wait; whole-run checks, which see it all.
+_LAST = ("model", "API-5", "late_otp", "expired_open", "expired_otp", "whole_run")
 
 
 def _order(item: pytest.Item) -> int:
@@ -172,6 +177,11 @@ def clock(request: pytest.FixtureRequest) -> Clock:
 @pytest.fixture(scope="session")
 def client(request: pytest.FixtureRequest) -> ApiClient:
     return _parts(request).client
+
+
+@pytest.fixture(scope="session")
+def model_client(request: pytest.FixtureRequest) -> ApiClient:
+    return _parts(request).model_client
 
 
 @pytest.fixture(scope="session")
@@ -303,6 +313,12 @@ class SuitePlugin(VerdictRecorder):
         except UsageError as error:
             pytest.exit(f"sfc-conformance: {error}", returncode=2)
         settings = self.settings
+        if settings.model_budget == 0:  # the model does not run: its scenarios are not run, as if not chosen
+            unrun = [item for item in scenarios if item.get_closest_marker("model")]
+            if unrun:
+                config.hook.pytest_deselected(items=unrun)
+                items[:] = [item for item in items if item not in unrun]
+                scenarios = [item for item in scenarios if item not in unrun]
         for item in scenarios:
             if settings.live and item.get_closest_marker("embedded_only"):
                 item.add_marker(pytest.mark.skip(reason="not applicable on a live target: needs the sandbox's "
@@ -382,6 +398,7 @@ class SuitePlugin(VerdictRecorder):
         parts, target = self.parts, self.target
         if parts is not None:
             parts.timed_opens.cancel()
+            self._put_back_settings(parts, at_the_end=True)
             if self.live_target is not None:
                 self.unrestored = parts.merchants.shared.restore_given()
                 self.tidied = self._tidy(parts, self.live_target)
@@ -389,6 +406,19 @@ class SuitePlugin(VerdictRecorder):
         if target is not None:
             target.stop()
             self.target = None
+
+    @staticmethod
+    def _put_back_settings(parts: RunParts, *, at_the_end: bool = False) -> None:
+        """The client-wide settings as the run found them; what cannot be put back stays in the journal."""
+        try:
+            parts.client_settings.restore()
+        except (SfcError, OSError) as error:  # the target failing now: the journal keeps them for `cleanup`
+            parts.client_settings.left.append(f"client-wide settings: {redact(str(error))}")
+        except KeyboardInterrupt:
+            if not at_the_end:
+                raise  # the run stops, and puts them back at its end
+            # Asked again to stop: the journal keeps them for `cleanup`.
+            parts.client_settings.left.append("client-wide settings: interrupted before they were put back")
 
     def _tidy(self, parts: RunParts, target: LiveTarget) -> Tidied:
         pace = Pace(DEFAULT_CONCURRENCY, target.clock, patience=DELETION_PATIENCE)
@@ -403,7 +433,8 @@ class SuitePlugin(VerdictRecorder):
             if created and not parts.settings.keep:
                 self._say(f"deleting what the run created: {kinds['company']} companies, "
                           f"{kinds['subscription']} subscriptions…")
-            return tidy(created, client, keep=parts.settings.keep, workers=DEFAULT_CONCURRENCY)
+            return tidy(created, client, keep=parts.settings.keep, workers=DEFAULT_CONCURRENCY,
+                        deleted_already=parts.created.deleted())
         finally:
             client.close()
 
@@ -420,6 +451,10 @@ class SuitePlugin(VerdictRecorder):
         refused = self.parts.merchants.cannot_link.get("Accounting")
         if refused and item.get_closest_marker("link"):
             pytest.skip(refused)  # before it creates a merchant the target would not link
+
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        if self.parts is not None and self.parts.client_settings.pending():
+            self._put_back_settings(self.parts)  # the next scenario finds the account as the run did
 
     # -- what the recorder asks -------------------------------------------------
 
@@ -454,7 +489,10 @@ class SuitePlugin(VerdictRecorder):
         """What the run did to the account, for the terminal and the report: nothing on the embedded target."""
         if self.tidied is None:
             return []
-        return [*self.unrestored, *self.tidied.lines()]
+        return [*self.unrestored, *self._settings_lines(), *self.tidied.lines()]
+
+    def _settings_lines(self) -> list[str]:
+        return self.parts.client_settings.lines() if self.parts else []
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         lines = self._housekeeping()

@@ -62,6 +62,16 @@ class Settings:
                                                     "suite must pass (repeatable)")
     fuzz_examples: int = option("--fuzz-examples", default=4, parse=int,
                                 help="generated requests per operation (API-5)")
+    # Every rule, everywhere (profile v3): the model's run, sized in random sequences of calls, and its seed.
+    model_budget: int = option("--model-budget", default=10, parse=int, metavar="SEQUENCES",
+                               help="random sequences of calls the model of a conforming target drives (default 10; "
+                                    "0: the model does not run, its scenarios are n/a); a live run is also bounded in "
+                                    "calls and companies")
+    model_shrink: int | None = option("--model-shrink", parse=int, metavar="CALLS",
+                                      help="calls the model may spend shrinking a failure to its shortest sequence "
+                                           "(default 5000, live 300; 0: each failure as first found)")
+    model_seed: int = option("--model-seed", default=0, parse=int, metavar="SEED",
+                             help="what the model generates (default 0): a failure's seed replays it")
     merchant_driver: str = option("--merchant-driver", default="api", choices=MERCHANT_DRIVERS,
                                   help="how the merchant acts: the public API; (embedded only) the sandbox's flow "
                                        "pages over plain HTTP, or its flow in a browser; or (live) a person who links "
@@ -138,6 +148,12 @@ def checked(given: Mapping[str, Any]) -> Settings:
     _check_live_only(live, values)
     if values["fuzz_examples"] < 1:
         raise UsageError(f"--fuzz-examples {values['fuzz_examples']} must be 1 or more")
+    if values["model_budget"] < 0:
+        raise UsageError(f"--model-budget {values['model_budget']} must be 0 (no model run) or more")
+    if values["model_shrink"] is not None and values["model_shrink"] < 0:
+        raise UsageError(f"--model-shrink {values['model_shrink']} must be 0 (no shrinking) or more calls")
+    if values["model_seed"] < 0:
+        raise UsageError(f"--model-seed {values['model_seed']} must be 0 or more")
     for flag, seconds in (("--timeout", values["timeout"]), ("--connect-timeout", values["connect_timeout"])):
         if not seconds > 0:  # also refuses nan
             raise UsageError(f"{flag} {seconds:g} must be more than 0 seconds")

@@ -10,12 +10,16 @@ says what was asked and shows what came back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
 from sfc_conformance.core.account import SyncFlowApi
+from sfc_conformance.core.profile import Listed, read_syncs, read_texts, read_visible
 from sfc_conformance.suite.merchants import Merchant
+
+# Well-formed platform keys, tried in turn where a scenario needs one that no integration has.
+UNLIKELY_KEYS: Final = ("zzzz", "zzzy", "zzzx", "qzqz", "xqxq")
 
 
 class UnexpectedAnswer(AssertionError):
@@ -62,3 +66,42 @@ class TargetApi(SyncFlowApi):
         if answer.status_code == 404:
             return ""
         return str(self.expect(answer, 200, "reading the latest sync status").get("syncId"))
+
+    # -- the calls profile version 3 added -------------------------------------------------------------
+
+    def every_integration(self) -> list[dict[str, Any]]:
+        """Every integration the target lists, on one page of the largest size the profile allows."""
+        body = self.expect(self.list_integrations(page=1, page_size=5000), 200, "listing the integrations")
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list):
+            raise UnexpectedAnswer(f"the integrations are not a page of results: {str(body)[:300]}")
+        return results
+
+    def unknown_platform_key(self) -> str:
+        """A well-formed platform key that no integration the target lists has."""
+        answer = self.list_integrations(page=1, page_size=5000)
+        body = self.json(answer) if answer.status_code == 200 else None
+        results = body.get("results") if isinstance(body, dict) else None
+        listed = {str(item.get("key")) for item in results if isinstance(item, dict)} if isinstance(results, list) \
+            else set()
+        return next((key for key in UNLIKELY_KEYS if key not in listed), UNLIKELY_KEYS[0])
+
+    def texts(self, locale: str) -> dict[str, str]:
+        """The flow's texts in ``locale`` by key (either reading of a key's value), which a step relies on."""
+        texts, problems = read_texts(self.expect(self.flow_texts(locale), 200, f"reading the flow's text in {locale}"))
+        if problems:
+            raise UnexpectedAnswer(f"the flow's text in {locale} is no LocalizationInfo: {'; '.join(problems)}")
+        return texts
+
+    def visible(self, client_id: str, platform_key: str) -> frozenset[str] | None:
+        """The entries the flow offers for ``platform_key``; None when the GET answers no ``VisibleAccounts``."""
+        answer = self.visible_accounts(client_id, platform_key)
+        return read_visible(self.json(answer)) if answer.status_code == 200 else None
+
+    def syncs(self, merchant: Merchant) -> list[Listed]:
+        """The merchant's sync history, which a step relies on."""
+        listed, problems = read_syncs(self.expect(self.list_syncs(merchant.company_id), 200,
+                                                  "listing the sync history"))
+        if problems:
+            raise UnexpectedAnswer(f"the sync history: {'; '.join(problems)}")
+        return listed

@@ -57,6 +57,8 @@ class NotJudged(pytest.skip.Exception):  # type: ignore[name-defined,misc]
 
 
 NOT_JUDGED_PREFIX = "not judged: "
+# What a failure's message shows at most: the model's shortest sequence, numbered, with its curl lines, fits.
+SAW_LINES = 80
 
 
 def not_judged(reason: str) -> NoReturn:
@@ -211,7 +213,7 @@ class VerdictRecorder:
         saw = ""
         if call.excinfo is not None:
             message = str(call.excinfo.value).strip() or call.excinfo.typename
-            saw = redact("\n".join(message.splitlines()[:12]))
+            saw = redact("\n".join(message.splitlines()[:SAW_LINES]))
         seen = self.exchanges()[self._seen_from.get(item.nodeid, 0):]
         return Outcome(name, status, step=self._failed_step.get(item.nodeid, ""), saw=saw,
                        exchanges=tuple(redact(exchange.shown) for exchange in seen[-2:]))

@@ -33,7 +33,12 @@ if TYPE_CHECKING:
     )
     from sfc_conformance.core.account._leftovers import Sweeper, parse_age
     from sfc_conformance.core.account._run_identity import RUN_QUERY, RunId, run_of_company, run_of_webhook_url
-    from sfc_conformance.core.account._sync_flow_api import PLATFORM_KEY, SyncFlowApi
+    from sfc_conformance.core.account._sync_flow_api import (
+        PLATFORM_KEY,
+        TEXTS_PATH,
+        VISIBLE_ACCOUNTS_PATH,
+        SyncFlowApi,
+    )
     from sfc_conformance.core.account._targets import Capabilities, LiveTarget, Target
     from sfc_conformance.core.account._webhook_receiver import (
         SIGNATURE_HEADERS,
@@ -50,7 +55,7 @@ _MODULES = {  # each module, and the names it gives the package
                    "PLURAL", "SUBSCRIPTION"),
     "._leftovers": ("Sweeper", "parse_age"),
     "._run_identity": ("RUN_QUERY", "RunId", "run_of_company", "run_of_webhook_url"),
-    "._sync_flow_api": ("PLATFORM_KEY", "SyncFlowApi"),
+    "._sync_flow_api": ("PLATFORM_KEY", "SyncFlowApi", "TEXTS_PATH", "VISIBLE_ACCOUNTS_PATH"),
     "._targets": ("Capabilities", "LiveTarget", "Target"),
     "._webhook_receiver": ("Delivery", "SIGNATURE_HEADERS", "SUBSCRIBER_QUERY", "ServedReceiver", "WebhookReceiver",
                            "subscriber_url"),
@@ -59,9 +64,9 @@ _MODULES = {  # each module, and the names it gives the package
 _PUBLIC = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = ["COMPANY", "Capabilities", "Deleter", "Delivery", "KINDS", "LIST_PATH", "Leftover", "LiveTarget",
            "NOT_OFFERED", "Outcome", "PAGE_SIZE", "PLATFORM_KEY", "PLURAL", "RUN_QUERY", "RunId", "SIGNATURE_HEADERS",
-           "SUBSCRIBER_QUERY", "SUBSCRIPTION", "ServedReceiver", "Sweeper", "SyncFlowApi", "Target",
-           "WebhookReceiver", "generate_secret", "parse_age", "run_of_company", "run_of_webhook_url",
-           "subscriber_url", "webhook_for"]
+           "SUBSCRIBER_QUERY", "SUBSCRIPTION", "ServedReceiver", "Sweeper", "SyncFlowApi", "TEXTS_PATH", "Target",
+           "VISIBLE_ACCOUNTS_PATH", "WebhookReceiver", "generate_secret", "parse_age", "run_of_company",
+           "run_of_webhook_url", "subscriber_url", "webhook_for"]
 
 
 def __getattr__(name: str) -> Any:

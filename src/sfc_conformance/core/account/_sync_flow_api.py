@@ -16,6 +16,9 @@ from sfc_conformance.core.http import ApiClient
 
 # Codat's platform keys, as the start call's path carries them: four lower-case letters (lqai, gbol).
 PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
+# The partner's client-wide settings: what a change goes to (CUST-2, CUST-3).
+TEXTS_PATH = "/sync/commerce/config/ui/text"
+VISIBLE_ACCOUNTS_PATH = "/sync/commerce/config/ui/accounts/platform/"
 
 
 class SyncFlowApi:
@@ -81,6 +84,56 @@ class SyncFlowApi:
 
     def latest_sync(self, company_id: str) -> httpx.Response:
         return self.client.request("GET", f"/companies/{company_id}/sync/commerce/syncs/latest/status")
+
+    def create_connection(self, company_id: str, platform_key: str) -> httpx.Response:
+        return self.client.request("POST", f"/companies/{company_id}/connections",
+                                   json_body={"platformKey": platform_key})
+
+    # -- sync history (SYNC-1..3) ---------------------------------------------------
+
+    def list_syncs(self, company_id: str) -> httpx.Response:
+        return self.client.request("GET", f"/companies/{company_id}/sync/commerce/syncs/list/status")
+
+    def sync_by_id(self, company_id: str, sync_id: str) -> httpx.Response:
+        return self.client.request("GET", f"/companies/{company_id}/sync/commerce/syncs/{sync_id}/status")
+
+    def last_successful_sync(self, company_id: str) -> httpx.Response:
+        return self.client.request("GET", f"/companies/{company_id}/sync/commerce/syncs/lastSuccessful/status")
+
+    def request_sync_for_range(self, company_id: str, body: dict[str, Any]) -> httpx.Response:
+        """``body`` as given: ``{"dateRange": {"start": ..., "finish": ...}}``, or a broken one."""
+        return self.client.request("POST", f"/meta/companies/{company_id}/sync/commerce/historic", json_body=body)
+
+    def sync_status(self, company_id: str) -> httpx.Response:
+        return self.client.request("GET", f"/meta/companies/{company_id}/sync/commerce/status")
+
+    # -- integrations (INT-1, INT-2) ---------------------------------------------------
+
+    def list_integrations(self, page: int | None = None, page_size: int | None = None,
+                          **request: Any) -> httpx.Response:
+        params = {k: v for k, v in (("page", page), ("pageSize", page_size)) if v is not None}
+        return self.client.request("GET", "/config/integrations", params=params, **request)
+
+    def integration_branding(self, platform_key: str) -> httpx.Response:
+        return self.client.request("GET", f"/config/integrations/{platform_key}/branding")
+
+    # -- the partner's flow, client-wide (CUST-1..4) ------------------------------------
+
+    def flow_texts(self, locale: str | None, **request: Any) -> httpx.Response:
+        """The flow's texts in ``locale``; None sends no ``locale`` at all."""
+        params = {} if locale is None else {"locale": locale}
+        return self.client.request("GET", TEXTS_PATH, params=params, **request)
+
+    def change_flow_texts(self, locale: str | None, changes: dict[str, Any], **request: Any) -> httpx.Response:
+        params = {} if locale is None else {"locale": locale}
+        return self.client.request("PATCH", TEXTS_PATH, params=params, json_body=changes, **request)
+
+    def set_visible_accounts(self, platform_key: str, body: dict[str, Any], **request: Any) -> httpx.Response:
+        return self.client.request("POST", f"{VISIBLE_ACCOUNTS_PATH}{platform_key}", json_body=body, **request)
+
+    def visible_accounts(self, client_id: str, platform_key: str, **request: Any) -> httpx.Response:
+        return self.client.request("GET", f"/clients/{client_id}/config/ui/accounts/platform/{platform_key}",
+                                   **request)
 
     # -- the partner's account and the optional housekeeping calls ---------------
 

@@ -102,6 +102,7 @@ class Verdict:
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     timeline: list[ScenarioRun] = field(default_factory=list)
+    not_built: frozenset[str] = NOT_BUILT  # rules with no scenario yet: "not built", never "not run"
 
     def add(self, rule_ids: list[str], outcome: Outcome) -> None:
         for rule_id in rule_ids:
@@ -110,7 +111,7 @@ class Verdict:
     def status(self, rule_id: str) -> str:
         seen = [o.status for o in self.outcomes.get(rule_id, [])]
         if not seen:
-            return NOT_BUILT_STATUS if rule_id in NOT_BUILT else NOT_RUN
+            return NOT_BUILT_STATUS if rule_id in self.not_built else NOT_RUN
         for status in (FAIL, WARN):
             if status in seen:
                 return status
