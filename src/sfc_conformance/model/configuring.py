@@ -182,6 +182,8 @@ class ConfigurationCalls(Calls):
         if taxes:
             component = pick(data, taxes)
             sweeps["tax rate"] = (component, offered[component])
+        if choice is not None and choice not in sweeps:  # the target offers no such choice
+            return
         if choice is None:
             choice = list(sweeps)[self.model.sweeps % len(sweeps)]  # each sweep of a sequence another, in turn
             self.model.sweeps += 1

@@ -6,10 +6,11 @@ draws one call from :data:`MENU` – the protocol's reads and writes, each as
 often as its weight, among those that make sense now – and the call draws the
 rest (which company, connection, choice, invalid value, credential).  The
 menu's first entry is the merchant's next step (:meth:`ProtocolMachine.advance`):
-create, start, authorize both, configure, then review, customize the flow,
-disable, de-authorize, sever, create a connection, request syncs.  The simplest sequence is the whole journey, and a
-failing sequence shrinks toward it, so the shortest one shown reads as a
-merchant's story with the offending call last.
+create, start, authorize both, configure, then review, disable, de-authorize,
+sever, create a connection, request syncs, customize the flow.  The
+simplest sequence is the whole journey, and a failing sequence shrinks toward
+it, so the shortest one shown reads as a merchant's story with the offending
+call last.
 
 Before its first step a sequence draws the call it leans on (five times as
 often: swarm testing, lightly); after each step the invariant holds it to its
@@ -48,22 +49,22 @@ from sfc_conformance.model.transcript import Transcript
 # reads that judge each.  The simplest sequence takes one company all the way, and a failure shrinks toward it.
 TOUR: Final = (
     "start the flow", "authorize the commerce connection", "authorize the accounting connection",
-    "configure everything", "configure with each member left out in turn", "customize the flow's text",
-    "choose the accounts the flow offers", "request a sync", "read the latest sync",
+    "configure everything", "configure with each member left out in turn", "request a sync", "read the latest sync",
     "request a sync of a date range", "list the syncs", "read each sync", "read the last successful sync", "subscribe",
     "subscribe", "list the subscriptions a page at a time", "delete a subscription",
     "list the subscriptions a page at a time", "another merchant", "review the schedule", "review an account",
-    "review a tax rate", "review the invoice status", "review the grouping period", "try every kind of invalid choice",
-    "delete the other merchant", "disable the sync", "request a sync", "read the latest sync", "start the flow again",
-    "de-authorize the commerce connection", "authorize the commerce connection again", "enable the sync again",
-    "de-authorize the accounting connection", "start the flow again", "authorize the accounting connection again",
-    "de-authorize the commerce connection", "read the company", "authorize the commerce connection again",
-    "read the configuration", "disable the sync", "list the connections", "delete the accounting connection",
-    "list the connections", "request a sync", "read the latest sync", "read the last successful sync",
-    "create the accounting connection", "start the flow again", "authorize the accounting connection",
-    "delete the commerce connection",
+    "review a tax rate", "review the invoice status", "review the grouping period",
+    "configure every offered option in turn", "try every kind of invalid choice",
+    "sever the other merchant's commerce connection", "delete the other merchant", "disable the sync",
+    "request a sync", "read the latest sync", "start the flow again", "de-authorize the commerce connection",
+    "authorize the commerce connection again", "enable the sync again", "de-authorize the accounting connection",
+    "start the flow again", "authorize the accounting connection again", "de-authorize the commerce connection",
+    "read the company", "authorize the commerce connection again", "read the configuration", "disable the sync",
+    "list the connections", "delete the accounting connection", "list the connections", "request a sync",
+    "read the latest sync", "read the last successful sync", "create the accounting connection",
+    "start the flow again", "authorize the accounting connection", "delete the commerce connection",
     "start the flow again", "authorize the commerce connection", "configure everything", "request a sync",
-    "delete the company", "read everything",
+    "customize the flow's text", "choose the accounts the flow offers", "delete the company", "read everything",
 )
 CAUGHT_UP: Final = TOUR.index("another merchant")  # a second merchant tours this far before the first goes on
 # The configuring stops: (kind of post, enable).
@@ -245,10 +246,22 @@ class ProtocolMachine(KeyCalls, CompanyCalls, FlowCalls, ConnectionCalls, Config
             if not company.linked(ACCOUNTING):
                 return False
             self.invalid_sweep(data, company)
+        elif stop == "configure every offered option in turn":  # CONF-3: "every ... the target offers is accepted"
+            if not company.linked(ACCOUNTING) or company.configuration.configured != {True}:
+                return False
+            for choice in ("invoice status", "frequency", "grouping period"):
+                self.sweep(data, company, choice)
         elif stop == "configure with each member left out in turn":  # CONF-6: each absent member's meaning
             if not company.linked(ACCOUNTING) or company.configuration.configured != {True}:
                 return False
             self.sweep(data, company, "member left out")
+        elif stop == "sever the other merchant's commerce connection":  # its list read before and after (API-4)
+            others = [c for c in self.model.alive() if c is not company and c.of_kind(COMMERCE)]
+            if not others:
+                return False
+            self.read_connections(others[0], size=1)
+            self.sever(data, others[0], others[0].of_kind(COMMERCE)[0])
+            self.read_connections(others[0], size=1)
         elif stop == "delete the other merchant":  # its id read back at once (READY-2), its count after (API-4)
             others = [c for c in self.model.alive() if c is not company]
             if not others:
@@ -370,8 +383,8 @@ class ProtocolMachine(KeyCalls, CompanyCalls, FlowCalls, ConnectionCalls, Config
                                                    "de-authorize the accounting connection",
                                                    "de-authorize the commerce connection",
                                                    "delete the accounting connection",
-                                                   "delete the accounting connection", "read the company",
-                                                   "read the configuration", "list the connections"]))
+                                                   "delete the accounting connection", "read everything",
+                                                   "read everything"]))
         elif phase is Phase.DEAUTHORIZED:
             stop = choose(data, ["authorize the accounting connection", "authorize the commerce connection",
                                  "start the flow again", "delete the accounting connection", "request a sync",
@@ -391,7 +404,8 @@ class ProtocolMachine(KeyCalls, CompanyCalls, FlowCalls, ConnectionCalls, Config
     # -- the end of a sequence ------------------------------------------------------------------------
 
     def teardown(self) -> None:
-        """RUN-2: delete what the sequence created, subscriptions first; what cannot be deleted is listed."""
+        """RUN-2: put back the flow texts and visible accounts the sequence changed, delete what it created,
+        subscriptions first; what cannot be put back or deleted is listed."""
         run = self.run
         self.put_back_customization()
         gone = ({c.id for c in self.model.companies if c.deleted}
@@ -423,11 +437,10 @@ def _subscribed(machine: ProtocolMachine) -> bool:
     return bool(machine.model.subscriptions)
 
 
-
-
 FOCUS: Final = 5  # how much more often a sequence draws the call it leans on
 # What a step may call, the merchant's next step first (the simplest sequence, and where shrinking goes); every
-# kind of call as an entry of its own, so that a short run still reaches each.
+# kind of call as an entry of its own (the partner's client-wide calls as two, each drawing among its own), so
+# that a short run still reaches each.
 MENU: Final = (
     Entry("the merchant's next step", 11, _always, ProtocolMachine.advance),
     Entry("configure", 3, _linked, lambda machine, data: machine.configure(
@@ -463,7 +476,7 @@ MENU: Final = (
     Entry("subscribe", 1, _room_for_subscription, ProtocolMachine.subscribe),
     Entry("list the subscriptions", 1, _always, ProtocolMachine.list_subscriptions),
     Entry("delete a subscription", 1, _subscribed, ProtocolMachine.unsubscribe),
-    Entry("create a connection", 1, _always, ProtocolMachine.create_connection),
+    Entry("create a connection", 2, _always, ProtocolMachine.create_connection),
     Entry("customize the flow", 2, _always, ProtocolMachine.customize),
     Entry("read the integrations", 1, _always, ProtocolMachine.read_integrations),
 )
