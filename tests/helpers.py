@@ -23,6 +23,8 @@ from starlette.responses import JSONResponse
 from sfc_conformance.commands import cli
 from sfc_conformance.core.http import ApiClient
 from sfc_conformance.core.secrets import Secret
+from sfc_conformance.model import ModelBudget, ModelReport, run_model
+from sfc_conformance.sandbox.embedded import EmbeddedTarget
 
 # `run` calls pytest.main in its process, so a whole run in a test goes through a child process.
 COMMAND = [sys.executable, "-m", "sfc_conformance"]
@@ -201,3 +203,15 @@ def fake_executable(folder: Path, name: str) -> Path:
     path.write_text("#!/bin/sh\nexit 0\n")
     path.chmod(0o755)
     return path
+
+
+def run_embedded(budget: ModelBudget, *names: str) -> ModelReport:
+    """The model's run against the embedded sandbox with the faults and variants ``names``."""
+    target = EmbeddedTarget(faults=names)
+    target.start()
+    client = target.client()
+    try:
+        return run_model(client, target.api_key, budget)
+    finally:
+        client.close()
+        target.stop()

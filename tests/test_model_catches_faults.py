@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from sfc_conformance.model import ModelBudget, ModelReport, run_model
+from sfc_conformance.model import ModelBudget
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY
-from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.sandbox.faults import CATALOG
+from tests.helpers import run_embedded
 
 # fault -> the rules the model may report it under: the catalog's first, then another the same defect breaks too.
 CAUGHT: dict[str, tuple[str, ...]] = {
@@ -132,17 +132,6 @@ NOT_SEEN: dict[str, str] = {
     **{name: "the flow's pages are the merchant's side; the model calls the API" for name in (
         "flow-shows-default-texts", "hidden-entry-offered", "flow-locale-ignored")},
 }
-
-
-def run_embedded(budget: ModelBudget, *names: str) -> ModelReport:
-    target = EmbeddedTarget(faults=names)
-    target.start()
-    client = target.client()
-    try:
-        return run_model(client, target.api_key, budget)
-    finally:
-        client.close()
-        target.stop()
 
 
 def test_the_two_lists_are_the_whole_catalog() -> None:

@@ -22,7 +22,7 @@ from sfc_conformance.core.clock import ManualClock, SystemClock
 from sfc_conformance.core.http import ApiClient, AsgiBridge
 from sfc_conformance.core.profile import LOCALES
 from sfc_conformance.core.secrets import Secret
-from sfc_conformance.model import ModelBudget, ModelReport, Phase, run_model
+from sfc_conformance.model import ModelBudget, Phase, run_model
 from sfc_conformance.model.connections import CREATIONS
 from sfc_conformance.model.customizing import BAD_LOCALES, TEXT_VALUES, VISIBLE_CHOICES, VISIBLE_READS
 from sfc_conformance.model.integrations import BRANDINGS
@@ -31,21 +31,11 @@ from sfc_conformance.model.model_run import Reach
 from sfc_conformance.model.values import TIME_ZONES
 from sfc_conformance.sandbox import VARIANTS
 from sfc_conformance.sandbox.app import DEFAULT_API_KEY, Sandbox
-from sfc_conformance.sandbox.embedded import EMBEDDED_BASE_URL, EMBEDDED_HOST, EmbeddedTarget
+from sfc_conformance.sandbox.embedded import EMBEDDED_BASE_URL, EMBEDDED_HOST
+from tests.helpers import run_embedded
 
 Send = Callable[[httpx.Request], httpx.Response]
 Wrapper = Callable[[httpx.Request, Send], httpx.Response]
-
-
-def run_embedded(budget: ModelBudget, *names: str) -> ModelReport:
-    target = EmbeddedTarget(faults=names)
-    target.start()
-    client = target.client()
-    try:
-        return run_model(client, target.api_key, budget)
-    finally:
-        client.close()
-        target.stop()
 
 
 @contextmanager
