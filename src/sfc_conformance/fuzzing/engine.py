@@ -142,8 +142,6 @@ def generate(strategy: SearchStrategy[Any], run_with: settings, test: Callable[[
              seed: int | None = None) -> bool:
     """Run ``test`` on the cases ``strategy`` generates; False when it can generate none."""
     run: Callable[[], None] = run_with(given(strategy)(test))
-    # No example database, so no key for it: left unset, hypothesis would hash the test's source on every run.
-    run._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
     if seed is not None:
         run = hypothesis.seed(seed)(run)
     try:

@@ -111,6 +111,8 @@ class ConnectionCalls(Calls):
         gone = company is None or company.deleted
         lacking = self.lacking(company) if company is not None and not gone else []
         kind = kind or choose(data, (["a key it lacks"] * 3 if lacking or gone else []) + CREATIONS[1:])
+        if kind == "a key it lacks" and not lacking and not gone:
+            return  # a second connection of a kind would leave "the accounting connection" ambiguous
         key = self.run.commerce_key
         if kind == "a key it lacks" and lacking:
             key = pick(data, lacking)[1]

@@ -67,23 +67,21 @@ class CustomizationCalls(Calls):
                 "a long text": (own + " ") * (250 // (len(own) + 1) + 1)}[kind][:250].rstrip()
 
     def read_texts_call(self, data: st.DataObject) -> None:
-        """CUST-1: each locale's texts, read once or twice; or every way of naming no locale the flow speaks, in
+        """CUST-1: a locale's texts, read once or twice; then every way of naming no locale the flow speaks, in
         turn, each refused (the step shows the last)."""
-        kind = choose(data, [*LOCALES, "every refusal"])
-        self.account_reached(f"read the flow's text ({'a locale' if kind in LOCALES else 'refused'})")
-        if kind in LOCALES:
-            self.run.reach.value("locales", kind)
-            times = 1 + int(data.draw(st.booleans()))
-            self.say(f"read the flow's text in {kind}" + (" twice" if times == 2 else ""))
-            for _ in range(times):
-                self.read_locale(kind, f"reading the flow's text in {kind}")
-            return
-        for number, (refused, locale) in enumerate(BAD_LOCALES.items(), 1):
+        locale = choose(data, list(LOCALES))
+        times = 1 + int(data.draw(st.booleans()))
+        self.account_reached("read the flow's text (a locale)")
+        self.say(f"read the flow's text in {locale}" + (" twice" if times == 2 else ""))
+        for _ in range(times):
+            self.read_locale(locale, f"reading the flow's text in {locale}")
+        self.account_reached("read the flow's text (refused)")
+        for number, (refused, sent) in enumerate(BAD_LOCALES.items(), 1):
             self.transcript.current.answers.clear()
             self.run.reach.value("locales", refused)
-            self.say(f"read the flow's text with {refused}" + (f" ({locale!r})" if locale is not None else "")
+            self.say(f"read the flow's text with {refused}" + (f" ({sent!r})" if sent is not None else "")
                      + f" ({number} of {len(BAD_LOCALES)} kinds; each one before it refused)")
-            answer = self.send("GET", TEXTS_PATH, params=None if locale is None else {"locale": locale})
+            answer = self.send("GET", TEXTS_PATH, params=None if sent is None else {"locale": sent})
             self.expect(answer, allowed.TEXTS_BAD_LOCALE, f"reading the flow's text with {refused}")
 
     def read_locale(self, locale: str, doing: str) -> None:
@@ -91,6 +89,7 @@ class CustomizationCalls(Calls):
         answer = self.send("GET", TEXTS_PATH, params={"locale": locale})
         self.expect(answer, allowed.TEXTS, doing)
         self.judged("CUST-1")
+        self.run.reach.value("locales", locale)
         texts, problems = read_texts(answer.body)
         if problems:
             self.broke("CUST-1", f"{answer.line()}?locale={locale} answered no LocalizationInfo: "

@@ -6,11 +6,11 @@ draws one call from :data:`MENU` – the protocol's reads and writes, each as
 often as its weight, among those that make sense now – and the call draws the
 rest (which company, connection, choice, invalid value, credential).  The
 menu's first entry is the merchant's next step (:meth:`ProtocolMachine.advance`):
-create, start, authorize both, configure, then review, disable, de-authorize,
-sever, create a connection, request syncs, customize the flow.  The
-simplest sequence is the whole journey, and a failing sequence shrinks toward
-it, so the shortest one shown reads as a merchant's story with the offending
-call last.
+create, start, authorize both, configure, choose the accounts the flow offers,
+then review, disable, de-authorize, sever, create a connection, request syncs,
+customize the flow's text.  The simplest sequence is the whole journey, and a
+failing sequence shrinks toward it, so the shortest one shown reads as a
+merchant's story with the offending call last.
 
 Before its first step a sequence draws the call it leans on (five times as
 often: swarm testing, lightly); after each step the invariant holds it to its
@@ -40,6 +40,7 @@ from sfc_conformance.model.configuring import VALID_POSTS, ConfigurationCalls
 from sfc_conformance.model.connections import ConnectionCalls
 from sfc_conformance.model.flow import REFUSED_STARTS, FlowCalls
 from sfc_conformance.model.holdings import ACCOUNTING, COMMERCE, ModelCompany, ModelConnection, Phase, ProtocolModel
+from sfc_conformance.model.integrations import LIST_MODES as INTEGRATION_LIST_MODES
 from sfc_conformance.model.judging import Halt
 from sfc_conformance.model.keys import KeyCalls
 from sfc_conformance.model.model_run import ModelRun
@@ -49,10 +50,11 @@ from sfc_conformance.model.transcript import Transcript
 # reads that judge each.  The simplest sequence takes one company all the way, and a failure shrinks toward it.
 TOUR: Final = (
     "start the flow", "authorize the commerce connection", "authorize the accounting connection",
-    "configure everything", "configure with each member left out in turn", "request a sync", "read the latest sync",
-    "request a sync of a date range", "list the syncs", "read each sync", "read the last successful sync", "subscribe",
-    "subscribe", "list the subscriptions a page at a time", "delete a subscription",
-    "list the subscriptions a page at a time", "another merchant", "review the schedule", "review an account",
+    "configure everything", "configure with each member left out in turn", "choose the accounts the flow offers",
+    "request a sync", "read the latest sync", "request a sync of a date range", "list the syncs", "read each sync",
+    "read the last successful sync", "subscribe", "subscribe", "list the subscriptions a page at a time",
+    "delete a subscription", "list the subscriptions a page at a time", "another merchant", "review the schedule",
+    "review an account",
     "review a tax rate", "review the invoice status", "review the grouping period",
     "configure every offered option in turn", "try every kind of invalid choice",
     "sever the other merchant's commerce connection", "delete the other merchant", "disable the sync",
@@ -64,7 +66,7 @@ TOUR: Final = (
     "read the latest sync", "read the last successful sync", "create the accounting connection",
     "start the flow again", "authorize the accounting connection", "delete the commerce connection",
     "start the flow again", "authorize the commerce connection", "configure everything", "request a sync",
-    "customize the flow's text", "choose the accounts the flow offers", "delete the company", "read everything",
+    "customize the flow's text", "list the integrations in every way", "delete the company", "read everything",
 )
 CAUGHT_UP: Final = TOUR.index("another merchant")  # a second merchant tours this far before the first goes on
 # The configuring stops: (kind of post, enable).
@@ -289,6 +291,9 @@ class ProtocolMachine(KeyCalls, CompanyCalls, FlowCalls, ConnectionCalls, Config
             locale = choose(data, list(LOCALES))
             key = self.change_texts(data, locale, choose(data, ["a text of its own", "an empty text"]), last=False)
             self.change_texts(data, locale, "null", key, " (the key just changed)")
+        elif stop == "list the integrations in every way":  # INT-1: walked, one page, every bound and bad paging
+            for mode in INTEGRATION_LIST_MODES:
+                self.list_integrations(data, mode)
         elif stop == "choose the accounts the flow offers":  # CUST-3: the required only, then one more; CUST-4
             if not self.model.client_id:
                 return False
@@ -310,13 +315,14 @@ class ProtocolMachine(KeyCalls, CompanyCalls, FlowCalls, ConnectionCalls, Config
         visible accounts (read under the client id a flow URL names, once the sequence has one) set, every choice
         in turn, or read."""
         calls: dict[str, Callable[[st.DataObject], object]] = {
-            "read the flow's text": self.read_texts_call, "change the flow's text": self.change_texts,
+            "change the flow's text": self.change_texts, "read the flow's text": self.read_texts_call,
             "change the flow's text to every value in turn": self.every_text_value}
         if self.model.client_id is not None:
             calls.update({"set the visible accounts": self.set_visible,
                           "set the visible accounts to every choice in turn": self.every_visible_choice,
                           "read the visible accounts": self.read_visible_call})
-        calls[choose(data, list(calls))](data)
+        writes = [name for name in calls if name.startswith(("change", "set", "read the flow"))]  # twice as often
+        calls[choose(data, [*calls, *writes])](data)
 
     def read_integrations(self, data: st.DataObject) -> None:
         """The integrations listed, in one of the ways a list is read (INT-1), and one's branding (INT-2)."""
