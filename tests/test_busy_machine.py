@@ -174,14 +174,17 @@ def test_the_busy_matrix_holds_every_otp_timing_fault_and_the_clean_sandbox_in_b
     assert set(BUSY_FAULTS) <= set(FAULTS)
     assert {FAULTS[f][0] for f in BUSY_FAULTS} == {"OTP-1", "OTP-2"}
     chosen = selftest.busy_cases(browser="/usr/bin/chromium")
-    assert len(chosen) == 2 * (len(BUSY_FAULTS) + 1)
-    for style in ("pages", "app"):
-        mine = [c for c in chosen if c.flow_style == style]
-        assert [c.fault for c in mine] == [None, *BUSY_FAULTS]
-        assert all(c.browser == "/usr/bin/chromium" and c.variant is None for c in mine)
+    assert len(chosen) == 2 + len(BUSY_FAULTS)  # one round: each fault once
+    assert all(c.browser == "/usr/bin/chromium" and c.variant is None for c in chosen)
+    by_style = {style: [c.fault for c in chosen if c.flow_style == style] for style in ("pages", "app")}
+    assert by_style == {"pages": [None, *BUSY_FAULTS[0::2]], "app": [None, *BUSY_FAULTS[1::2]]}
+    for style in by_style.values():  # each style meets an OTP that dies near the window's end and one that lives on
+        assert {FAULTS[f][0] for f in style if f} == {"OTP-1", "OTP-2"}
     assert [c.fault for c in selftest.busy_cases(["otp-lasts-40s"], ["app"], browser="b")] == [None, "otp-lasts-40s"]
+    asked = selftest.busy_cases(["otp-lasts-40s"], browser="b")  # a fault asked for runs in every style
+    assert [(c.fault, c.flow_style) for c in asked if c.fault] == [("otp-lasts-40s", "pages"), ("otp-lasts-40s", "app")]
     # Each case names its style in a mixed matrix; a matrix of one style reads as it always did.
-    assert chosen[-1].label(True) == "otp-lasts-too-long (app, browser)"
+    assert chosen[-1].label(True) == "otp-lasts-too-long (pages, browser)"
     assert chosen[-1].label() == "otp-lasts-too-long"
 
 
@@ -228,7 +231,7 @@ def test_busy_runs_every_case_side_by_side_on_a_busy_machine_and_stops_the_spinn
     assert main(["selftest", "--live", "--busy", "--browser", sys.executable]) == 0
     shown = capsys.readouterr().out
     chosen = seen["chosen"]
-    assert len(chosen) == 2 * (len(BUSY_FAULTS) + 1) and seen["jobs"] == len(chosen) and seen["live"]
+    assert len(chosen) == 2 + len(BUSY_FAULTS) and seen["jobs"] == len(chosen) and seen["live"]
     assert all(c.browser == sys.executable for c in chosen)
     assert seen["scope"] == "full"  # the whole suite, as a release gate runs it
     assert seen["spinning"] == os.cpu_count(), "the matrix ran on an idle machine"
@@ -236,10 +239,10 @@ def test_busy_runs_every_case_side_by_side_on_a_busy_machine_and_stops_the_spinn
     if PROC.is_dir():
         assert _all_gone(seen["pids"], within=0.5)
     assert re.search(r"^busy machine: \d+ CPU-bound process(es)? on \d+ cores?, stopped at the end or after "
-                     r"\d+ s; 16 runs side by side$", shown, re.M), shown
+                     r"\d+ s; 9 runs side by side$", shown, re.M), shown
     assert re.search(r"^otp-dies-after-27s \(app, browser\) +OTP-1 +MUST +killed +OTP-1 +30\.0 s  "
                      r"late open 24\.35 s \(due 24 s\)$", shown, re.M), shown
-    assert "late open +0.35 / +0.35 / +0.35 (16)" in shown
+    assert "late open +0.35 / +0.35 / +0.35 (9)" in shown
     assert "load average over the last minute" in shown
 
 
@@ -346,15 +349,17 @@ def test_on_a_busy_machine_every_otp_timing_fault_is_killed_and_the_clean_sandbo
         pytest.skip(f"no browser to drive: {reason}")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SFC_")}
     started = time.monotonic()
-    # Eight runs side by side, each with its browsers, and a spinner on every core: a load of about 20 on CI's two
-    # cores, more than the release gate's three runs (about 15) that let these faults through.
-    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "selftest", "--live", "--busy", "--jobs", "8",
+    # Nine runs side by side (one round: each fault once, the clean sandbox in both styles), each with its browsers,
+    # and a spinner on every core: a load of about 20 on CI's two cores, more than the release gate's three runs
+    # (about 15) that let these faults through.
+    done = subprocess.run([sys.executable, "-m", "sfc_conformance", "selftest", "--live", "--busy",
                            "--browser", chromium], capture_output=True, text=True, timeout=900, env=environment)
     took = time.monotonic() - started
     print(done.stdout, done.stderr, f"the busy matrix took {took:.0f} s", sep="\n")  # shown with -s
     table = done.stdout[-8000:] + done.stderr[-2000:]
     rows = {(m["name"], m["style"]): m for m in ROW.finditer(done.stdout)}
-    expected = [(name, style) for style in ("pages", "app") for name in ("(clean sandbox)", *BUSY_FAULTS)]
+    expected = [(case.name, case.flow_style) for case in selftest.busy_cases(browser=chromium)]
+    assert len(expected) == 2 + len(BUSY_FAULTS)
     assert sorted(rows) == sorted(expected), table
     for (name, style), found in rows.items():
         if name == "(clean sandbox)":

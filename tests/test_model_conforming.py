@@ -160,8 +160,7 @@ READS = ("read company", "read configuration", "latest sync", "list connections"
 WRITES = ("start flow", "authorize", "PATCH status", "delete connection", "configure", "request sync")
 
 
-@pytest.fixture(scope="module")
-def wide_run() -> Reach:
+def two_long_runs() -> Reach:
     """What two longer runs reached, together: which states, calls and values one run meets is the draw's."""
     reached = Reach()
     for seed in (1, 2):
@@ -174,21 +173,19 @@ def wide_run() -> Reach:
     return reached
 
 
-@pytest.mark.slow  # two long runs of the model
-def test_every_company_state_meets_every_read_and_write(wide_run: Reach) -> None:
+def every_company_state_meets_every_read_and_write(reached: Reach) -> None:
     """Every read in every state; every write in every state it can be made in: a bare company has no connection
     to authorize, change or delete, and a deleted one takes no write but a refused sync request."""
     cannot = {Phase.BARE: {"authorize", "PATCH status", "delete connection"},
               Phase.DELETED: {"start flow", "authorize", "PATCH status", "delete connection", "configure"}}
     for phase in Phase:
-        made = " ".join(wide_run.calls[str(phase)])
+        made = " ".join(reached.calls[str(phase)])
         missing = [call for call in (*READS, *WRITES) if call not in made and call not in cannot.get(phase, ())]
-        assert not missing, f"{phase}: never {missing}; made {sorted(wide_run.calls[str(phase)])}"
+        assert not missing, f"{phase}: never {missing}; made {sorted(reached.calls[str(phase)])}"
 
 
-@pytest.mark.slow  # two long runs of the model
-def test_every_value_each_choice_allows_is_sent(wide_run: Reach) -> None:
-    values = wide_run.values
+def every_value_each_choice_allows_is_sent(reached: Reach) -> None:
+    values = reached.values
     assert values["syncHour"] >= {0, 23}, values["syncHour"]  # both bounds
     assert len(values["syncHour"]) >= 20, sorted(values["syncHour"])
     assert values["frequency"] == {"Daily", "Monthly"}  # every frequency the sandbox offers
@@ -198,33 +195,47 @@ def test_every_value_each_choice_allows_is_sent(wide_run: Reach) -> None:
     assert values["reviewed"] >= {"accounts", "taxRates", "invoiceStatus", "groupingPeriod"}, values["reviewed"]
 
 
-@pytest.mark.slow  # two long runs of the model
-def test_every_kind_of_invalid_value_and_near_miss_key_is_sent(wide_run: Reach) -> None:
-    assert wide_run.values["invalid"] == {
+def every_kind_of_invalid_value_and_near_miss_key_is_sent(reached: Reach) -> None:
+    assert reached.values["invalid"] == {
         "syncHour outside 0-23", "a frequency not offered", "a time zone that is not IANA",
         "an account not among the options", "an invoice status not offered", "a grouping period not offered"}
-    credentials = wide_run.values["credentials"]
+    credentials = reached.values["credentials"]
     for kind in ("no Authorization header", "the key as a Bearer token", "the key with character",
                  "the key with one more character", "the key without its last character", "the key in upper case",
                  "the key as HTTP Basic user:password", "a wrong key"):
         assert any(shown.startswith(kind) for shown in credentials), (kind, credentials)
 
 
-def test_the_partner_side_is_reached_in_every_way(wide_run: Reach) -> None:
+def the_partner_side_is_reached_in_every_way(reached: Reach) -> None:
     """Connections created where a company lacks that kind and refused otherwise (LINK-4); the flow's texts with
     every value and every locale refusal, the visible accounts with every choice and every read (CUST-1..3); the
     integrations read in every way a list is read, and their branding (INT-1, INT-2)."""
     for phase in (Phase.BARE, Phase.SEVERED):
-        assert "create connection (valid)" in wide_run.calls[str(phase)], sorted(wide_run.calls[str(phase)])
-    values = wide_run.values
+        assert "create connection (valid)" in reached.calls[str(phase)], sorted(reached.calls[str(phase)])
+    values = reached.values
     assert values["created connections"] == {*CREATIONS, "for a company that does not exist"}
     assert values["locales"] == {*LOCALES, *BAD_LOCALES}, values["locales"]
     assert values["text values"] >= set(TEXT_VALUES), values["text values"]
     assert values["visible accounts"] >= set(VISIBLE_CHOICES), values["visible accounts"]
     assert values["visible account reads"] == set(VISIBLE_READS)
     assert values["brandings"] == set(BRANDINGS)
-    listed = " ".join(wide_run.calls["account"])
+    listed = " ".join(reached.calls["account"])
     assert all(f"list integrations ({mode})" in listed for mode in INTEGRATION_LISTS), listed
+
+
+@pytest.mark.slow  # two long runs of the model
+def test_the_model_reaches_every_state_value_and_call() -> None:
+    """One test for the checks of what two long runs reached: as a fixture shared by four tests, each pytest-xdist
+    worker that ran one of them made the runs again.  Every check is made, and every one that fails is shown."""
+    reached = two_long_runs()
+    failed = []
+    for check in (every_company_state_meets_every_read_and_write, every_value_each_choice_allows_is_sent,
+                  every_kind_of_invalid_value_and_near_miss_key_is_sent, the_partner_side_is_reached_in_every_way):
+        try:
+            check(reached)
+        except AssertionError as failure:
+            failed.append(f"{check.__name__}: {failure}")
+    assert not failed, "\n\n".join(failed)
 
 
 # -- seeds, and the cost ----------------------------------------------------------------------------------------

@@ -86,10 +86,9 @@ def test_every_otp_fault_of_the_app_style_is_killed_in_the_browser(chromium: str
 
 
 def test_without_a_browser_the_app_style_otp_faults_are_n_a_never_pass() -> None:
-    results = selftest.run_matrix(selftest.cases(OTP_FAULTS, flow_style="app"), jobs=2)
-    table = "\n".join([selftest.HEADER, *map(selftest.row, results)])
-    clean, *faults = results
-    assert clean.status == selftest.CLEAN, table
+    # The clean app-style sandbox without a browser: tests/test_merchant_eyes.py (its OTP rules n/a, the run passing).
+    faults = selftest.run_matrix([selftest.Case(fault, flow_style="app") for fault in OTP_FAULTS], jobs=2)
+    table = "\n".join([selftest.HEADER, *map(selftest.row, faults)])
     assert [result.case.fault for result in faults] == OTP_FAULTS, table
     for result in faults:
         # Exit 0, nothing reported: the rule is n/a (selftest calls that UNSEEN, a hole on the embedded sandbox).

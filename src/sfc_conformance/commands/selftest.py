@@ -56,6 +56,7 @@ from sfc_conformance.sandbox import FLOW_STYLES
 from sfc_conformance.sandbox.faults import EXPOSED_BY, FAULTS, LIVE_BLIND, VARIANTS
 from sfc_conformance.suite.options import add
 from sfc_conformance.suite.settings import OPTIONS, asked_browser
+from sfc_conformance.suite.timed_opens import EXPIRED, LATE
 
 KILLED, SURVIVED, NOT_OBSERVABLE, CLEAN, BROKEN, ERROR = "killed", "SURVIVED", "n/a", "clean", "NOT CLEAN", "ERROR"
 UNSEEN, MISJUDGED = "UNSEEN", "MISJUDGED"  # a fault the target should show but did not; a SHOULD that failed a run
@@ -116,6 +117,11 @@ class Case:
         if self.fault is None or scope == "full" or not RULES[FAULTS[self.fault][0]].must:
             return None
         return EXPOSED_BY.get(self.fault, self.rule)
+
+    def waits_for_the_otp_window(self, live: bool, scope: str) -> bool:
+        """Live, a run of the whole suite or of a timed rule waits for an OTP window (about 31 s), mostly idle."""
+        tags = self.tags(scope)
+        return live and (tags is None or tags in (LATE.rule, EXPIRED.rule))
 
 
 @dataclass
@@ -299,10 +305,12 @@ def run_matrix(chosen: list[Case], *, live: bool = False, scope: str = "rule", j
     context.set_forkserver_preload(PRELOAD)
     results: list[Result] = []
     # One fresh process per case: pytest and the suite keep state between runs in one process.
+    # The cases that wait for an OTP window start first, so that the quick ones fill their waits, not follow them.
+    first = sorted(chosen, key=lambda case: not case.waits_for_the_otp_window(live, scope))
     with context.Pool(processes=max(1, jobs), maxtasksperchild=1) as pool:
-        pending = [pool.apply_async(run_case, (case, live, scope)) for case in chosen]
-        for waiting in pending:
-            result = waiting.get()
+        started = {id(case): pool.apply_async(run_case, (case, live, scope)) for case in first}
+        for case in chosen:  # reported in the order chosen
+            result = started[id(case)].get()
             results.append(result)
             on_result(result)
     return results
@@ -381,9 +389,10 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cases run at once (default: the number of CPUs; with --busy, every case at once)")
     parser.add_argument("--busy", action="store_true",
                         help="with --live: make the machine busy on purpose (a CPU-bound process on every core, "
-                             "the cases side by side, each with its browser) and run the OTP timing faults "
-                             f"({', '.join(BUSY_FAULTS)}) and the clean sandbox in both flow styles; "
-                             "--fault and --flow-style narrow it")
+                             "the cases side by side, each with its browser) and run the clean sandbox in both "
+                             f"flow styles and the OTP timing faults ({', '.join(BUSY_FAULTS)}), each in one "
+                             "style, the styles taken in turn; a --fault asked for runs in every style, and "
+                             "--flow-style narrows it")
     parser.add_argument("--scope", choices=sorted(SCOPES), default=None,
                         help="; ".join(f"{k}: {v}" for k, v in SCOPES.items())
                              + " (default: rule; with --busy, full: a release gate runs the whole suite)")
@@ -400,15 +409,32 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
 
 def busy_cases(faults: Iterable[str] = (), flow_styles: Iterable[str] = FLOW_STYLES, *, browser: str,
                variants: Iterable[str] = ()) -> list[Case]:
-    """The busy matrix: the OTP timing faults (or those asked for) and the clean sandbox, in each flow style."""
-    faults = list(faults) or list(BUSY_FAULTS)
-    return [case for style in flow_styles for case in cases(faults, variants, flow_style=style, browser=browser)]
+    """The busy matrix: the clean sandbox in each flow style, and the OTP timing faults asked for in each; by default
+    every one of :data:`BUSY_FAULTS`, each in one style, the styles taken in turn (one round of cases side by side,
+    each style meeting OTPs that die early and live long, near the window's end and far from it)."""
+    styles, faults, variants = list(flow_styles), list(faults), list(variants)
+    if faults or variants:
+        cases(faults, variants)  # unknown names refused as everywhere
+    conforming = [Case(None, variant, style, browser) for style in styles for variant in [None, *variants]]
+    if faults:
+        return conforming + [Case(fault, None, style, browser) for style in styles for fault in faults]
+    return conforming + [Case(fault, None, styles[number % len(styles)], browser)
+                         for number, fault in enumerate(BUSY_FAULTS)]
 
 
 # A case of the busy matrix, the whole suite, takes about one OTP window on an idle machine, two to three minutes on
 # two busy cores with every case beside it.  The spinners stop by themselves after this long a round of cases,
 # should the matrix outlast them.
 BUSY_SECONDS_A_ROUND = 420.0
+
+
+def _styles_said(chosen: list[Case]) -> str:
+    """How a matrix of more than one flow style spreads its cases over them."""
+    styles = {case.flow_style for case in chosen}
+    spread = {case.name: {c.flow_style for c in chosen if c.name == case.name} for case in chosen}
+    if all(mine == styles for mine in spread.values()):
+        return " (each in every style)"
+    return " (the clean sandbox in every style, each fault in one, the styles taken in turn)"
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -440,7 +466,7 @@ def selftest(args: argparse.Namespace) -> int:
     variants = sum(1 for c in chosen if c.variant)
     mixed = len(styles) > 1
     print(f"kill matrix: {faults} faults, {variants} conforming variants and the clean sandbox"
-          f"{' (each in every style)' if mixed else ''}, against {target}, scope {scope}, "
+          f"{_styles_said(chosen) if mixed else ''}, against {target}, scope {scope}, "
           f"{jobs} at a time", flush=True)
     started = time.monotonic()
     load: float | None = None
