@@ -1,10 +1,11 @@
 """A verdict does not bend on a busy machine: ``sfc-conformance selftest --live --busy`` (``tox -e selftest-busy``).
 
 The busy live matrix serves the sandbox with each OTP timing fault (an OTP that dies 10, 20, 24 or 27 s after
-issue; one that lives 33, 40 or 60 s) and clean, in both flow styles, and runs the whole suite against every one of
-them side by side, each with its browser, while a CPU-bound process spins on every core.  Every fault must be killed
-by its own rule and the clean sandbox must pass, as on an idle machine: a rule judged only in part or not judged
-kills nothing.  That test takes about three minutes of a fully loaded machine; it runs when ``SFC_BUSY_MATRIX`` is
+issue; one that lives 33, 40 or 60 s), each in one flow style, the styles taken in turn, and clean in both styles,
+and runs the whole suite against every one of them side by side, each with its browser, while a CPU-bound process
+spins on every core.  Every fault must be killed by its own rule and the clean sandbox must pass, as on an idle
+machine: a rule judged only in part or not judged kills nothing.  That test takes about a minute and a half of a
+fully loaded machine; it runs when ``SFC_BUSY_MATRIX`` is
 set, which only ``tox -e selftest-busy`` does (``tox -e py311`` runs the quick tests here, and skips it).
 
 The quick tests hold the parts: the spinners start on every core and always stop (at the end of the block, on an

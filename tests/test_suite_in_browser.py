@@ -1,8 +1,9 @@
 """The conformance suite with the merchant's side in a real browser (``--browser``, ``--merchant-driver browser``).
 
 The OTP faults of the sandbox served in app style are killed in the browser
-and n/a without one (never pass); the whole suite passes with the merchant
-walking the flow in the browser, in both flow styles; a live run over HTTP
+and n/a without one (never pass); the suite passes with the merchant
+walking the flow in the browser (the whole suite in the app style; in the pages style, the
+rules that show each of its screens); a live run over HTTP
 judges an app-style flow in the browser it finds, and reports n/a without
 one.  The embedded cases route the browser in-process (no sockets).
 
@@ -75,11 +76,16 @@ def test_the_browser_judges_the_app_style_from_any_thread(chromium: str, embedde
 
 def test_every_otp_fault_of_the_app_style_is_killed_in_the_browser(chromium: str) -> None:
     assert len(OTP_FAULTS) >= 7, OTP_FAULTS
-    # The clean sandbox in the browser: the whole-suite test below.
-    cases = [selftest.Case(fault, flow_style="app", browser=chromium) for fault in OTP_FAULTS]
+    # The clean sandbox in the browser: the whole-suite test below.  The OTP timing faults the busy matrix (tox -e
+    # selftest-busy) runs in the app style, each in its browser over HTTP, are left to it: every OTP fault is killed
+    # in an app-style flow in a browser once.
+    busy_app = {case.fault for case in selftest.busy_cases(browser=chromium) if case.flow_style == "app"}
+    assert len(busy_app - {None}) >= 3, busy_app
+    faults = [fault for fault in OTP_FAULTS if fault not in busy_app]
+    cases = [selftest.Case(fault, flow_style="app", browser=chromium) for fault in faults]
     results = selftest.run_matrix(cases, jobs=2)
     table = "\n".join([selftest.HEADER, *map(selftest.row, results), *selftest.summary(results)])
-    assert [r.case.fault for r in results] == OTP_FAULTS
+    assert [r.case.fault for r in results] == faults
     for result in results:
         assert result.status == selftest.KILLED, f"{result.case.name}:\n{table}"
         assert result.reported == [result.case.rule], table
@@ -100,13 +106,23 @@ def test_without_a_browser_the_app_style_otp_faults_are_n_a_never_pass() -> None
 # -- the whole suite, the merchant walking the flow in the browser --------------------------------------------------
 
 
+# The app style is the one only a browser can walk: the whole suite.  The pages style, whose forms a plain client
+# walks in every other test, takes in the browser the rules that show each of its screens (a refusal, the
+# authorization and configuration screens, success, the redirect, the settings page): about half the CPU of the
+# whole suite, which CI's two cores spend elsewhere.
+IN_THE_BROWSER = {"app": None, "pages": "OTP-1 or OTP-2 or OTP-3 or OTP-4 or OTP-5 or FLOW-1 or FLOW-2 or FLOW-3 or CUST-5"}
+
+
 @pytest.mark.parametrize("style", FLOW_STYLES)
-def test_the_whole_suite_passes_with_the_merchant_in_the_browser(chromium: str, style: str, tmp_path: Path) -> None:
+def test_the_suite_passes_with_the_merchant_in_the_browser(chromium: str, style: str, tmp_path: Path) -> None:
+    tags = IN_THE_BROWSER[style]
     done = in_child("run", "--merchant-driver", "browser", "--flow-style", style, "--report-dir", str(tmp_path),
-                    timeout=WHOLE_RUN)
+                    *(["--tags", tags] if tags else []), timeout=WHOLE_RUN)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr
     verdicts = verdict_table(done.stdout)
-    assert {rule for rule, row in verdicts.items() if row.verdict != "pass"} <= {"API-6"}, verdicts
+    judged = {rule: row for rule, row in verdicts.items() if row.verdict != "not run"}
+    assert tags is not None or judged == verdicts, verdicts
+    assert {rule for rule, row in judged.items() if row.verdict != "pass"} <= {"API-6"}, verdicts
     for rule in OTP_RULES:
         assert verdicts[rule].note.startswith("seen with a browser ("), verdicts[rule]
     page = (tmp_path / "report.html").read_text()

@@ -22,8 +22,9 @@ matrix; the clean sandbox must come out with every rule judged.
 
 With ``--busy`` (over HTTP) the matrix runs while every core is taken by a
 CPU-bound process (:mod:`.busy`) and its cases run side by side, each with its
-browser: the OTP timing faults (:data:`BUSY_FAULTS`) and the clean sandbox, in
-both flow styles, each the whole suite (``--scope full``: a run of only the
+browser: the clean sandbox in both flow styles and the OTP timing faults
+(:data:`BUSY_FAULTS`), each in one style, the styles taken in turn, each case
+the whole suite (``--scope full``: a run of only the
 fault's rule leaves its time-critical opens nothing to wait behind, and caught
 every one of these faults even when a release gate's whole runs let them
 through).  Each must be caught, and the clean sandbox pass, as on an idle
