@@ -110,7 +110,8 @@ def test_without_a_browser_the_app_style_otp_faults_are_n_a_never_pass() -> None
 # walks in every other test, takes in the browser the rules that show each of its screens (a refusal, the
 # authorization and configuration screens, success, the redirect, the settings page): about half the CPU of the
 # whole suite, which CI's two cores spend elsewhere.
-IN_THE_BROWSER = {"app": None, "pages": "OTP-1 or OTP-2 or OTP-3 or OTP-4 or OTP-5 or FLOW-1 or FLOW-2 or FLOW-3 or CUST-5"}
+IN_THE_BROWSER = {"app": None,
+                  "pages": "OTP-1 or OTP-2 or OTP-3 or OTP-4 or OTP-5 or FLOW-1 or FLOW-2 or FLOW-3 or CUST-5"}
 
 
 @pytest.mark.parametrize("style", FLOW_STYLES)
