@@ -1,8 +1,9 @@
 """The suite catches broken targets: the kill matrix over the whole fault catalog.
 
 ``selftest.run_matrix`` runs the suite against the clean embedded sandbox, every
-conforming variant and the faults only it shows, each in a process of its own
-(``selftest --live``, tox's selftest-live, runs every fault over HTTP); CI fails
+conforming variant, the faults only it shows and every SHOULD fault, each in a
+process of its own (``selftest --live --level must``, tox's selftest-live, runs
+every MUST fault over HTTP); CI fails
 on any surviving fault or any failure of the clean sandbox.  The other tests hold the judging
 rule itself (an unrelated failure never counts as a kill), the catalog's
 coverage of the profile, and the command line.
@@ -59,21 +60,26 @@ def _rules_judged_on_the_embedded_sandbox_only_in_part() -> set[str]:
             if "embedded_only" in scenario.tags for tag in scenario.tags if tag in RULES}
 
 
-# Each fault is proven killed once: over HTTP (tox -e selftest-live: `selftest --live`, every fault, in its own
-# environment of CI) where a live run can show it; here, in-process, the faults of the rules the embedded
-# sandbox judges in a way of its own (its clock, its pages, the exact OTP boundary, a rate limit it sets), beside
-# the clean sandbox and every conforming variant.
+# Each fault is proven killed once: over HTTP (tox -e selftest-live: `selftest --live --level must`, every MUST
+# fault, in its own environment of CI) where a live run can show it; here, in-process, the faults of the rules the
+# embedded sandbox judges in a way of its own (its clock, its pages, the exact OTP boundary, a rate limit it sets),
+# beside the clean sandbox and every conforming variant.  Here too every SHOULD fault, each a whole run (it must
+# warn and fail nothing): in-process, a whole run costs a third of one over HTTP.
 EMBEDDED_ONLY = sorted(name for name, (rule, _) in FAULTS.items()
                        if name in LIVE_BLIND or rule in _rules_judged_on_the_embedded_sandbox_only_in_part())
+SHOULD_FAULTS = sorted(name for name, (rule, _) in FAULTS.items()
+                       if not RULES[rule].must and name not in EMBEDDED_ONLY)
 
 
 @pytest.mark.slow
-def test_the_kill_matrix_kills_every_fault_only_the_embedded_sandbox_shows_and_passes_the_clean_sandbox() -> None:
-    """One test, not one per fault: under pytest-xdist a per-fault fixture would run the matrix per worker."""
-    assert len(EMBEDDED_ONLY) >= 10, EMBEDDED_ONLY
-    results = selftest.run_matrix(selftest.cases(EMBEDDED_ONLY, VARIANTS), jobs=2)
+def test_the_in_process_kill_matrix_kills_its_faults_and_passes_the_clean_sandbox() -> None:
+    """Every fault only the embedded sandbox shows and every SHOULD fault killed, the clean sandbox and every
+    conforming variant passing.  One test, not one per fault: under pytest-xdist a per-fault fixture would run the
+    matrix per worker."""
+    assert len(EMBEDDED_ONLY) >= 10 and len(SHOULD_FAULTS) >= 5, (EMBEDDED_ONLY, SHOULD_FAULTS)
+    results = selftest.run_matrix(selftest.cases([*EMBEDDED_ONLY, *SHOULD_FAULTS], VARIANTS), jobs=2)
     table = "\n".join([selftest.HEADER, *map(selftest.row, results), *selftest.summary(results)])
-    assert len(results) == len(EMBEDDED_ONLY) + len(VARIANTS) + 1
+    assert len(results) == len(EMBEDDED_ONLY) + len(SHOULD_FAULTS) + len(VARIANTS) + 1
     for result in results:
         if result.case.fault is None:  # the clean sandbox and every conforming variant
             assert result.status == CLEAN, f"{result.case.name} did not pass:\n{table}"
@@ -193,6 +199,32 @@ def test_an_unknown_fault_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[s
 
 
 # -- what the kill looks like to a partner ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("options", "level", "also", "variants"), [
+    (["--level", "must"], "MUST", [], 0),
+    (["--level", "SHOULD", "--variant", "unknown-fields"], "SHOULD", [], 1),
+    (["--level", "should", "--fault", "otp-lasts-33s"], "SHOULD", ["otp-lasts-33s"], 0),
+])
+def test_level_names_every_fault_of_that_level(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                               options: list[str], level: str, also: list[str],
+                                               variants: int) -> None:
+    from sfc_conformance.commands.cli import main
+
+    chosen: list[Case] = []
+
+    def no_runs(cases: list[Case], **_: Any) -> list[Result]:
+        chosen.extend(cases)
+        return []
+
+    monkeypatch.setattr(selftest, "run_matrix", no_runs)
+    assert main(["selftest", *options]) == 0
+    faults = [case.fault for case in chosen if case.fault]
+    of_level = [name for name, (rule, _) in sorted(FAULTS.items()) if RULES[rule].level == level]
+    assert sorted(faults) == sorted([*of_level, *also]), faults
+    assert sum(1 for case in chosen if case.variant) == variants
+    assert chosen[0] == Case(None)  # the clean sandbox, always
+    assert f"kill matrix: {len(faults)} faults, {variants} conforming variants" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -399,6 +399,9 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
                              + " (default: rule; with --busy, full: a release gate runs the whole suite)")
     parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS), metavar="NAME",
                         help="only this fault (repeatable; default: the whole catalog and every variant)")
+    parser.add_argument("--level", choices=("MUST", "SHOULD"), type=str.upper, default=None,
+                        help="only the faults that break a rule of this level, as if each were named with --fault "
+                             "(no conforming variant unless one is named)")
     parser.add_argument("--variant", action="append", default=[], choices=sorted(VARIANTS), metavar="NAME",
                         help=f"only this conforming variant (repeatable): {', '.join(sorted(VARIANTS))}")
     parser.add_argument("--flow-style", choices=FLOW_STYLES, default=None,
@@ -447,15 +450,19 @@ def selftest(args: argparse.Namespace) -> int:
     if args.busy and not args.live:
         raise UsageError("--busy is for --live: the embedded sandbox's clock is the suite's, so a busy machine "
                          "cannot make an open late there")
+    if args.level and args.busy:
+        raise UsageError("--level is not for --busy: the busy matrix is the OTP timing faults, every one a MUST fault")
+    faults = args.fault + [name for name, (rule, _) in sorted(FAULTS.items())
+                           if args.level and RULES[rule].level == args.level and name not in args.fault]
     if args.busy:
         browser: str | None = asked_browser(args.browser)  # each run with its browser, as a release gate runs
         styles = [args.flow_style] if args.flow_style else list(FLOW_STYLES)
-        chosen = busy_cases(args.fault, styles, browser=browser or "", variants=args.variant)
+        chosen = busy_cases(faults, styles, browser=browser or "", variants=args.variant)
         jobs = args.jobs or len(chosen)
     else:
         browser = asked_browser(args.browser) if args.browser else None
         styles = [args.flow_style or "pages"]
-        chosen = cases(args.fault, args.variant, flow_style=styles[0], browser=browser)
+        chosen = cases(faults, args.variant, flow_style=styles[0], browser=browser)
         jobs = args.jobs or os.cpu_count() or 1
     # On a busy machine the time-critical opens compete with everything else a release gate's run does: the
     # whole suite, not only the scenarios of the fault's rule (which leave them nothing to wait behind).
@@ -463,10 +470,10 @@ def selftest(args: argparse.Namespace) -> int:
     target = "the sandbox served on 127.0.0.1" if args.live else "the embedded sandbox"
     if styles != ["pages"] or browser:
         target += f" ({' and '.join(styles)} style, {'in ' + browser if browser else 'no browser'})"
-    faults = sum(1 for c in chosen if c.fault)
+    broken = sum(1 for c in chosen if c.fault)
     variants = sum(1 for c in chosen if c.variant)
     mixed = len(styles) > 1
-    print(f"kill matrix: {faults} faults, {variants} conforming variants and the clean sandbox"
+    print(f"kill matrix: {broken} faults, {variants} conforming variants and the clean sandbox"
           f"{_styles_said(chosen) if mixed else ''}, against {target}, scope {scope}, "
           f"{jobs} at a time", flush=True)
     started = time.monotonic()
