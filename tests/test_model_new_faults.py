@@ -7,6 +7,9 @@ sandbox and the model fails each one's rule; tests/test_model_catches_faults.py 
 
 from __future__ import annotations
 
+import pytest
+
+from sfc_conformance.commands import selftest
 from sfc_conformance.sandbox.faults import CATALOG
 from tests.helpers import in_child
 
@@ -65,3 +68,15 @@ def test_no_scenario_reaches_them() -> None:
               for argument in ("--sandbox-fault", name)]
     blind = in_child("run", "--model-budget", "0", *unseen)
     assert blind.returncode == 0, blind.stdout[-4000:] + blind.stderr
+
+
+@pytest.mark.slow  # a kill matrix of eleven cases
+def test_selftest_kills_each_with_the_model_as_run_runs_it() -> None:
+    """`sfc-conformance selftest`, in-process: each fault only the model finds killed under its rule by a run as a
+    partner makes it (the model's default budget and seed, its examples of that rule): the merchant's journey the
+    model takes first reaches each, whatever else it draws."""
+    faults = sorted(set(NEW_FAULTS) - set(MET_BY_SCENARIOS))
+    results = selftest.run_matrix([selftest.Case(fault) for fault in faults], jobs=2)
+    table = "\n".join([selftest.HEADER, *map(selftest.row, results)])
+    for result in results:
+        assert (result.status, result.reported) == (selftest.KILLED, [NEW_FAULTS[result.case.fault or ""]]), table

@@ -251,7 +251,7 @@ class ProtocolMachine(KeyCalls, CompanyCalls, FlowCalls, ConnectionCalls, Config
         elif stop == "configure every offered option in turn":  # CONF-3: "every ... the target offers is accepted"
             if not company.linked(ACCOUNTING) or company.configuration.configured != {True}:
                 return False
-            for choice in ("invoice status", "frequency", "grouping period"):
+            for choice in ("invoice status", "frequency", "grouping period", "syncHour"):  # every hour, 0 and 23
                 self.sweep(data, company, choice)
         elif stop == "configure with each member left out in turn":  # CONF-6: each absent member's meaning
             if not company.linked(ACCOUNTING) or company.configuration.configured != {True}:
