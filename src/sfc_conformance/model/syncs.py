@@ -121,18 +121,28 @@ class SyncCalls(Calls):
         self.started(company, answer)
         self.blame(company, SYNCS, "SYNC-1", "a sync of a date range was requested: it is listed, and the newest")
 
-    def list_syncs(self, data: st.DataObject, company: ModelCompany | None = None) -> None:
-        """SYNC-1: every sync the run started is listed, once, with the code it started with."""
+    def read_history(self, data: st.DataObject, company: ModelCompany | None, tail: str, said: tuple[str, str],
+                     reach: str) -> tuple[ModelCompany, str, Answer] | None:
+        """A read of a company's sync history (``/sync/commerce/syncs/{tail}``): of ``company``, or of one drawn,
+        unknown ones among them.  None once an answer for no company (unknown or deleted) has been judged."""
         ident = company.id if company else ""
         if company is None:
             company, ident = self.target(data)
         who = f"company {company.label}" if company else f"unknown company {ident}"
-        self.say(f"list the syncs of {who}")
-        self.reached(company, "list syncs")
-        answer = self.send("GET", f"/companies/{ident}/sync/commerce/syncs/list/status")
+        self.say(f"{said[0]} of {who}")
+        self.reached(company, reach)
+        answer = self.send("GET", f"/companies/{ident}/sync/commerce/syncs/{tail}")
         if company is None or company.deleted:
-            self.under_no_company(answer, f"listing the syncs of {who}")
+            self.under_no_company(answer, f"{said[1]} of {who}")
+            return None
+        return company, who, answer
+
+    def list_syncs(self, data: st.DataObject, company: ModelCompany | None = None) -> None:
+        """SYNC-1: every sync the run started is listed, once, with the code it started with."""
+        read = self.read_history(data, company, "list/status", ("list the syncs", "listing the syncs"), "list syncs")
+        if read is None:
             return
+        company, who, answer = read
         rule = company.blamed(SYNCS, "SYNC-1").rule
         known = [s for s in company.syncs if s.id is not None]
         self.expect(answer, allowed.exactly(200, rule, allowed.SYNC_LIST.why) if known else allowed.SYNC_LIST_NONE,
@@ -184,16 +194,12 @@ class SyncCalls(Calls):
     def last_successful(self, data: st.DataObject, company: ModelCompany | None = None) -> None:
         """SYNC-2: the newest sync whose code is a success, or 404 while none succeeded; never one started after the
         accounting connection was deleted."""
-        ident = company.id if company else ""
-        if company is None:
-            company, ident = self.target(data)
-        who = f"company {company.label}" if company else f"unknown company {ident}"
-        self.say(f"read the last successful sync of {who}")
-        self.reached(company, "last successful sync")
-        answer = self.send("GET", f"/companies/{ident}/sync/commerce/syncs/lastSuccessful/status")
-        if company is None or company.deleted:
-            self.under_no_company(answer, f"reading the last successful sync of {who}")
+        read = self.read_history(data, company, "lastSuccessful/status",
+                                 ("read the last successful sync", "reading the last successful sync"),
+                                 "last successful sync")
+        if read is None:
             return
+        company, who, answer = read
         succeeded = [s for s in company.syncs if s.code in SUCCESS]
         self.expect(answer, allowed.LAST_SUCCESSFUL if succeeded else allowed.LAST_SUCCESSFUL_MAYBE,
                     f"reading the last successful sync of {who}")
