@@ -6,9 +6,9 @@ and runs the whole suite against every one of them side by side, each with its b
 spins on every core.  Every fault must be killed by its own rule and the clean sandbox must pass, as on an idle
 machine: a rule judged only in part or not judged kills nothing.  That test takes about a minute and a half of a
 fully loaded machine; it runs when ``SFC_BUSY_MATRIX`` is
-set, which only ``tox -e selftest-busy`` does (``tox -e py311`` runs the quick tests here, and skips it).
+set, which only ``tox -e selftest-busy`` does (``tox -e release-tests`` runs the other tests here, and skips it).
 
-The quick tests hold the parts: the spinners start on every core and always stop (at the end of the block, on an
+The other tests hold the parts: the spinners start on every core and always stop (at the end of the block, on an
 error, on Ctrl-C or SIGTERM, and by themselves when their time is up or their parent is killed); the matrix
 ``--busy`` chooses; and how the selftest reads a rule judged only in part or not judged.
 """
@@ -44,7 +44,7 @@ from sfc_conformance.core.profile import RULES
 from sfc_conformance.merchant.browser import BrowserUnavailable, find_browser
 from sfc_conformance.sandbox.faults import FAULTS
 
-pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+pytestmark = pytest.mark.release  # live runs, whole runs or a browser: left to the release run (`tox -m release`)
 
 # Read at collection, before the tests' environment is cleared of SFC_* settings.
 BUSY_MATRIX = bool(os.environ.get("SFC_BUSY_MATRIX"))

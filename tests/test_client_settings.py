@@ -35,7 +35,7 @@ from sfc_conformance.sandbox.embedded import EmbeddedTarget
 from sfc_conformance.suite.client_settings import ClientSettings, Journal, journal_folder
 from tests.helpers import ACCOUNT_KEY, COMMAND, RUN_TIMEOUT, call, error_message, live_environment, live_run
 
-pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+pytestmark = pytest.mark.release  # live runs, whole runs or a browser: left to the release run (`tox -m release`)
 
 TEXTS = "/sync/commerce/config/ui/text"
 

@@ -440,7 +440,7 @@ class BreakSyncRequests:
         await answers[self.how](scope, receive, send)
 
 
-@pytest.mark.slow  # a live run each
+@pytest.mark.release  # a live run each
 @pytest.mark.parametrize(("how", "says"), [
     ("hang", "got no answer within 1 s"),
     ("html", "not JSON"),

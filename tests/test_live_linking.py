@@ -35,7 +35,7 @@ from tests.helpers import (
     verdict_table,
 )
 
-pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+pytestmark = pytest.mark.release  # live runs, whole runs or a browser: left to the release run (`tox -m release`)
 
 if TYPE_CHECKING:
     from tests.conftest import ServedAccount

@@ -8,8 +8,8 @@ earlier run did, and nothing else on the account, may change a verdict.  Each ru
 figure and not a check (a busy machine is not a failed run): ``benchmarks/run_times.py`` measures a
 long-lived run against a fresh one.
 
-About 35 s a run.  A plain ``pytest`` makes one run; ``tox -e live-longlived`` five; ``tox -e py311`` sets
-``SFC_LONGLIVED_RUNS=0`` and leaves it to that environment, which runs beside it.
+About 35 s a run.  A plain ``pytest`` makes one run; ``tox -e live-longlived`` two; ``tox -e release-tests`` sets
+``SFC_LONGLIVED_RUNS=0`` and leaves it to that environment, which runs beside it in the release run.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "live_against_sandbox
 LINE = re.compile(r"^run (\d+) of (\d+): exit (\d+) in ([\d.]+) s; the account held (.+) before and (.+) after "
                   r"\((the same|CHANGED)\)$", re.M)
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(RUNS < 1, reason="SFC_LONGLIVED_RUNS=0: tox runs these live runs in an environment "
-                                                  "of their own, live-longlived, beside the tests")]
+pytestmark = [pytest.mark.release,
+              pytest.mark.skipif(RUNS < 1, reason="SFC_LONGLIVED_RUNS=0: the release run makes these live runs in an "
+                                                  "environment of their own, live-longlived, beside the tests")]
 
 
 def test_runs_in_a_row_on_one_long_lived_account_pass_and_leave_it_unchanged(tmp_path: Path) -> None:

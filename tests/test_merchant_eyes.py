@@ -215,7 +215,7 @@ def test_the_browser_s_answers_from_the_embedded_sandbox_are_observed(embedded: 
 # -- the run: n/a, never pass, without a browser -----------------------------------------------------------
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_an_app_style_run_without_a_browser_reports_the_otp_rules_n_a_and_passes() -> None:
     done = in_child("run", "--flow-style", "app")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr

@@ -144,7 +144,7 @@ def test_the_two_lists_are_the_whole_catalog() -> None:
 SEEDS = (0, 1, 2)  # a run that does not meet the fault tries the next seed: which seed meets it is the draw's
 
 
-@pytest.mark.slow  # the model run once a fault, up to three times
+@pytest.mark.release  # the model run once a fault, up to three times
 @pytest.mark.parametrize("fault", sorted(CAUGHT))
 def test_the_model_alone_catches(fault: str) -> None:
     runs = []
@@ -156,7 +156,7 @@ def test_the_model_alone_catches(fault: str) -> None:
     raise AssertionError(f"{fault} not caught under {CAUGHT[fault]}: " + "; ".join(runs))
 
 
-@pytest.mark.slow  # the model run once a fault, up to three times
+@pytest.mark.release  # the model run once a fault, up to three times
 @pytest.mark.parametrize("fault", sorted(NOT_SEEN))
 def test_what_the_model_cannot_see_leaves_it_quiet(fault: str) -> None:
     """A fault outside the model's sight breaks nothing the model judges: it never blames the wrong rule."""

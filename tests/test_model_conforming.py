@@ -58,8 +58,9 @@ def wrapped(wrapper: Wrapper, *names: str) -> Iterator[ApiClient]:
         sandbox.close()
 
 
-@pytest.mark.parametrize("names", [(), *((name,) for name in sorted(VARIANTS)), tuple(sorted(VARIANTS))],
-                         ids=["clean", *sorted(VARIANTS), "every-variant"])
+# Each variant alone again in the release run: the gate's kill matrix runs the suite, the model in it, on each.
+@pytest.mark.parametrize("names", [(), *(pytest.param((name,), marks=pytest.mark.release) for name in sorted(VARIANTS)),
+                                   tuple(sorted(VARIANTS))], ids=["clean", *sorted(VARIANTS), "every-variant"])
 def test_the_sandbox_and_each_conforming_variant_pass(names: tuple[str, ...]) -> None:
     report = run_embedded(ModelBudget(seed=3), *names)
     assert not report.failures, report.shown()
@@ -223,7 +224,7 @@ def the_partner_side_is_reached_in_every_way(reached: Reach) -> None:
     assert all(f"list integrations ({mode})" in listed for mode in INTEGRATION_LISTS), listed
 
 
-@pytest.mark.slow  # two long runs of the model
+@pytest.mark.release  # two long runs of the model
 def test_the_model_reaches_every_state_value_and_call() -> None:
     """One test for the checks of what two long runs reached: as a fixture shared by four tests, each pytest-xdist
     worker that ran one of them made the runs again.  Every check is made, and every one that fails is shown."""

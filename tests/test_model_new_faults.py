@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from sfc_conformance.commands import selftest
 from sfc_conformance.sandbox.faults import CATALOG
 from tests.helpers import in_child
 
@@ -60,23 +59,13 @@ MET_BY_SCENARIOS: dict[str, str] = {
 }
 
 
+@pytest.mark.release  # a whole run, proving that these faults are the model's alone
 def test_no_scenario_reaches_them() -> None:
     """With those no scenario meets on at once, the scenarios alone (the model off) find nothing: only the model
-    does (each alone, in tests/test_model_catches_faults.py; the kill matrix, each by its rule's scenarios)."""
+    does (each alone, in tests/test_model_catches_faults.py; the kill matrix, each under its rule, by a run as a
+    partner makes it: the model's default budget and seed)."""
     assert len(set(NEW_FAULTS) - set(MET_BY_SCENARIOS)) >= 10
     unseen = [argument for name in sorted(set(NEW_FAULTS) - set(MET_BY_SCENARIOS))
               for argument in ("--sandbox-fault", name)]
     blind = in_child("run", "--model-budget", "0", *unseen)
     assert blind.returncode == 0, blind.stdout[-4000:] + blind.stderr
-
-
-@pytest.mark.slow  # a kill matrix of eleven cases
-def test_selftest_kills_each_with_the_model_as_run_runs_it() -> None:
-    """`sfc-conformance selftest`, in-process: each fault only the model finds killed under its rule by a run as a
-    partner makes it (the model's default budget and seed, its examples of that rule): the merchant's journey the
-    model takes first reaches each, whatever else it draws."""
-    faults = sorted(set(NEW_FAULTS) - set(MET_BY_SCENARIOS))
-    results = selftest.run_matrix([selftest.Case(fault) for fault in faults], jobs=2)
-    table = "\n".join([selftest.HEADER, *map(selftest.row, results)])
-    for result in results:
-        assert (result.status, result.reported) == (selftest.KILLED, [NEW_FAULTS[result.case.fault or ""]]), table

@@ -46,7 +46,7 @@ FAULTS = ("wrong-total-results", "otp-reusable")  # API-4 (MUST) fails, OTP-5 (S
 @pytest.fixture(scope="module")
 def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     reports = tmp_path_factory.mktemp("run") / "reports" / "nested"
-    # The scenarios alone (--model-budget 0): this fixture is made again in each pytest-xdist worker that uses it.
+    # The scenarios alone (--model-budget 0): what the reports show needs no model.
     done = in_child("run", "--report-dir", str(reports), "--model-budget", "0",
                     *[a for fault in FAULTS for a in ("--sandbox-fault", fault)])
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]

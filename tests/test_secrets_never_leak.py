@@ -102,7 +102,7 @@ def echoing_target() -> Iterator[tuple[str, str]]:
     sandbox.close()
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_no_secret_in_any_output(echoing_target: tuple[str, str], tmp_path: Path) -> None:
     base_url, webhook_secret = echoing_target
     reports, junit = tmp_path / "reports", tmp_path / "elsewhere" / "junit.xml"

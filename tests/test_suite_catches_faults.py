@@ -1,10 +1,8 @@
 """The suite catches broken targets: the kill matrix over the whole fault catalog.
 
 ``selftest.run_matrix`` runs the suite against the clean embedded sandbox, every
-conforming variant, the faults only it shows and every SHOULD fault, each in a
-process of its own (``selftest --live --level must``, tox's selftest-live, runs
-every MUST fault over HTTP); CI fails
-on any surviving fault or any failure of the clean sandbox.  The other tests hold the judging
+conforming variant and every fault of the catalog, each in a process of its own;
+the gate fails on any surviving fault or any failure of the clean sandbox.  The other tests hold the judging
 rule itself (an unrelated failure never counts as a kill), the catalog's
 coverage of the profile, and the command line.
 """
@@ -14,11 +12,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_bdd.feature import get_features
 
 from sfc_conformance.commands import selftest
 from sfc_conformance.commands.selftest import (
@@ -51,35 +47,14 @@ def verdict_of(output: str, rule_id: str) -> str:
 # -- the gate ---------------------------------------------------------------------------------
 
 
-FEATURES = Path(__file__).resolve().parents[1] / "features"
-
-
-def _rules_judged_on_the_embedded_sandbox_only_in_part() -> set[str]:
-    """The rules with a scenario that needs the embedded sandbox (its clock or pages)."""
-    return {tag for feature in get_features([str(FEATURES)]) for scenario in feature.scenarios.values()
-            if "embedded_only" in scenario.tags for tag in scenario.tags if tag in RULES}
-
-
-# Each fault is proven killed once: over HTTP (tox -e selftest-live: `selftest --live --level must`, every MUST
-# fault, in its own environment of CI) where a live run can show it; here, in-process, the faults of the rules the
-# embedded sandbox judges in a way of its own (its clock, its pages, the exact OTP boundary, a rate limit it sets),
-# beside the clean sandbox and every conforming variant.  Here too every SHOULD fault, each a whole run (it must
-# warn and fail nothing): in-process, a whole run costs a third of one over HTTP.
-EMBEDDED_ONLY = sorted(name for name, (rule, _) in FAULTS.items()
-                       if name in LIVE_BLIND or rule in _rules_judged_on_the_embedded_sandbox_only_in_part())
-SHOULD_FAULTS = sorted(name for name, (rule, _) in FAULTS.items()
-                       if not RULES[rule].must and name not in EMBEDDED_ONLY)
-
-
-@pytest.mark.slow
-def test_the_in_process_kill_matrix_kills_its_faults_and_passes_the_clean_sandbox() -> None:
-    """Every fault only the embedded sandbox shows and every SHOULD fault killed, the clean sandbox and every
-    conforming variant passing.  One test, not one per fault: under pytest-xdist a per-fault fixture would run the
-    matrix per worker."""
-    assert len(EMBEDDED_ONLY) >= 10 and len(SHOULD_FAULTS) >= 5, (EMBEDDED_ONLY, SHOULD_FAULTS)
-    results = selftest.run_matrix(selftest.cases([*EMBEDDED_ONLY, *SHOULD_FAULTS], VARIANTS), jobs=2)
+def test_the_kill_matrix_kills_every_fault_and_passes_the_clean_sandbox() -> None:
+    """``sfc-conformance selftest`` in-process: every fault of the catalog killed by its rule (a SHOULD fault warned,
+    failing nothing), the clean sandbox and every conforming variant passing.  One test, not one per fault: under
+    pytest-xdist a per-fault fixture would run the matrix per worker.  Over HTTP the release run proves every MUST
+    fault again (``tox -e selftest-live``), and the OTP timing faults on a busy machine (``tox -e selftest-busy``)."""
+    results = selftest.run_matrix(selftest.cases(), jobs=2)
     table = "\n".join([selftest.HEADER, *map(selftest.row, results), *selftest.summary(results)])
-    assert len(results) == len(EMBEDDED_ONLY) + len(SHOULD_FAULTS) + len(VARIANTS) + 1
+    assert len(results) == len(FAULTS) + len(VARIANTS) + 1
     for result in results:
         if result.case.fault is None:  # the clean sandbox and every conforming variant
             assert result.status == CLEAN, f"{result.case.name} did not pass:\n{table}"
@@ -121,6 +96,45 @@ def test_a_should_fault_runs_the_whole_suite_and_a_must_fault_only_its_rule() ->
     assert Case("unsigned-webhooks").tags("rule") is None
     assert Case("redirect-dropped").tags("rule") == "URL-4"
     assert Case(None, "unknown-fields").tags("rule") is None
+
+
+def test_a_must_fault_run_of_its_rule_stops_at_the_rule_s_first_failure_and_no_other_run_stops() -> None:
+    assert Case("redirect-dropped").stops_at("rule") == "URL-4"
+    assert Case("redirect-dropped").stops_at("full") is None  # the whole suite: every rule the fault disturbs
+    assert Case("unsigned-webhooks").stops_at("rule") is None  # a SHOULD fault must fail nothing, to the end
+    assert Case(None).stops_at("rule") is None and Case(None, "unknown-fields").stops_at("rule") is None
+
+
+class _Verdict:
+    def __init__(self, statuses: dict[str, str]) -> None:
+        self.statuses = statuses
+
+    def status(self, rule_id: str) -> str:
+        return self.statuses.get(rule_id, "not run")
+
+
+def _session_after(verdict: _Verdict) -> Any:
+    """A pytest session as the reader sees it once a scenario has ended, the suite's plugin holding ``verdict``."""
+    plugin = type("SuitePlugin", (), {"verdict": verdict})()
+    manager = type("PluginManager", (), {"get_plugin": staticmethod(lambda name: plugin)})()
+    config = type("Config", (), {"pluginmanager": manager})()
+    return type("Session", (), {"config": config, "shouldfail": False})()
+
+
+@pytest.mark.parametrize(("stop_at", "verdict", "stops"), [
+    ("URL-4", _Verdict({"URL-4": "FAIL"}), True),
+    ("URL-4", _Verdict({"URL-4": "pass"}), False),  # not yet: its other scenarios may still fail it
+    ("URL-4", _Verdict({"URL-4": "in part"}), False),
+    ("URL-4", _Verdict({"API-1": "FAIL"}), False),  # another rule's failure kills nothing: the run goes on
+    (None, _Verdict({"URL-4": "FAIL"}), False),
+])
+def test_the_reader_stops_the_run_once_the_fault_s_rule_has_failed(stop_at: str | None, verdict: _Verdict,
+                                                                   stops: bool) -> None:
+    reader = selftest._VerdictReader(stop_at=stop_at)  # noqa: SLF001 - the plugin run_case hands to pytest
+    session = _session_after(verdict)
+    reader.pytest_sessionstart(session)
+    reader.pytest_runtest_logfinish()
+    assert bool(session.shouldfail) is stops, session.shouldfail
 
 
 def test_a_rule_the_target_cannot_show_is_neither_killed_nor_survived() -> None:
@@ -227,7 +241,7 @@ def test_level_names_every_fault_of_that_level(monkeypatch: pytest.MonkeyPatch, 
     assert f"kill matrix: {len(faults)} faults, {variants} conforming variants" in capsys.readouterr().out
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_selftest_runs_from_the_command_line() -> None:
     result = subprocess.run([sys.executable, "-m", "sfc_conformance", "selftest", "--jobs", "2",
                              "--fault", "otp-five-digits", "--fault", "otp-reusable"],
@@ -251,7 +265,7 @@ def test_over_http_a_target_refusing_in_plain_text_is_judged_by_api_3_not_turned
     assert result.reported == ["API-3"]
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_a_failed_rule_names_its_sentence() -> None:
     rule = RULES["URL-4"]
     result = run_suite("--sandbox-fault", "redirect-dropped", "--tags", rule.id)
@@ -267,7 +281,7 @@ def test_a_should_fault_fails_the_run_under_strict() -> None:
     assert verdict_of(result.stdout, "OTP-5") == "FAIL"
 
 
-@pytest.mark.slow
+@pytest.mark.release
 def test_the_flow_pages_meet_every_rule_the_api_meets() -> None:
     """The whole suite with the merchant on the sandbox's pages instead of the API (FLOW-1 at scale)."""
     result = run_suite("--merchant-driver", "pages")

@@ -31,7 +31,7 @@ from sfc_conformance.suite.flow_viewer import FlowViewer, OpenedFlow
 from sfc_conformance.suite.settings import Settings
 from tests.helpers import browser_or_skip, child_environment, in_child, verdict_table
 
-pytestmark = pytest.mark.slow  # live runs, whole runs or a browser: left out of `tox -e quick`
+pytestmark = pytest.mark.release  # live runs, whole runs or a browser: left to the release run (`tox -m release`)
 
 if TYPE_CHECKING:
     from tests.conftest import Embedded

@@ -32,7 +32,8 @@ machine.
 
 Every case runs in a process of its own, forked from a server that has already
 imported pytest, schemathesis and the suite, so a case costs its scenarios and
-not three seconds of imports; ``--jobs`` runs several at once.
+not three seconds of imports; ``--jobs`` runs several at once.  A MUST fault's
+run of its rule stops, as ``pytest -x`` would, once that rule has failed.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ PRELOAD = ["pytest", "pytest_bdd", "schemathesis", "hypothesis", "httpx", "respx
            "sfc_conformance.commands.run", "sfc_conformance.suite.plugin", "sfc_conformance.sandbox.app",
            "sfc_conformance.core.account._targets", "sfc_conformance.commands.cli",
            "playwright.sync_api"]  # for cases run with --browser (a module that is not installed is skipped)
-SCOPES = {"rule": "only the scenarios of the rule each fault breaks (fast)",
+SCOPES = {"rule": "only the scenarios of the rule each fault breaks, a MUST fault's run stopped at the rule's first "
+                  "failure (fast)",
           "full": "the whole suite for every fault (shows every rule a fault disturbs)"}
 
 
@@ -118,6 +120,11 @@ class Case:
         if self.fault is None or scope == "full" or not RULES[FAULTS[self.fault][0]].must:
             return None
         return EXPOSED_BY.get(self.fault, self.rule)
+
+    def stops_at(self, scope: str) -> str | None:
+        """The rule whose first failure ends the case's run: a MUST fault's, when only its scenarios run (a run of
+        the whole suite shows every rule the fault disturbs; a SHOULD fault's must fail nothing to the end)."""
+        return self.rule if self.tags(scope) else None
 
     def waits_for_the_otp_window(self, live: bool, scope: str) -> bool:
         """Live, a run of the whole suite or of a timed rule waits for an OTP window (about 31 s), mostly idle."""
@@ -208,12 +215,28 @@ def judge(case: Case, exit_code: int, statuses: dict[str, str], live: bool,
 
 
 class _VerdictReader:
-    """A pytest plugin that keeps the suite's per-rule verdict, and its notes, once the run ends."""
+    """A pytest plugin that keeps the suite's per-rule verdict, and its notes, once the run ends.
 
-    def __init__(self) -> None:
+    With ``stop_at``, a rule: the run stops, as ``pytest -x`` stops, once that rule has failed.  A MUST fault is
+    killed by its rule's first failure, so its later scenarios (often the model's run) could only repeat the
+    kill; mutation testers stop a mutant's tests at its first kill for the same reason.
+    """
+
+    def __init__(self, stop_at: str | None = None) -> None:
         self.statuses: dict[str, str] = {}
         self.notes: dict[str, str] = {}
         self._verdict: Any = None
+        self._stop_at = stop_at
+        self._session: Any = None
+
+    def pytest_sessionstart(self, session: Any) -> None:
+        self._session = session
+
+    def pytest_runtest_logfinish(self) -> None:
+        # Each scenario's outcome is on the verdict once its last report is logged.
+        verdict = getattr(self._session.config.pluginmanager.get_plugin("sfc-suite"), "verdict", None)
+        if self._stop_at and verdict is not None and verdict.status(self._stop_at) == "FAIL":
+            self._session.shouldfail = f"{self._stop_at} failed: the fault is killed"  # as --maxfail stops a run
 
     def pytest_sessionfinish(self, session: Any) -> None:
         suite_plugin = session.config.pluginmanager.get_plugin("sfc-suite")
@@ -242,7 +265,7 @@ def run_case(case: Case, live: bool, scope: str) -> Result:
         os.dup2(log.fileno(), 1)  # this process runs only this case: its output is the case's
         os.dup2(log.fileno(), 2)
         sys.stdout = sys.stderr = log
-        reader = _VerdictReader()
+        reader = _VerdictReader(stop_at=case.stops_at(scope))
         exit_code = 2
         reason = ""
         try:
