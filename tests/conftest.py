@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Started in the background by a shell without job control (`tox ... &`), the tests inherit Ctrl-C's signal
+    # ignored, and so would every run they start: the tests that stop a run with Ctrl-C need it delivered, as a
+    # terminal delivers it.  A handler of our own is not inherited: the runs start with the default again.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # pytest-xdist hands each worker a quarter of its share at once by default, so the first worker would get
     # every slow test; one at a time spreads them.  An explicit --maxschedchunk wins.
     if hasattr(config.option, "maxschedchunk") and config.option.maxschedchunk is None:
