@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -115,10 +116,9 @@ class _Verdict:
 
 def _session_after(verdict: _Verdict) -> Any:
     """A pytest session as the reader sees it once a scenario has ended, the suite's plugin holding ``verdict``."""
-    plugin = type("SuitePlugin", (), {"verdict": verdict})()
-    manager = type("PluginManager", (), {"get_plugin": staticmethod(lambda name: plugin)})()
-    config = type("Config", (), {"pluginmanager": manager})()
-    return type("Session", (), {"config": config, "shouldfail": False})()
+    plugin = SimpleNamespace(verdict=verdict)
+    manager = SimpleNamespace(get_plugin=lambda name: plugin)
+    return SimpleNamespace(config=SimpleNamespace(pluginmanager=manager), shouldfail=False)
 
 
 @pytest.mark.parametrize(("stop_at", "verdict", "stops"), [
